@@ -1,0 +1,755 @@
+"""The order, as delightmail sees it: pydantic v2 models with ``Decimal`` money.
+
+The models describe what a real order confirmation needs, close to what
+Shopify's default order-confirmation template shows. They validate what a
+user can act on: totals must reconcile to the currency's minor unit, all
+money in an order shares its currency, quantities are positive, URLs are
+http(s) and email addresses are real addresses.
+
+Money fields inside an :class:`Order` accept a bare amount (``"12.50"``) and
+take the order's currency, so a hand-written order stays short::
+
+    Order.model_validate({
+        "number": "1001",
+        "placed_at": "2026-11-22T10:15:00+01:00",
+        "currency": "EUR",
+        "lines": [{"name": "Blue Train", "quantity": 1, "unit_price": "24.00"}],
+        "total": "24.00",
+        "customer": {"first_name": "Ada"},
+    })
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .exceptions import CurrencyMismatchError, FieldProblem, OrderValidationError
+
+__all__ = [
+    "Address",
+    "Customer",
+    "Discount",
+    "GiftCardPayment",
+    "LineDiscount",
+    "LineItem",
+    "Merchant",
+    "Money",
+    "Order",
+    "Payment",
+    "Property",
+    "Shipping",
+    "Signer",
+    "TaxLine",
+    "Theme",
+    "validate_order",
+]
+
+
+# -- field types -------------------------------------------------------------
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def _check_currency(code: str) -> str:
+    code = code.strip().upper()
+    if code not in _currencies():
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code (such as USD, EUR, JPY)")
+    return code
+
+
+def _no_float(value: Any) -> Any:
+    # A float has already lost the cents it was meant to carry (0.1 + 0.2).
+    if isinstance(value, float):
+        raise ValueError(
+            "money must be a string or Decimal, not a float "
+            "(parse JSON with json.loads(..., parse_float=Decimal))"
+        )
+    return value
+
+
+def _check_locale(value: str) -> str:
+    try:
+        Locale.parse(value.replace("-", "_"))
+    except (ValueError, UnknownLocaleError) as exc:
+        raise ValueError(f"{value!r} is not a known locale (such as en, en_GB, de)") from exc
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not an IANA time zone (such as Europe/Berlin)") from exc
+    return value
+
+
+def _strip_or_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+_HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+
+def _check_color(value: str) -> str:
+    if not _HEX_COLOR.match(value):
+        raise ValueError(f"{value!r} is not a hex colour such as #1a73e8")
+    return value.lower()
+
+
+CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
+Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(allow_inf_nan=False)]
+LocaleName = Annotated[str, AfterValidator(_check_locale)]
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+OptionalText = Annotated[str | None, BeforeValidator(_strip_or_none)]
+Color = Annotated[str, AfterValidator(_check_color)]
+Quantity = Annotated[Decimal, BeforeValidator(_no_float), Field(gt=0, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# -- money -------------------------------------------------------------------
+
+
+class Money(_Model):
+    """An exact amount of money in one ISO 4217 currency.
+
+    Arithmetic between two amounts of different currencies raises
+    :class:`~delightmail.exceptions.CurrencyMismatchError`.
+
+    >>> Money(amount=Decimal("1234.56"), currency="EUR").format("de")
+    '1.234,56\\xa0€'
+    """
+
+    amount: Amount
+    currency: CurrencyCode
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Nothing, in *currency*."""
+        return cls(amount=Decimal(0), currency=currency).rounded()
+
+    @property
+    def minor_unit(self) -> Decimal:
+        """The smallest amount the currency has: ``0.01`` for EUR, ``1`` for JPY."""
+        return Decimal(1).scaleb(-get_currency_precision(self.currency))
+
+    def rounded(self) -> Money:
+        """This amount rounded (half up) to the currency's minor unit."""
+        amount = self.amount.quantize(self.minor_unit, rounding=ROUND_HALF_UP)
+        return Money(amount=amount, currency=self.currency)
+
+    def format(self, locale: str = "en") -> str:
+        """Format for *locale* the way Babel does: ``$1,234.56``, ``1.234,56 €``, ``¥1,235``."""
+        return format_currency(self.amount, self.currency, locale=_babel_locale(locale))
+
+    def is_zero(self) -> bool:
+        return self.rounded().amount == 0
+
+    def _other(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"cannot combine {self.currency} and {other.currency} amounts"
+            )
+        return other
+
+    def __add__(self, other: object) -> Money:
+        return Money(amount=self.amount + self._other(other).amount, currency=self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        # Lets sum() start from 0.
+        if other == 0:
+            return self
+        return self.__add__(other)
+
+    def __sub__(self, other: object) -> Money:
+        return Money(amount=self.amount - self._other(other).amount, currency=self.currency)
+
+    def __mul__(self, factor: object) -> Money:
+        if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
+            return NotImplemented
+        return Money(amount=self.amount * factor, currency=self.currency)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Money:
+        return Money(amount=-self.amount, currency=self.currency)
+
+    def __lt__(self, other: object) -> bool:
+        return self.amount < self._other(other).amount
+
+    def __le__(self, other: object) -> bool:
+        return self.amount <= self._other(other).amount
+
+    def __gt__(self, other: object) -> bool:
+        return self.amount > self._other(other).amount
+
+    def __ge__(self, other: object) -> bool:
+        return self.amount >= self._other(other).amount
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+def _babel_locale(locale: str) -> str:
+    return locale.replace("-", "_")
+
+
+# -- people and places -------------------------------------------------------
+
+
+class Customer(_Model):
+    """The person who placed the order. Every field may be missing (a guest, a POS sale)."""
+
+    first_name: OptionalText = None
+    last_name: OptionalText = None
+    email: EmailStr | None = None
+    previous_orders: int = Field(default=0, ge=0, description="Orders placed before this one.")
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _empty_email_is_none(cls, value: Any) -> Any:
+        return _strip_or_none(value)
+
+    @property
+    def full_name(self) -> str | None:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or None
+
+
+# Where the postal code and region go, by country. The default (postal code,
+# then town) is the most common across the world; countries that differ are
+# listed. Lines are joined from non-empty parts only.
+_ADDRESS_LAYOUTS: dict[str, tuple[str, ...]] = {
+    "default": ("{postal_code} {city}", "{region}"),
+    "US": ("{city}, {region} {postal_code}",),
+    "CA": ("{city} {region} {postal_code}",),
+    "AU": ("{city} {region} {postal_code}",),
+    "GB": ("{city}", "{region}", "{postal_code}"),
+    "IE": ("{city}", "{region}", "{postal_code}"),
+    "JP": ("〒{postal_code}", "{region}{city}"),
+    "CN": ("{region}{city}", "{postal_code}"),
+    "KR": ("{region} {city}", "{postal_code}"),
+    "BR": ("{city} - {region}", "{postal_code}"),
+    "IN": ("{city} {postal_code}", "{region}"),
+    "HK": ("{city}", "{region}"),
+    "AE": ("{city}", "{region}"),
+}
+
+
+class Address(_Model):
+    """A postal address anywhere in the world.
+
+    Nothing is US-shaped: there is no required state or ZIP code, and
+    :meth:`lines` lays the address out the way the destination country writes it.
+    """
+
+    name: OptionalText = None
+    company: OptionalText = None
+    address1: OptionalText = None
+    address2: OptionalText = None
+    city: OptionalText = None
+    region: OptionalText = Field(default=None, description="State, province, prefecture...")
+    postal_code: OptionalText = None
+    country_code: OptionalText = Field(
+        default=None, description="ISO 3166-1 alpha-2 code, such as DE", pattern=r"^[A-Z]{2}$"
+    )
+    country: OptionalText = Field(default=None, description="Country name, if no code is known")
+    phone: OptionalText = None
+
+    @field_validator("country_code", mode="before")
+    @classmethod
+    def _upper_country(cls, value: Any) -> Any:
+        value = _strip_or_none(value)
+        return value.upper() if isinstance(value, str) else value
+
+    def is_empty(self) -> bool:
+        return not any(
+            (self.name, self.company, self.address1, self.address2, self.city, self.postal_code)
+        )
+
+    def country_name(self, locale: str = "en") -> str | None:
+        """The country's name in *locale*, from its code when there is one."""
+        if self.country_code:
+            try:
+                name = Locale.parse(_babel_locale(locale)).territories.get(self.country_code)
+            except (ValueError, UnknownLocaleError):
+                name = None
+            return str(name) if name else (self.country or self.country_code)
+        return self.country
+
+    def lines(self, locale: str = "en", *, include_country: bool = True) -> list[str]:
+        """The address as the lines of an envelope, in the destination country's order."""
+        out = [part for part in (self.name, self.company, self.address1, self.address2) if part]
+        layout = _ADDRESS_LAYOUTS.get(self.country_code or "", _ADDRESS_LAYOUTS["default"])
+        fields = {
+            "city": self.city or "",
+            "region": self.region or "",
+            "postal_code": self.postal_code or "",
+        }
+        for pattern in layout:
+            # Only fill a line when at least one of its fields is there.
+            if any(fields[key] for key in re.findall(r"{(\w+)}", pattern)):
+                line = pattern.format(**fields)
+                line = re.sub(r"\s+", " ", line).strip(" ,-")
+                if line and line != "〒":
+                    out.append(line)
+        country = self.country_name(locale) if include_country else None
+        if country:
+            out.append(country)
+        return out
+
+
+# -- the order's parts -------------------------------------------------------
+
+
+class Property(_Model):
+    """A customisation on a line: engraving text, a gift-wrap choice..."""
+
+    name: str
+    value: str
+
+
+class LineDiscount(_Model):
+    """A discount applied to one line only."""
+
+    title: OptionalText = None
+    code: OptionalText = None
+    amount: Money = Field(description="The discount, as a positive amount.")
+
+
+class LineItem(_Model):
+    """One line of the order: a product variant, a quantity and its price."""
+
+    name: str = Field(min_length=1)
+    sku: OptionalText = None
+    variant: OptionalText = Field(default=None, description="Such as 'Size M / Blue'.")
+    kind: OptionalText = Field(
+        default=None, description="What it is, for the story: 'record', 'book', 'T-shirt'."
+    )
+    quantity: Quantity
+    unit_price: Money
+    discounts: list[LineDiscount] = Field(default_factory=list)
+    total: Money | None = Field(
+        default=None,
+        description="Line total after line discounts; computed when omitted, checked when given.",
+    )
+    image_url: HttpUrl | None = None
+    product_url: HttpUrl | None = None
+    properties: list[Property] = Field(default_factory=list)
+
+    @property
+    def undiscounted_total(self) -> Money:
+        return self.unit_price * self.quantity
+
+    @property
+    def discount_total(self) -> Money:
+        return sum((d.amount for d in self.discounts), Money.zero(self.unit_price.currency))
+
+    @property
+    def computed_total(self) -> Money:
+        return (self.undiscounted_total - self.discount_total).rounded()
+
+    @property
+    def line_total(self) -> Money:
+        """The line's total, as given or as computed."""
+        return self.total if self.total is not None else self.computed_total
+
+    @property
+    def whole_quantity(self) -> int | None:
+        """The quantity as an ``int`` when it is whole, else ``None`` (1.5 kg of coffee)."""
+        return int(self.quantity) if self.quantity == self.quantity.to_integral_value() else None
+
+    @model_validator(mode="after")
+    def _check_total(self) -> Self:
+        if self.total is not None:
+            expected = self.computed_total
+            if self.total.rounded().amount != expected.amount:
+                raise ValueError(
+                    f"line total {self.total.amount} does not match "
+                    f"{self.quantity} × {self.unit_price.amount} − discounts "
+                    f"{self.discount_total.amount} = {expected.amount}"
+                )
+        return self
+
+
+class Discount(_Model):
+    """An order-level discount: a code (``WELCOME10``) or an automatic one."""
+
+    code: OptionalText = None
+    title: OptionalText = None
+    amount: Money = Field(description="The discount, as a positive amount.")
+
+    @property
+    def label(self) -> str:
+        return self.code or self.title or "Discount"
+
+
+ShippingKind = Literal["standard", "express", "pickup", "local_delivery", "digital"]
+
+
+class Shipping(_Model):
+    """How the order travels, and what that costs."""
+
+    method: str = Field(min_length=1, description="Such as 'Standard (3–5 days)'.")
+    amount: Money
+    kind: ShippingKind = "standard"
+
+
+class TaxLine(_Model):
+    """One tax on the order: VAT 19 %, state tax, ..."""
+
+    title: str = Field(min_length=1)
+    rate: Decimal | None = Field(default=None, ge=0, description="As a fraction: 0.19 for 19 %.")
+    amount: Money
+
+
+class GiftCardPayment(_Model):
+    """A gift card used to pay for (part of) the order."""
+
+    last_characters: OptionalText = Field(default=None, max_length=8)
+    amount: Money
+
+
+class Payment(_Model):
+    """How the order was paid, as much as may be shown back to the customer."""
+
+    method: OptionalText = Field(default=None, description="Such as 'Credit card' or 'PayPal'.")
+    card_brand: OptionalText = None
+    card_last4: OptionalText = Field(default=None, pattern=r"^\d{4}$")
+    gift_cards: list[GiftCardPayment] = Field(default_factory=list)
+
+
+# -- the merchant ------------------------------------------------------------
+
+
+class Signer(_Model):
+    """The real person who signs the email and answers the replies."""
+
+    name: str = Field(min_length=1)
+    role: OptionalText = None
+    email: EmailStr | None = None
+    photo_url: HttpUrl | None = None
+
+
+class Theme(_Model):
+    """The merchant's brand colours and type. Defaults meet WCAG AA contrast."""
+
+    brand_color: Color = "#5b3cc4"
+    accent_color: Color = "#ff6f61"
+    text_color: Color = "#222222"
+    muted_color: Color = "#595959"
+    background_color: Color = "#f4f1ec"
+    card_color: Color = "#ffffff"
+    button_text_color: Color = "#ffffff"
+    font_family: str = Field(
+        default="'Helvetica Neue', Helvetica, Arial, sans-serif",
+        pattern=r"^[\w\s,'\"-]+$",
+    )
+
+
+class Merchant(_Model):
+    """The shop that sends the email, and the person behind it."""
+
+    name: str = Field(min_length=1)
+    city: OptionalText = Field(default=None, description="The merchant's town, for the story.")
+    country_code: OptionalText = Field(default=None, pattern=r"^[A-Z]{2}$")
+    website: HttpUrl | None = None
+    logo_url: HttpUrl | None = None
+    support_email: EmailStr | None = None
+    support_phone: OptionalText = None
+    signer: Signer
+    theme: Theme = Field(default_factory=Theme)
+    timezone: TimeZoneName = Field(default="UTC", description="The merchant's IANA time zone.")
+
+
+# -- the order ---------------------------------------------------------------
+
+# Fields of an Order (and of its parts) that hold Money; a bare amount there
+# takes the order's currency.
+_MONEY_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "order": ("subtotal", "total"),
+    "lines": ("unit_price", "total"),
+    "line_discounts": ("amount",),
+    "discounts": ("amount",),
+    "shipping": ("amount",),
+    "taxes": ("amount",),
+    "gift_cards": ("amount",),
+}
+
+
+def _as_money(value: Any, currency: Any) -> Any:
+    if isinstance(value, str | int | Decimal | float) and not isinstance(value, bool):
+        return {"amount": value, "currency": currency}
+    return value
+
+
+def _fill_currency(data: dict[str, Any], keys: tuple[str, ...], currency: Any) -> dict[str, Any]:
+    data = dict(data)
+    for key in keys:
+        if key in data:
+            data[key] = _as_money(data[key], currency)
+    return data
+
+
+def _dicts(value: Any) -> Iterator[tuple[int, Any]]:
+    if isinstance(value, list):
+        yield from enumerate(value)
+
+
+class Order(_Model):
+    """An order, ready to be confirmed.
+
+    Totals reconcile: ``lines − discounts + shipping + taxes = total`` to the
+    currency's minor unit (taxes are not added again when ``taxes_included``,
+    as with VAT-inclusive prices). Every amount is in the order's currency.
+    """
+
+    number: str = Field(min_length=1, description="The order number shown to the customer.")
+    placed_at: AwareDatetime
+    currency: CurrencyCode
+    lines: list[LineItem] = Field(min_length=1)
+    subtotal: Money | None = Field(
+        default=None, description="Sum of line totals; computed when omitted, checked when given."
+    )
+    discounts: list[Discount] = Field(default_factory=list)
+    shipping: Shipping | None = None
+    taxes: list[TaxLine] = Field(default_factory=list)
+    taxes_included: bool = Field(default=False, description="Prices already include the taxes.")
+    total: Money
+    customer: Customer = Field(default_factory=Customer)
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    payment: Payment | None = None
+    status_url: HttpUrl | None = Field(default=None, description="Where the customer sees it.")
+    note: OptionalText = Field(default=None, description="The customer's note to the merchant.")
+    gift: bool = False
+    gift_message: OptionalText = None
+    locale: LocaleName | None = Field(default=None, description="The customer's locale.")
+    timezone: TimeZoneName | None = Field(default=None, description="The customer's time zone.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_amounts_take_order_currency(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "currency" not in data:
+            return data
+        currency = data["currency"]
+        data = _fill_currency(data, _MONEY_FIELDS["order"], currency)
+        if isinstance(data.get("lines"), list):
+            lines = []
+            for _, line in _dicts(data["lines"]):
+                if isinstance(line, dict):
+                    line = _fill_currency(line, _MONEY_FIELDS["lines"], currency)
+                    if isinstance(line.get("discounts"), list):
+                        line["discounts"] = [
+                            _fill_currency(d, ("amount",), currency) if isinstance(d, dict) else d
+                            for d in line["discounts"]
+                        ]
+                lines.append(line)
+            data["lines"] = lines
+        for key in ("discounts", "taxes"):
+            if isinstance(data.get(key), list):
+                data[key] = [
+                    _fill_currency(d, ("amount",), currency) if isinstance(d, dict) else d
+                    for d in data[key]
+                ]
+        if isinstance(data.get("shipping"), dict):
+            data["shipping"] = _fill_currency(data["shipping"], ("amount",), currency)
+        payment = data.get("payment")
+        if isinstance(payment, dict) and isinstance(payment.get("gift_cards"), list):
+            data["payment"] = {
+                **payment,
+                "gift_cards": [
+                    _fill_currency(g, ("amount",), currency) if isinstance(g, dict) else g
+                    for g in payment["gift_cards"]
+                ],
+            }
+        return data
+
+    def _money_fields(self) -> Iterator[tuple[str, Money]]:
+        yield "total", self.total
+        if self.subtotal is not None:
+            yield "subtotal", self.subtotal
+        for i, line in enumerate(self.lines):
+            yield f"lines[{i}].unit_price", line.unit_price
+            if line.total is not None:
+                yield f"lines[{i}].total", line.total
+            for j, ld in enumerate(line.discounts):
+                yield f"lines[{i}].discounts[{j}].amount", ld.amount
+        for i, d in enumerate(self.discounts):
+            yield f"discounts[{i}].amount", d.amount
+        if self.shipping is not None:
+            yield "shipping.amount", self.shipping.amount
+        for i, t in enumerate(self.taxes):
+            yield f"taxes[{i}].amount", t.amount
+        if self.payment is not None:
+            for i, g in enumerate(self.payment.gift_cards):
+                yield f"payment.gift_cards[{i}].amount", g.amount
+
+    @model_validator(mode="after")
+    def _check_currencies_and_totals(self) -> Self:
+        for path, money in self._money_fields():
+            if money.currency != self.currency:
+                raise ValueError(
+                    f"{path} is in {money.currency} but the order is in {self.currency}; "
+                    "every amount of an order must share its currency"
+                )
+        computed_subtotal = self.computed_subtotal
+        if self.subtotal is not None and self.subtotal.rounded() != computed_subtotal:
+            raise ValueError(
+                f"subtotal {self.subtotal.amount} does not match the sum of the line totals "
+                f"{computed_subtotal.amount} {self.currency}"
+            )
+        expected = self.computed_total
+        if self.total.rounded() != expected:
+            taxes = "included" if self.taxes_included else f"{self.tax_total.amount}"
+            raise ValueError(
+                "totals do not add up: subtotal "
+                f"{self.line_subtotal.amount} − discounts {self.discount_total.amount}"
+                f" + shipping {self.shipping_total.amount} + taxes {taxes}"
+                f" = {expected.amount}, but total is {self.total.amount} {self.currency}"
+            )
+        return self
+
+    @property
+    def is_gift(self) -> bool:
+        """A gift message makes it a gift, whether or not ``gift`` was set."""
+        return self.gift or bool(self.gift_message)
+
+    # Derived amounts, all in the order currency and rounded to its minor unit.
+
+    def _zero(self) -> Money:
+        return Money.zero(self.currency)
+
+    @property
+    def computed_subtotal(self) -> Money:
+        return sum((line.line_total for line in self.lines), self._zero()).rounded()
+
+    @property
+    def line_subtotal(self) -> Money:
+        """The subtotal shown on the email: as given, or the sum of the line totals."""
+        return (self.subtotal or self.computed_subtotal).rounded()
+
+    @property
+    def discount_total(self) -> Money:
+        return sum((d.amount for d in self.discounts), self._zero()).rounded()
+
+    @property
+    def shipping_total(self) -> Money:
+        return self.shipping.amount.rounded() if self.shipping else self._zero()
+
+    @property
+    def tax_total(self) -> Money:
+        return sum((t.amount for t in self.taxes), self._zero()).rounded()
+
+    @property
+    def computed_total(self) -> Money:
+        total = self.line_subtotal - self.discount_total + self.shipping_total
+        if not self.taxes_included:
+            total = total + self.tax_total
+        return total.rounded()
+
+    @property
+    def item_count(self) -> Decimal:
+        """How many things were bought, all lines together."""
+        return sum((line.quantity for line in self.lines), Decimal(0))
+
+    @property
+    def gift_card_total(self) -> Money:
+        cards = self.payment.gift_cards if self.payment else []
+        return sum((g.amount for g in cards), self._zero()).rounded()
+
+    def local_placed_at(self, fallback_timezone: str = "UTC") -> datetime:
+        """When the order was placed, in the customer's time zone (or *fallback_timezone*)."""
+        return self.placed_at.astimezone(ZoneInfo(self.timezone or fallback_timezone))
+
+
+# -- validation with errors a user can act on ---------------------------------
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith(("function-", "union[", "json-or-python", "lax-or-strict")):
+            # pydantic's internal steps (validators, unions) are not fields.
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def problems_from(error: ValidationError) -> list[FieldProblem]:
+    """Turn pydantic's error into one :class:`FieldProblem` per field.
+
+    Paths read like ``lines[2].quantity``.
+    """
+    problems = []
+    for item in error.errors(include_url=False):
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(FieldProblem(path=_path(item["loc"]), message=message))
+    return problems
+
+
+def validate_order(data: Order | Mapping[str, Any]) -> Order:
+    """Validate *data* into an :class:`Order`, raising :class:`OrderValidationError`.
+
+    :param data: an :class:`Order` (returned as is), or a dict such as parsed JSON.
+    """
+    if isinstance(data, Order):
+        return data
+    if not isinstance(data, Mapping):
+        raise OrderValidationError(
+            [FieldProblem("", f"expected an order object, got {type(data).__name__}")]
+        )
+    try:
+        return Order.model_validate(dict(data))
+    except ValidationError as exc:
+        raise OrderValidationError(problems_from(exc)) from None
+
+
+def validate_merchant(data: Merchant | Mapping[str, Any]) -> Merchant:
+    """Validate *data* into a :class:`Merchant`, raising :class:`OrderValidationError`."""
+    if isinstance(data, Merchant):
+        return data
+    if not isinstance(data, Mapping):
+        raise OrderValidationError(
+            [FieldProblem("", f"expected a merchant object, got {type(data).__name__}")],
+            model="Merchant",
+        )
+    try:
+        return Merchant.model_validate(dict(data))
+    except ValidationError as exc:
+        raise OrderValidationError(problems_from(exc), model="Merchant") from None
