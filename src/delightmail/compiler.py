@@ -1,0 +1,377 @@
+"""Compile an MJML + Jinja template once, so rendering an order is only a Jinja render.
+
+MJML (through mjml-python) and premailer are slow: together they cost tens of
+milliseconds an email. They do not depend on the order, only on the template,
+so they run here, once per template:
+
+1. Every Jinja tag in the source is swapped for an opaque ASCII token that
+   survives HTML, CSS and URL handling: ``{{ x }}`` becomes ``dmtk00007x``,
+   and a statement such as ``{% for line in order.lines %}`` becomes the
+   comment ``<!--dmtk00008x-->`` so that HTML parsers leave it where it is,
+   even between table rows. Jinja comments are dropped.
+2. MJML turns the tokenized source into HTML and premailer inlines its CSS.
+3. Every token is accounted for: a statement must come out exactly once and in
+   order, an expression at least once and between the same statements as
+   before. Anything lost, duplicated or moved is a :class:`CompileError` that
+   names the template, the line and the tag, never a silently broken email.
+4. The tokens are swapped back and Jinja compiles the result.
+
+The slow path the compiled one must equal renders Jinja first, then runs
+:func:`mjml_to_html` on every email (``Mailer(..., precompile=False)``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import cssutils
+import mjml
+from premailer import Premailer
+
+from .exceptions import CompileError
+
+__all__ = ["CompiledSource", "Tag", "compile_source", "mjml_to_html", "scan_tags"]
+
+TagKind = Literal["expression", "statement", "comment"]
+
+TOKEN_PREFIX = "dmtk"
+_TOKEN = re.compile(r"<!--dmtk(\d{5})x-->|dmtk(\d{5})x")
+_TAG_START = re.compile(r"\{\{|\{%|\{#")
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_KINDS: dict[str, TagKind] = {"{{": "expression", "{%": "statement", "{#": "comment"}
+# Statements whose effect reaches outside the one template: the MJML and CSS
+# of another file would never pass through this compiler.
+_UNSUPPORTED = {"include", "extends", "import", "from", "raw"}
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One Jinja tag in a template source: ``{{ … }}``, ``{% … %}`` or ``{# … #}``."""
+
+    kind: TagKind
+    text: str
+    start: int
+    end: int
+    lineno: int
+
+    @property
+    def keyword(self) -> str:
+        """The statement's keyword (``for``, ``if``, ``endif``...), or ``""``."""
+        if self.kind != "statement":
+            return ""
+        inner = self.text[2:-2].strip("-+ \t\r\n")
+        return inner.split(None, 1)[0] if inner else ""
+
+
+def _tag_end(source: str, pos: int, closer: str, comment: bool) -> int:
+    """Index just past the *closer* that ends the tag opened at *pos*.
+
+    String literals are skipped, so ``{{ "}}" }}`` is one tag.
+    """
+    i = pos + 2
+    quote = ""
+    while i < len(source):
+        ch = source[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'" and not comment:
+            quote = ch
+        elif source.startswith(closer, i):
+            return i + 2
+        i += 1
+    return -1
+
+
+def scan_tags(source: str, filename: str = "<template>") -> list[Tag]:
+    """Every Jinja tag in *source*, in order, with its 1-based line number."""
+    tags = []
+    pos = 0
+    while match := _TAG_START.search(source, pos):
+        opener = match.group()
+        end = _tag_end(source, match.start(), _CLOSERS[opener], comment=opener == "{#")
+        lineno = source.count("\n", 0, match.start()) + 1
+        if end < 0:
+            raise CompileError(f"unclosed tag {opener!r}", filename, lineno)
+        tags.append(Tag(_KINDS[opener], source[match.start() : end], match.start(), end, lineno))
+        pos = end
+    return tags
+
+
+class _MarkupState:
+    """Tracks whether a point in HTML/MJML text is inside a tag's ``<…>``.
+
+    Just enough of an HTML tokenizer to tell text from attributes: a statement
+    token can only be a comment where text is allowed.
+    """
+
+    def __init__(self) -> None:
+        self.state = "text"
+
+    def feed(self, text: str) -> None:
+        i, n = 0, len(text)
+        while i < n:
+            ch = text[i]
+            if self.state == "text":
+                if text.startswith("<!--", i):
+                    self.state, i = "comment", i + 4
+                    continue
+                if ch == "<" and i + 1 < n and (text[i + 1].isalpha() or text[i + 1] in "/!"):
+                    self.state = "tag"
+            elif self.state == "comment":
+                if text.startswith("-->", i):
+                    self.state, i = "text", i + 3
+                    continue
+            elif self.state == "tag":
+                if ch == ">":
+                    self.state = "text"
+                elif ch in "\"'":
+                    self.state = "dq" if ch == '"' else "sq"
+            elif (self.state == "dq" and ch == '"') or (self.state == "sq" and ch == "'"):
+                self.state = "tag"
+            i += 1
+
+
+@dataclass(frozen=True)
+class CompiledSource:
+    """The Jinja source of a compiled template, with a map back to the original lines."""
+
+    source: str
+    filename: str
+    tags: tuple[Tag, ...]
+    line_starts: tuple[int, ...]
+    tag_lines: tuple[int, ...]
+
+    def original_line(self, compiled_lineno: int) -> int | None:
+        """The line of the original template that produced *compiled_lineno*."""
+        index = bisect_right(self.line_starts, compiled_lineno) - 1
+        return self.tag_lines[index] if index >= 0 else None
+
+
+def _silence_cssutils() -> None:
+    # cssutils reports every property it does not know (mso-*, tokens) as an
+    # error on its own logger; none of that is actionable here.
+    cssutils.log.setLevel(logging.CRITICAL)
+
+
+def mjml_to_html(mjml_source: str, filename: str = "<template>") -> str:
+    """MJML to HTML with CSS inlined: mjml-python, then premailer.
+
+    Outlook's ``<!--[if mso]>`` conditionals and the doctype, which premailer
+    would drop, are kept.
+    """
+    try:
+        html = mjml.mjml2html(mjml_source)
+    except Exception as exc:  # mjml-python raises a bare exception type
+        raise CompileError(f"MJML could not compile the template: {exc}", filename) from None
+    doctype, _, _ = html.partition("<html")
+    _silence_cssutils()
+    try:
+        inlined = Premailer(
+            html,
+            allow_network=False,
+            disable_validation=True,
+            keep_style_tags=False,
+            remove_classes=False,
+            strip_important=False,
+            cssutils_logging_level=logging.CRITICAL,
+        ).transform()
+    except Exception as exc:  # premailer lets lxml and cssutils errors through
+        raise CompileError(f"premailer could not inline the CSS: {exc}", filename) from None
+    if doctype.lower().startswith("<!doctype") and not inlined.lower().startswith("<!doctype"):
+        inlined = doctype + inlined
+    return str(inlined)
+
+
+def _token(index: int, statement: bool) -> str:
+    token = f"{TOKEN_PREFIX}{index:05d}x"
+    return f"<!--{token}-->" if statement else token
+
+
+def tokenize(source: str, filename: str) -> tuple[str, list[Tag]]:
+    """Swap every Jinja tag in *source* for a token; return the MJML and the tags.
+
+    Index *i* of the returned list is the tag behind token *i*; comments are
+    dropped and have no token.
+    """
+    if TOKEN_PREFIX in source:
+        lineno = source.count("\n", 0, source.index(TOKEN_PREFIX)) + 1
+        raise CompileError(f"{TOKEN_PREFIX!r} is reserved for the compiler", filename, lineno)
+    markup = _MarkupState()
+    out: list[str] = []
+    tags: list[Tag] = []
+    pos = 0
+    for tag in scan_tags(source, filename):
+        literal = source[pos : tag.start]
+        out.append(literal)
+        markup.feed(literal)
+        pos = tag.end
+        if tag.kind == "comment":
+            continue
+        if tag.keyword in _UNSUPPORTED:
+            raise CompileError(
+                f"{{% {tag.keyword} %}} is not supported in an MJML template: "
+                "its MJML would never be compiled; put the markup in this file "
+                "or use a macro",
+                filename,
+                tag.lineno,
+            )
+        if tag.kind == "statement" and markup.state != "text":
+            raise CompileError(
+                f"statement {tag.text!r} sits inside an HTML tag or comment; "
+                "use an inline expression such as {{ 'a' if x else 'b' }} instead",
+                filename,
+                tag.lineno,
+            )
+        out.append(_token(len(tags), tag.kind == "statement"))
+        tags.append(tag)
+    out.append(source[pos:])
+    return "".join(out), tags
+
+
+def _find_tokens(html: str) -> Iterator[tuple[int, bool, int, int]]:
+    """Yield ``(index, is_statement, start, end)`` for every token in *html*."""
+    for match in _TOKEN.finditer(html):
+        statement = match.group(1) is not None
+        index = int(match.group(1) if statement else match.group(2))
+        yield index, statement, match.start(), match.end()
+
+
+_OPENERS = {"for", "if", "macro", "call", "filter", "block", "with", "autoescape", "trans"}
+_MIDDLES = {"else", "elif", "pluralize"}
+
+
+def _block_paths(tags: list[Tag]) -> dict[int, tuple[int, ...]]:
+    """For each statement index (and -1 for the start), the blocks open just after it.
+
+    A path holds, for each open block, the statement that opened its current
+    branch: inside ``{% if %}…{% else %}…`` the path ends at the ``else``.
+    """
+    paths: dict[int, tuple[int, ...]] = {-1: ()}
+    stack: list[int] = []
+    for i, tag in enumerate(tags):
+        if tag.kind != "statement":
+            continue
+        keyword = tag.keyword
+        if keyword in _OPENERS or (keyword == "set" and "=" not in tag.text):
+            stack.append(i)
+        elif keyword in _MIDDLES and stack:
+            stack[-1] = i
+        elif keyword.startswith("end") and stack:
+            stack.pop()
+        paths[i] = tuple(stack)
+    return paths
+
+
+def _account(html: str, tags: list[Tag], filename: str) -> None:
+    """Raise :class:`CompileError` unless every token came through where it belongs.
+
+    A statement must come out exactly once and in its place among the other
+    statements. An expression must come out at least once, each copy inside
+    the same blocks as in the source: MJML may copy a value deeper (an
+    ``mj-attributes`` font into every component, a title into an
+    ``aria-label``), but never out of its loop or branch.
+    """
+    paths = _block_paths(tags)
+    # The statement each expression follows in the source (-1: none yet).
+    segment_of: dict[int, int] = {}
+    last = -1
+    for i, tag in enumerate(tags):
+        if tag.kind == "statement":
+            last = i
+        else:
+            segment_of[i] = last
+
+    def fail(index: int, problem: str) -> CompileError:
+        tag = tags[index]
+        return CompileError(f"{problem}: {tag.text}", filename, tag.lineno)
+
+    seen_statements: list[int] = []
+    seen_expressions: set[int] = set()
+    current = -1
+    for index, is_statement, _, _ in _find_tokens(html):
+        if index >= len(tags) or (tags[index].kind == "statement") != is_statement:
+            raise CompileError(f"token {index} came out of MJML/premailer mangled", filename)
+        if is_statement:
+            if index in seen_statements:
+                raise fail(index, "MJML or premailer duplicated the statement")
+            if seen_statements and index < seen_statements[-1]:
+                raise fail(index, "MJML or premailer moved the statement out of order")
+            seen_statements.append(index)
+            current = index
+            continue
+        seen_expressions.add(index)
+        source_path = paths[segment_of[index]]
+        if paths[current][: len(source_path)] != source_path:
+            raise fail(index, "MJML or premailer moved the expression out of its block")
+    missing = [i for i in paths if i >= 0 and i not in seen_statements]
+    missing += [i for i in segment_of if i not in seen_expressions]
+    if missing:
+        kind = tags[min(missing)].kind
+        raise fail(min(missing), f"MJML or premailer dropped the {kind}")
+    if TOKEN_PREFIX in _TOKEN.sub("", html):
+        raise CompileError("a tag came out of MJML/premailer mangled (a partial token)", filename)
+
+
+def _protect_literal(text: str) -> str:
+    # MJML's and premailer's own output must not be read as Jinja syntax.
+    if _TAG_START.search(text):
+        if "endraw" in text:
+            raise CompileError("compiled HTML contains 'endraw' and cannot be protected")
+        return "{% raw %}" + text + "{% endraw %}"
+    return text
+
+
+def compile_source(source: str, filename: str) -> CompiledSource:
+    """Compile an MJML + Jinja template source into inlined HTML + Jinja source.
+
+    :param source: the template, MJML with Jinja tags in it.
+    :param filename: used in every error message.
+    :raises CompileError: a tag was lost, moved or mangled, or MJML failed.
+    """
+    mjml_source, tags = tokenize(source, filename)
+    html = mjml_to_html(mjml_source, filename)
+    _account(html, tags, filename)
+    out: list[str] = []
+    line_starts: list[int] = [1]
+    tag_lines: list[int] = [1]
+    lineno = 1
+    pos = 0
+    for index, _statement, start, end in _find_tokens(html):
+        literal = _protect_literal(html[pos:start])
+        out.append(literal)
+        lineno += literal.count("\n")
+        tag = tags[index]
+        line_starts.append(lineno)
+        tag_lines.append(tag.lineno)
+        out.append(tag.text)
+        lineno += tag.text.count("\n")
+        pos = end
+    out.append(_protect_literal(html[pos:]))
+    return CompiledSource(
+        source="".join(out),
+        filename=filename,
+        tags=tuple(tags),
+        line_starts=tuple(line_starts),
+        tag_lines=tuple(tag_lines),
+    )
+
+
+def strip_comments(source: str, filename: str) -> str:
+    """*source* without its Jinja comments (MJML need not see them either way)."""
+    out = []
+    pos = 0
+    for tag in scan_tags(source, filename):
+        if tag.kind == "comment":
+            out.append(source[pos : tag.start])
+            pos = tag.end
+    out.append(source[pos:])
+    return "".join(out)

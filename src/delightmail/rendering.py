@@ -1,0 +1,363 @@
+"""Render an order into a :class:`RenderedEmail`: subject, preheader, HTML and text.
+
+>>> mailer = Mailer(merchant=merchant, template="playful", locale="en")  # doctest: +SKIP
+>>> email = mailer.render(order)  # doctest: +SKIP
+>>> msg = email.to_message(sender="Ada <ada@shop.example>")  # doctest: +SKIP
+
+A :class:`Mailer` compiles its template once (MJML and premailer run at
+construction, and the result is cached across mailers); :meth:`Mailer.render`
+is then a Jinja render and nothing more.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from email.message import EmailMessage
+from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from . import compiler
+from .exceptions import TemplateError, TemplateNotFound
+from .models import Merchant, Money, Order, validate_merchant, validate_order
+from .story import tell
+
+__all__ = ["TEMPLATE_FILES", "Mailer", "RenderedEmail", "available_templates", "template_dirs"]
+
+#: The files a template folder holds.
+TEMPLATE_FILES = ("email.mjml.j2", "email.txt.j2")
+
+
+def template_dirs() -> list[Path]:
+    """The folders holding the built-in templates, in the order they are searched.
+
+    An installed wheel carries them inside the package; a source checkout has
+    them at the top of the repository.
+    """
+    here = Path(__file__).resolve().parent
+    candidates = [here / "templates", here.parent.parent / "templates"]
+    return [path for path in candidates if path.is_dir()]
+
+
+def available_templates(extra_dirs: tuple[Path, ...] = ()) -> list[str]:
+    """The names of every template found in *extra_dirs* and the built-in folders."""
+    names = set()
+    for root in (*extra_dirs, *template_dirs()):
+        for child in root.iterdir():
+            if all((child / name).is_file() for name in TEMPLATE_FILES):
+                names.add(child.name)
+    return sorted(names)
+
+
+def _find_template(name: str, extra_dirs: tuple[Path, ...]) -> Path:
+    searched = [*extra_dirs, *template_dirs()]
+    for root in searched:
+        folder = root / name
+        if (folder / TEMPLATE_FILES[0]).is_file():
+            return folder
+    known = ", ".join(available_templates(extra_dirs)) or "none"
+    raise TemplateNotFound(
+        f"no template named {name!r} (known templates: {known}; "
+        f"searched {', '.join(str(p) for p in searched)})"
+    )
+
+
+# -- formatting: memoised, so the HTML and text parts format each amount once --
+
+
+def _babel(locale: str) -> str:
+    return locale.replace("-", "_")
+
+
+@lru_cache(maxsize=8192)
+def _format_money(amount: Decimal, currency: str, locale: str) -> str:
+    return format_currency(amount, currency, locale=_babel(locale))
+
+
+@lru_cache(maxsize=4096)
+def _format_number(value: Decimal, locale: str) -> str:
+    return format_decimal(value, locale=_babel(locale))
+
+
+def _locale_of(context: Any) -> str:
+    return str(context.get("locale", "en"))
+
+
+@jinja2.pass_context
+def money_filter(context: Any, value: Money) -> str:
+    """``{{ line.unit_price | money }}``: the amount as Babel formats it for the locale."""
+    return _format_money(value.amount, value.currency, _locale_of(context))
+
+
+@jinja2.pass_context
+def negative_money_filter(context: Any, value: Money) -> str:
+    """``{{ discount.amount | minus_money }}``: a deduction, shown with a minus sign."""
+    return _format_money(-value.amount, value.currency, _locale_of(context))
+
+
+@jinja2.pass_context
+def number_filter(context: Any, value: Decimal | int) -> str:
+    """``{{ line.quantity | number }}``: ``2``, ``1.5`` or ``1,5`` by locale."""
+    return _format_number(Decimal(value).normalize(), _locale_of(context))
+
+
+@jinja2.pass_context
+def date_filter(context: Any, value: datetime, format: str = "long") -> str:
+    """``{{ order.placed_at | date }}``: a date in the locale's words."""
+    return format_date(value, format=format, locale=_babel(_locale_of(context)))
+
+
+@jinja2.pass_context
+def datetime_filter(context: Any, value: datetime, format: str = "medium") -> str:
+    """``{{ order.placed_at | datetime }}``: a date and time in the locale's words."""
+    return format_datetime(value, format=format, locale=_babel(_locale_of(context)))
+
+
+def wrap_filter(text: str, width: int = 78, indent: str = "") -> str:
+    """Wrap each paragraph of plain *text* at *width* columns."""
+    paragraphs = str(text).split("\n")
+    return "\n".join(
+        textwrap.fill(p, width=width, initial_indent=indent, subsequent_indent=indent)
+        if p.strip()
+        else ""
+        for p in paragraphs
+    )
+
+
+def one_line(text: Any) -> str:
+    """*text* on one line: every run of white space (newlines too) becomes one space."""
+    return " ".join(str(text).split())
+
+
+_FILTERS: Mapping[str, Callable[..., Any]] = {
+    "money": money_filter,
+    "minus_money": negative_money_filter,
+    "number": number_filter,
+    "date": date_filter,
+    "datetime": datetime_filter,
+    "wrap": wrap_filter,
+    "one_line": one_line,
+}
+
+
+def _environment(*, html: bool) -> jinja2.Environment:
+    # Sandboxed: templates may come from a merchant, and a template must not be
+    # able to reach Python internals through the order objects.
+    env = ImmutableSandboxedEnvironment(
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=not html,
+        lstrip_blocks=not html,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(_FILTERS)
+    return env
+
+
+_HTML_ENV = _environment(html=True)
+_TEXT_ENV = _environment(html=False)
+
+
+def _load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template:
+    try:
+        code = env.compile(source, name=filename, filename=filename)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
+    return env.template_class.from_code(env, code, env.make_globals(None))
+
+
+@lru_cache(maxsize=64)
+def _compiled_html(source: str, filename: str) -> tuple[jinja2.Template, compiler.CompiledSource]:
+    # Syntax errors are reported against the author's source, before any MJML.
+    _load(_HTML_ENV, source, filename)
+    compiled = compiler.compile_source(source, filename)
+    return _load(_HTML_ENV, compiled.source, filename), compiled
+
+
+@lru_cache(maxsize=64)
+def _reference_html(source: str, filename: str) -> jinja2.Template:
+    return _load(_HTML_ENV, compiler.strip_comments(source, filename), filename)
+
+
+@lru_cache(maxsize=64)
+def _text(source: str, filename: str) -> jinja2.Template:
+    return _load(_TEXT_ENV, source, filename)
+
+
+def _template_lineno(tb: TracebackType | None, filename: str) -> int | None:
+    lineno = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    return lineno
+
+
+def _render(
+    template: jinja2.Template,
+    context: Mapping[str, Any],
+    filename: str,
+    line_of: Callable[[int], int | None] | None = None,
+) -> str:
+    try:
+        return template.render(context)
+    except TemplateError:
+        raise
+    except Exception as exc:
+        lineno = _template_lineno(exc.__traceback__, filename)
+        if lineno is not None and line_of is not None:
+            lineno = line_of(lineno)
+        message = exc.message if isinstance(exc, jinja2.TemplateError) else repr(exc)
+        raise TemplateError(str(message), filename, lineno) from exc
+
+
+# -- the rendered email --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """One rendered email: what goes into the inbox, ready to send."""
+
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    order_number: str = ""
+    placed_at: datetime | None = None
+    recipient: tuple[str, str] | None = field(default=None, repr=False)
+    reply_to: tuple[str, str] | None = field(default=None, repr=False)
+
+    def to_message(
+        self,
+        sender: str | tuple[str, str],
+        to: str | tuple[str, str] | None = None,
+        reply_to: str | tuple[str, str] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> EmailMessage:
+        """This email as a stdlib :class:`~email.message.EmailMessage`, multipart/alternative.
+
+        :param sender: ``"Shop <shop@example.com>"`` or ``("Shop", "shop@example.com")``.
+        :param to: the recipient; by default the order's customer.
+        :param reply_to: where replies go; by default the merchant's real person.
+        :param headers: extra headers (``List-Unsubscribe``...); no line breaks allowed.
+        """
+        from .message import build_message
+
+        return build_message(self, sender=sender, to=to, reply_to=reply_to, headers=headers)
+
+
+# -- the mailer ------------------------------------------------------------------
+
+
+class Mailer:
+    """Renders orders for one merchant with one template.
+
+    :param merchant: a :class:`~delightmail.models.Merchant` or a dict of one.
+    :param template: a template name (``"playful"``) or the path of a template folder.
+    :param locale: the default locale; an order's own ``locale`` wins.
+    :param precompile: ``False`` takes the slow reference path (Jinja, then MJML
+        and premailer on every email). Only useful to check the fast path.
+    :param template_dirs: extra folders to look for templates in, before the built-in ones.
+    """
+
+    def __init__(
+        self,
+        merchant: Merchant | Mapping[str, Any],
+        template: str | Path = "playful",
+        locale: str = "en",
+        *,
+        precompile: bool = True,
+        template_dirs: tuple[str | Path, ...] = (),
+    ) -> None:
+        self.merchant = validate_merchant(merchant)
+        self.locale = locale
+        self.precompile = precompile
+        extra = tuple(Path(p) for p in template_dirs)
+        path = Path(template)
+        folder = path if path.is_dir() else _find_template(str(template), extra)
+        self.template_name = folder.name
+        self.folder = folder
+        html_path = folder / TEMPLATE_FILES[0]
+        text_path = folder / TEMPLATE_FILES[1]
+        self._html_filename = str(html_path)
+        self._text_filename = str(text_path)
+        html_source = _read(html_path)
+        text_source = _read(text_path)
+        self._text = _text(text_source, self._text_filename)
+        self._compiled: compiler.CompiledSource | None = None
+        if precompile:
+            self._html, self._compiled = _compiled_html(html_source, self._html_filename)
+        else:
+            self._html = _reference_html(html_source, self._html_filename)
+
+    def context(self, order: Order | Mapping[str, Any]) -> dict[str, Any]:
+        """Everything the templates see for *order*."""
+        order = validate_order(order)
+        locale = order.locale or self.locale
+        merchant = self.merchant
+        story = tell(order, merchant, locale)
+        shipping_to = order.shipping_address
+        billing = order.billing_address
+        return {
+            "order": order,
+            "merchant": merchant,
+            "theme": merchant.theme,
+            "customer": order.customer,
+            "story": story,
+            "locale": locale,
+            "lang": _babel(locale).split("_")[0],
+            "placed_at": order.local_placed_at(merchant.timezone),
+            "shipping_lines": shipping_to.lines(locale) if shipping_to else [],
+            "billing_lines": billing.lines(locale) if billing and not billing.is_empty() else [],
+            "subject": story.subject,
+            "preheader": story.preheader,
+        }
+
+    def render(self, order: Order | Mapping[str, Any]) -> RenderedEmail:
+        """Render *order*: a validated :class:`Order` or a dict such as parsed JSON.
+
+        :raises OrderValidationError: the order is not valid; the message names each field.
+        :raises TemplateError: the template failed; the message names its file and line.
+        """
+        context = self.context(order)
+        valid: Order = context["order"]
+        if self._compiled is not None:
+            html = _render(self._html, context, self._html_filename, self._compiled.original_line)
+        else:
+            mjml_source = _render(self._html, context, self._html_filename)
+            html = compiler.mjml_to_html(mjml_source, self._html_filename)
+        text = _render(self._text, context, self._text_filename)
+        customer = valid.customer
+        signer = self.merchant.signer
+        reply = signer.email or self.merchant.support_email
+        return RenderedEmail(
+            subject=one_line(context["subject"]),
+            preheader=one_line(context["preheader"]),
+            html=html,
+            text=text,
+            order_number=valid.number,
+            placed_at=valid.placed_at,
+            recipient=(customer.full_name or "", customer.email) if customer.email else None,
+            reply_to=(signer.name, reply) if reply else None,
+        )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TemplateNotFound(f"template file is missing: {path}", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"not UTF-8 text: {exc}", str(path)) from None
