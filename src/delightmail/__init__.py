@@ -30,6 +30,7 @@ from .models import (
     TaxLine,
     Theme,
 )
+from .rendering import Mailer, RenderedEmail
 
 try:
     __version__ = version("delightmail")
@@ -44,12 +45,14 @@ __all__ = [
     "DelightmailError",
     "Discount",
     "LineItem",
+    "Mailer",
     "Merchant",
     "MessageError",
     "Money",
     "Order",
     "OrderValidationError",
     "Payment",
+    "RenderedEmail",
     "Shipping",
     "Signer",
     "TaxLine",
