@@ -51,10 +51,11 @@ def normalize_html(html: str) -> str:
         if isinstance(node, etree._Comment):
             lines.append(f"{pad}<!--{_text(node.text)}-->")
         else:
-            attrs = "".join(
-                f' {key}="{_style(value) if key == "style" else _text(value)}"'
-                for key, value in sorted(node.attrib.items())
-            )
+            attrs = ""
+            for key, raw in sorted(node.attrib.items()):
+                value = raw.decode() if isinstance(raw, bytes) else raw
+                attrs += f' {key!s}="{_style(value) if key == "style" else _text(value)}"'
+
             lines.append(f"{pad}<{node.tag}{attrs}>")
             if text := _text(node.text):
                 lines.append(f"{pad}  {text}")

@@ -1,0 +1,196 @@
+"""Quality checks on a rendered email: will it arrive whole, readable and safe?
+
+Each check looks at a :class:`~delightmail.rendering.RenderedEmail` and
+reports :class:`Finding` objects; :func:`check_email` runs them all.
+
+>>> report = check_email(email)  # doctest: +SKIP
+>>> report.ok, [str(f) for f in report.findings]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
+
+if TYPE_CHECKING:
+    from .rendering import RenderedEmail
+
+__all__ = ["CHECKS", "CheckReport", "Finding", "Severity", "check_email"]
+
+Severity = Literal["error", "warning", "info"]
+
+#: Gmail clips an HTML part larger than about 102 KB and hides the rest.
+GMAIL_CLIP_BYTES = 102 * 1024
+#: What delightmail aims at, leaving room for what an ESP adds (tracking, footers).
+SIZE_BUDGET_BYTES = 90 * 1024
+#: Inbox previews show about this many characters of a subject.
+SUBJECT_MAX = 78
+TEXT_WIDTH = 78
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found: which check, how bad, what, and where."""
+
+    check: str
+    severity: Severity
+    message: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        where = f" ({self.where})" if self.where else ""
+        return f"{self.severity}: {self.check}: {self.message}{where}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Every finding about one email."""
+
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when no finding is an error."""
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+
+@dataclass(frozen=True)
+class _Email:
+    """A rendered email with its HTML parsed once for all the checks."""
+
+    email: RenderedEmail
+    root: etree._Element
+
+
+def _describe(node: etree._Element) -> str:
+    attrs = " ".join(f'{k!s}="{v!s}"' for k, v in list(node.attrib.items())[:2])
+    return f"<{node.tag}{' ' + attrs if attrs else ''}>"
+
+
+def check_size(doc: _Email) -> Iterator[Finding]:
+    """The HTML part stays under Gmail's clipping limit, with room to spare."""
+    size = len(doc.email.html.encode("utf-8"))
+    if size > GMAIL_CLIP_BYTES:
+        yield Finding("size", "error", f"HTML is {size / 1024:.1f} KB: Gmail clips it after 102 KB")
+    elif size > SIZE_BUDGET_BYTES:
+        yield Finding("size", "warning", f"HTML is {size / 1024:.1f} KB, over the 90 KB budget")
+
+
+_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|dmtk\d{5}x")
+
+
+def check_leftover_syntax(doc: _Email) -> Iterator[Finding]:
+    """No template syntax or compiler token reached the customer."""
+    for part, content in (("html", doc.email.html), ("text", doc.email.text)):
+        if match := _LEFTOVER.search(content):
+            line = content.count("\n", 0, match.start()) + 1
+            yield Finding(
+                "leftover-syntax",
+                "error",
+                f"{match.group()!r} left in the output",
+                f"{part}:{line}",
+            )
+
+
+def check_lang(doc: _Email) -> Iterator[Finding]:
+    """``<html>`` says which language and direction the email is in."""
+    for attribute in ("lang", "dir"):
+        value = doc.root.get(attribute)
+        if not value or value == "und":
+            yield Finding("lang", "error", f"<html> has no {attribute} attribute", "html")
+
+
+def check_images(doc: _Email) -> Iterator[Finding]:
+    """Every image has an ``alt`` (empty for decoration) and an http(s) source."""
+    for img in doc.root.iter("img"):
+        if img.get("alt") is None:
+            yield Finding("image-alt", "error", "image without alt text", _describe(img))
+        if urlsplit(img.get("src", "")).scheme not in ("http", "https"):
+            yield Finding("image-src", "error", "image source is not http(s)", _describe(img))
+
+
+def check_links(doc: _Email) -> Iterator[Finding]:
+    """Every link goes to http(s) or mailto:/tel:, never javascript: or nowhere."""
+    for anchor in doc.root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        scheme = urlsplit(href).scheme.lower()
+        if scheme not in ("http", "https", "mailto", "tel"):
+            yield Finding("links", "error", f"link to {href!r} is not http(s)", _describe(anchor))
+
+
+def check_layout_tables(doc: _Email) -> Iterator[Finding]:
+    """Layout tables carry ``role="presentation"`` so screen readers don't announce them."""
+    for table in doc.root.iter("table"):
+        if table.get("role") != "presentation":
+            yield Finding(
+                "table-role", "warning", 'table without role="presentation"', _describe(table)
+            )
+
+
+def check_heading(doc: _Email) -> Iterator[Finding]:
+    """The email has a real heading, for screen readers and for skimming."""
+    if not any(True for _ in doc.root.iter("h1", "h2")):
+        yield Finding("heading", "error", "no <h1> or <h2> heading")
+
+
+def check_outlook(doc: _Email) -> Iterator[Finding]:
+    """MJML's ``<!--[if mso]>`` conditionals survived, so Outlook keeps its layout."""
+    if "<!--[if mso" not in doc.email.html:
+        yield Finding("outlook", "error", "no <!--[if mso]> conditional comments left")
+
+
+def check_subject(doc: _Email) -> Iterator[Finding]:
+    """The subject is there and fits an inbox preview."""
+    subject = doc.email.subject
+    if not subject.strip():
+        yield Finding("subject", "error", "empty subject")
+    elif len(subject) > SUBJECT_MAX:
+        yield Finding("subject", "warning", f"subject is {len(subject)} characters long")
+
+
+_ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+
+
+def check_text(doc: _Email) -> Iterator[Finding]:
+    """The plain-text part reads well on its own: no HTML, no entities, 78 columns."""
+    text = doc.email.text
+    if not text.strip():
+        yield Finding("text", "error", "empty plain-text part")
+    if match := _ENTITY.search(text):
+        lineno = text.count("\n", 0, match.start()) + 1
+        yield Finding("text", "error", f"HTML entity {match.group()!r}", f"text:{lineno}")
+    for number, line in enumerate(text.splitlines(), start=1):
+        # A long URL cannot be wrapped; anything else can.
+        if len(line) > TEXT_WIDTH and " " in line.strip() and "://" not in line:
+            yield Finding("text", "warning", f"line is {len(line)} columns", f"text:{number}")
+
+
+CHECKS: tuple[Callable[[_Email], Iterator[Finding]], ...] = (
+    check_size,
+    check_leftover_syntax,
+    check_lang,
+    check_heading,
+    check_images,
+    check_links,
+    check_layout_tables,
+    check_outlook,
+    check_subject,
+    check_text,
+)
+
+
+def check_email(email: RenderedEmail) -> CheckReport:
+    """Run every check on *email* and collect what they found."""
+    doc = _Email(email=email, root=lxml.html.document_fromstring(email.html))
+    findings = [finding for check in CHECKS for finding in check(doc)]
+    return CheckReport(findings=tuple(findings))
