@@ -1,0 +1,306 @@
+"""Helpers shared by the platform adapters: reading a payload with field paths.
+
+Every adapter reads a platform's JSON through :class:`Node`, which knows where
+in the payload it is, so a problem names its field (``line_items[0].price``)
+and what to do about it. Money is read with :class:`~decimal.Decimal`, never
+through ``float``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, NoReturn
+
+from babel import Locale, UnknownLocaleError
+
+from ..exceptions import FieldProblem, OrderValidationError
+
+__all__ = [
+    "Node",
+    "fail",
+    "humanize",
+    "last4",
+    "load_payload",
+    "locale_or_none",
+    "not_an_order",
+    "parse_datetime",
+    "plain_text",
+    "property_value",
+    "shipping_kind",
+    "to_decimal",
+]
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def fail(platform: str, path: str, message: str) -> NoReturn:
+    """Raise :class:`OrderValidationError` for one field of a *platform* payload."""
+    raise OrderValidationError([FieldProblem(path, message)], model=f"{platform} order")
+
+
+def plain_text(value: str) -> str:
+    """Decode HTML entities (``&ndash;`` → ``–``) and drop tags; the templates escape on output."""
+    return " ".join(html.unescape(_TAG.sub(" ", value)).split())
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """*value* as an exact ``Decimal``, or ``None`` when it is not a finite number.
+
+    A float goes through ``str`` first, so ``0.1`` stays ``0.1`` rather than
+    ``0.1000000000000000055511151231257827``.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(str(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+@dataclass(frozen=True)
+class Node:
+    """One JSON object of a platform payload, with its path for error messages."""
+
+    data: Mapping[str, Any]
+    platform: str
+    path: str = ""
+
+    def at(self, key: str | int) -> str:
+        """The path of *key* inside this object."""
+        return _join(self.path, key)
+
+    def fail(self, key: str | int, message: str) -> NoReturn:
+        fail(self.platform, self.at(key), message)
+
+    def has(self, key: str) -> bool:
+        """Whether *key* is there and not null."""
+        return self.data.get(key) is not None
+
+    def raw(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def text(self, key: str) -> str | None:
+        """A text field, entities decoded; ``None`` when missing, null or blank."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float):
+            self.fail(key, f"expected text, got {type(value).__name__}")
+        text = plain_text(str(value))
+        return text or None
+
+    def require_text(self, key: str) -> str:
+        text = self.text(key)
+        if text is None:
+            self.fail(key, "missing")
+        return text
+
+    def decimal(self, key: str) -> Decimal | None:
+        """A number (string, int, float or Decimal) as ``Decimal``; ``None`` when missing."""
+        value = self.data.get(key)
+        if value is None or value == "":
+            return None
+        number = to_decimal(value)
+        if number is None:
+            self.fail(key, f"{value!r} is not a number")
+        return number
+
+    def require_decimal(self, key: str) -> Decimal:
+        number = self.decimal(key)
+        if number is None:
+            self.fail(key, "missing")
+        return number
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {"true", "false", "yes", "no"}:
+            return value.strip().lower() in {"true", "yes"}
+        self.fail(key, f"expected true or false, got {value!r}")
+
+    def child(self, key: str) -> Node | None:
+        """A nested object, or ``None`` when missing, null or an empty list (PHP's empty ``[]``)."""
+        value = self.data.get(key)
+        if value is None or value == [] or value == "":
+            return None
+        if not isinstance(value, Mapping):
+            self.fail(key, f"expected an object, got {type(value).__name__}")
+        return Node(value, self.platform, self.at(key))
+
+    def require_child(self, key: str) -> Node:
+        node = self.child(key)
+        if node is None:
+            self.fail(key, "missing")
+        return node
+
+    def children(self, key: str, *, required: bool = False) -> list[Node]:
+        """A list of objects; ``[]`` when missing or null (unless *required*)."""
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "missing")
+            return []
+        if not isinstance(value, list):
+            self.fail(key, f"expected a list, got {type(value).__name__}")
+        nodes = []
+        for index, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                self.fail(key, f"item {index} is a {type(item).__name__}, expected an object")
+            nodes.append(Node(item, self.platform, _join(self.at(key), index)))
+        return nodes
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        yield from self.data.items()
+
+
+def load_payload(payload: Any, platform: str, *, one_of_list: bool = False) -> Mapping[str, Any]:
+    """*payload* as a mapping: JSON text is parsed with ``Decimal`` for numbers.
+
+    :param one_of_list: accept a list holding exactly one object, and return that object.
+    """
+    if isinstance(payload, bytes | bytearray):
+        payload = payload.decode("utf-8")
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload, parse_float=Decimal)
+        except ValueError as exc:
+            fail(platform, "", f"not valid JSON: {exc}")
+    if one_of_list and isinstance(payload, list):
+        if len(payload) != 1:
+            fail(platform, "", f"expected one order, got a list of {len(payload)}")
+        payload = payload[0]
+    if not isinstance(payload, Mapping):
+        fail(platform, "", f"expected a JSON object, got {type(payload).__name__}")
+    return payload
+
+
+def not_an_order(platform: str, path: str, what: str, payload: Mapping[str, Any]) -> NoReturn:
+    """Reject a payload that is not a *platform* order, with a hint when it looks like another."""
+    hint = _guess_platform(payload)
+    message = f"missing; this is not a {platform} order ({what})"
+    if hint and hint != platform:
+        message += f"; it looks like a {hint} payload"
+    fail(platform, path, message)
+
+
+def _guess_platform(payload: Mapping[str, Any]) -> str | None:
+    body: Any = payload
+    for key in ("order", "data"):
+        inner = body.get(key) if isinstance(body, Mapping) else None
+        if isinstance(inner, Mapping):
+            body = inner
+    if not isinstance(body, Mapping):
+        return None
+    if "line_items" in body and ("total_price" in body or "total_price_set" in body):
+        return "Shopify"
+    if "line_items" in body and "total" in body and "prices_include_tax" in body:
+        return "WooCommerce"
+    if isinstance(body.get("lines"), list) and (
+        isinstance(body.get("total"), Mapping) or "total_gross_amount" in body
+    ):
+        return "Saleor"
+    if isinstance(body.get("object"), str):
+        return "Stripe"
+    return None
+
+
+def parse_datetime(node: Node, key: str, *, naive_is_utc: bool = False) -> datetime | None:
+    """An ISO 8601 timestamp; ``None`` when missing or blank.
+
+    :param naive_is_utc: read a timestamp without an offset as UTC (WooCommerce's
+        ``*_gmt`` fields); otherwise such a timestamp is an error, since the
+        email would show the wrong time.
+    """
+    text = node.text(key)
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        node.fail(key, f"{text!r} is not an ISO 8601 date and time")
+    if moment.tzinfo is None:
+        if not naive_is_utc:
+            node.fail(key, f"{text!r} has no UTC offset")
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def locale_or_none(value: str | None) -> str | None:
+    """A platform's language code (``zh-TW``, ``EN``, ``PT_BR``) as a Babel locale name.
+
+    An unknown code gives ``None``: the email then uses the merchant's
+    language, which beats rejecting the order.
+    """
+    if not value:
+        return None
+    try:
+        locale = Locale.parse(value.strip().replace("-", "_"), sep="_")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+    return str(locale)
+
+
+def last4(value: str | None) -> str | None:
+    """The last four digits of a masked card number (``XXXX-XXXX-XXXX-4242``), if it has them."""
+    if not value:
+        return None
+    digits = re.sub(r"\D", "", value)
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+def property_value(value: Any) -> str | None:
+    """A line property's value as text; ``None`` for nothing or a nested object.
+
+    A nested object is a form-parsing accident (a label with quotes in it),
+    not something the customer typed, so it is not shown.
+    """
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str | int | float | Decimal):
+        return plain_text(str(value)) or None
+    return None
+
+
+def humanize(value: str | None) -> str | None:
+    """A machine name (``shopify_payments``) as words (``Shopify payments``)."""
+    if not value:
+        return None
+    words = value.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:] if words else None
+
+
+def shipping_kind(title: str | None) -> str:
+    """Guess the kind of shipping from its title, ``standard`` when nothing says otherwise."""
+    lowered = (title or "").lower()
+    if any(word in lowered for word in ("pickup", "pick up", "pick-up", "collect")):
+        return "pickup"
+    if "local delivery" in lowered:
+        return "local_delivery"
+    if any(word in lowered for word in ("express", "overnight", "next day")):
+        return "express"
+    return "standard"
