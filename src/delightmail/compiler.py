@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -162,16 +162,31 @@ def _silence_cssutils() -> None:
     cssutils.log.setLevel(logging.CRITICAL)
 
 
-def mjml_to_html(mjml_source: str, filename: str = "<template>") -> str:
+_MRML_POSITION = re.compile(r"at position (\d+)")
+
+
+def mjml_to_html(
+    mjml_source: str,
+    filename: str = "<template>",
+    line_at: Callable[[int], int] | None = None,
+) -> str:
     """MJML to HTML with CSS inlined: mjml-python, then premailer.
 
     Outlook's ``<!--[if mso]>`` conditionals and the doctype, which premailer
     would drop, are kept.
+
+    :param line_at: maps a UTF-8 offset in *mjml_source* to a line of the
+        template, so that an MJML error can name it.
     """
     try:
         html = mjml.mjml2html(mjml_source)
     except Exception as exc:  # mjml-python raises a bare exception type
-        raise CompileError(f"MJML could not compile the template: {exc}", filename) from None
+        position = _MRML_POSITION.search(str(exc))
+        lineno = int(position.group(1)) if position else None
+        if lineno is not None:
+            lineno = line_at(lineno) if line_at else mjml_source.encode()[:lineno].count(b"\n") + 1
+        message = f"MJML could not compile the template: {exc}"
+        raise CompileError(message, filename, lineno) from None
     doctype, _, _ = html.partition("<html")
     _silence_cssutils()
     try:
@@ -196,22 +211,45 @@ def _token(index: int, statement: bool) -> str:
     return f"<!--{token}-->" if statement else token
 
 
-def tokenize(source: str, filename: str) -> tuple[str, list[Tag]]:
-    """Swap every Jinja tag in *source* for a token; return the MJML and the tags.
+@dataclass(frozen=True)
+class Tokenized:
+    """A template source with its Jinja tags swapped for tokens.
 
-    Index *i* of the returned list is the tag behind token *i*; comments are
-    dropped and have no token.
+    ``tags[i]`` is the tag behind token *i* (comments are dropped and have no
+    token); ``anchors`` pairs the start of each literal run in ``mjml`` with
+    its offset in the original source, to trace an MJML error back to a line.
     """
+
+    mjml: str
+    tags: list[Tag]
+    source: str
+    anchors: list[tuple[int, int]]
+
+    def line_at(self, byte_offset: int) -> int:
+        """The original line of the character at *byte_offset* (UTF-8) in ``mjml``."""
+        offset = len(self.mjml.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
+        index = bisect_right([start for start, _ in self.anchors], offset) - 1
+        start, original = self.anchors[max(index, 0)]
+        original += max(offset - start, 0)
+        return self.source.count("\n", 0, min(original, len(self.source))) + 1
+
+
+def tokenize(source: str, filename: str) -> Tokenized:
+    """Swap every Jinja tag in *source* for a token (see :class:`Tokenized`)."""
     if TOKEN_PREFIX in source:
         lineno = source.count("\n", 0, source.index(TOKEN_PREFIX)) + 1
         raise CompileError(f"{TOKEN_PREFIX!r} is reserved for the compiler", filename, lineno)
     markup = _MarkupState()
     out: list[str] = []
     tags: list[Tag] = []
+    anchors: list[tuple[int, int]] = []
+    length = 0
     pos = 0
     for tag in scan_tags(source, filename):
         literal = source[pos : tag.start]
+        anchors.append((length, pos))
         out.append(literal)
+        length += len(literal)
         markup.feed(literal)
         pos = tag.end
         if tag.kind == "comment":
@@ -231,10 +269,13 @@ def tokenize(source: str, filename: str) -> tuple[str, list[Tag]]:
                 filename,
                 tag.lineno,
             )
-        out.append(_token(len(tags), tag.kind == "statement"))
+        token = _token(len(tags), tag.kind == "statement")
+        out.append(token)
+        length += len(token)
         tags.append(tag)
+    anchors.append((length, pos))
     out.append(source[pos:])
-    return "".join(out), tags
+    return Tokenized(mjml="".join(out), tags=tags, source=source, anchors=anchors)
 
 
 def _find_tokens(html: str) -> Iterator[tuple[int, bool, int, int]]:
@@ -337,8 +378,9 @@ def compile_source(source: str, filename: str) -> CompiledSource:
     :param filename: used in every error message.
     :raises CompileError: a tag was lost, moved or mangled, or MJML failed.
     """
-    mjml_source, tags = tokenize(source, filename)
-    html = mjml_to_html(mjml_source, filename)
+    tokenized = tokenize(source, filename)
+    tags = tokenized.tags
+    html = mjml_to_html(tokenized.mjml, filename, tokenized.line_at)
     _account(html, tags, filename)
     out: list[str] = []
     line_starts: list[int] = [1]

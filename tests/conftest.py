@@ -1,0 +1,54 @@
+"""Shared fixtures: the demo merchant, the example orders, compiled mailers."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from delightmail import Mailer, Merchant
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+ORDER_FILES = sorted((EXAMPLES / "orders").glob("*.json"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def load(path: Path) -> Any:
+    """Parse a JSON file the way delightmail wants it: fractions as Decimal."""
+    return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+
+
+@pytest.fixture(scope="session")
+def merchant_data() -> dict[str, Any]:
+    """The demo merchant of examples/merchant.json, as a plain dict."""
+    data: dict[str, Any] = load(EXAMPLES / "merchant.json")
+    return data
+
+
+@pytest.fixture(scope="session")
+def merchant(merchant_data: dict[str, Any]) -> Merchant:
+    """The demo merchant, validated."""
+    return Merchant.model_validate(merchant_data)
+
+
+@pytest.fixture(scope="session")
+def mailer(merchant: Merchant) -> Mailer:
+    """A mailer on the compiled (fast) path with the playful template."""
+    return Mailer(merchant=merchant)
+
+
+@pytest.fixture(scope="session")
+def reference_mailer(merchant: Merchant) -> Mailer:
+    """A mailer on the slow reference path: Jinja, then MJML and premailer per email."""
+    return Mailer(merchant=merchant, precompile=False)
+
+
+@pytest.fixture
+def order_data() -> dict[str, Any]:
+    """A fresh copy of the one-item example order, safe to modify."""
+    data: dict[str, Any] = load(EXAMPLES / "orders" / "01-one-item.json")
+    return data

@@ -1,0 +1,209 @@
+"""Rendering: every example renders whole, both paths agree, customer text is escaped."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+
+from delightmail import Mailer, Merchant, Money, OrderValidationError, TemplateError
+from delightmail.exceptions import TemplateNotFound
+from delightmail.models import Order, validate_order
+from delightmail.testing import assert_same_html
+
+from .conftest import FIXTURES, ORDER_FILES, load
+
+ORDER_IDS = [path.stem for path in ORDER_FILES]
+
+
+@pytest.fixture(scope="module", params=ORDER_FILES, ids=ORDER_IDS)
+def example(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Each example order in turn, as parsed JSON."""
+    data: dict[str, Any] = load(request.param)
+    return data
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees, whitespace folded."""
+    return " ".join(lxml.html.document_fromstring(html).text_content().split())
+
+
+def amounts(order: Order) -> list[tuple[str, Money, bool]]:
+    """Every amount the email must show: (what, money, shown as a deduction)."""
+    out: list[tuple[str, Money, bool]] = [
+        ("subtotal", order.line_subtotal, False),
+        ("total", order.total, False),
+    ]
+    for i, line in enumerate(order.lines):
+        out += [(f"lines[{i}].unit_price", line.unit_price, False)]
+        out += [(f"lines[{i}].total", line.line_total, False)]
+        out += [(f"lines[{i}].discount", d.amount, True) for d in line.discounts]
+    out += [(f"discounts[{i}]", d.amount, True) for i, d in enumerate(order.discounts)]
+    out += [(f"taxes[{i}]", t.amount, False) for i, t in enumerate(order.taxes)]
+    if order.shipping:
+        out.append(("shipping", order.shipping.amount, False))
+    if order.payment:
+        out += [
+            (f"gift_cards[{i}]", g.amount, False) for i, g in enumerate(order.payment.gift_cards)
+        ]
+    return out
+
+
+def test_every_example_renders_whole(mailer: Mailer, example: dict[str, Any]) -> None:
+    """The HTML is inlined, has no leftover syntax, and names every line and amount."""
+    email = mailer.render(example)
+    order = validate_order(example)
+    locale = order.locale or "en"
+    html, text = email.html, email.text
+    assert html.lower().startswith("<!doctype html>")
+    assert html.count('style="') > 50, "premailer's inline styles are missing"
+    assert "<style" in html  # only what cannot be inlined (media queries) stays
+    for leftover in ("{{", "}}", "{%", "%}", "{#", "dmtk"):
+        assert leftover not in html and leftover not in text, leftover
+    seen = visible_text(html)
+    for line in order.lines:
+        assert line.name in seen
+        assert line.name in text
+    for what, money, deduction in amounts(order):
+        formatted = (-money if deduction else money).format(locale)
+        assert " ".join(formatted.split()) in seen, f"{what}: {formatted!r} not in the HTML"
+        assert formatted in text, f"{what}: {formatted!r} not in the text"
+
+
+def test_text_part_carries_the_story_and_the_facts(mailer: Mailer, example: dict[str, Any]) -> None:
+    """The plain-text part tells the same story and every fact of the HTML part."""
+    email = mailer.render(example)
+    context = mailer.context(example)
+    order: Order = context["order"]
+    for paragraph in context["story"].paragraphs:
+        assert " ".join(paragraph.split()) in " ".join(email.text.split())
+    assert order.number in email.text
+    for part in context["shipping_lines"] + context["billing_lines"]:
+        assert part in email.text
+        assert part in visible_text(email.html)
+    if order.status_url:
+        assert str(order.status_url) in email.text
+    assert mailer.merchant.signer.name in email.text
+    assert "Can we do anything else for you?".upper() in email.text
+    if order.gift_message:
+        assert order.gift_message.splitlines()[0] in email.text
+
+
+def test_compiled_path_equals_reference_path(
+    mailer: Mailer, reference_mailer: Mailer, example: dict[str, Any]
+) -> None:
+    """Compile-once gives the same parsed HTML as Jinja → MJML → premailer per email."""
+    fast = mailer.render(example)
+    slow = reference_mailer.render(example)
+    assert_same_html(fast.html, slow.html)
+    assert fast.text == slow.text
+    assert fast.subject == slow.subject
+
+
+def test_rendering_is_deterministic(mailer: Mailer, merchant: Merchant) -> None:
+    """The same order renders the same bytes, whether from a dict or an Order, in any mailer."""
+    data = load(ORDER_FILES[1])
+    first = mailer.render(data)
+    again = Mailer(merchant=merchant).render(validate_order(data))
+    assert first == again
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+TRICKY_ITEM = 'Tom & Jerry "Live"'
+
+
+@pytest.fixture(scope="module")
+def hostile_order() -> dict[str, Any]:
+    """An order whose customer and item names are written to break HTML."""
+    data: dict[str, Any] = load(ORDER_FILES[0])
+    data = copy.deepcopy(data)
+    data["customer"]["first_name"] = HOSTILE_NAME
+    data["shipping_address"]["name"] = HOSTILE_NAME
+    data["lines"][0]["name"] = TRICKY_ITEM
+    data["lines"][0]["variant"] = "</td></tr></table><script>alert(2)</script>"
+    data["note"] = "<b>bold?</b> & 'quoted'"
+    return data
+
+
+@pytest.mark.parametrize("precompile", [True, False], ids=["compiled", "reference"])
+def test_customer_text_is_escaped_in_html_and_intact_in_text(
+    merchant: Merchant, hostile_order: dict[str, Any], precompile: bool
+) -> None:
+    """Names that are HTML come out as text in the HTML part and unchanged in the text part."""
+    email = Mailer(merchant=merchant, precompile=precompile).render(hostile_order)
+    root = lxml.html.document_fromstring(email.html)
+    assert not root.xpath("//img[@onerror]"), "a customer name became an element"
+    assert not root.xpath("//script"), "a variant became a script"
+    assert not root.xpath("//b"), "a note became markup"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in email.html
+    assert "Tom &amp; Jerry &#34;Live&#34;" in email.html or 'Tom &amp; Jerry "Live"' in email.html
+    seen = visible_text(email.html)
+    assert HOSTILE_NAME in seen and TRICKY_ITEM in seen
+    assert f"Hi {HOSTILE_NAME}!" in email.text
+    assert TRICKY_ITEM in email.text
+    assert "<b>bold?</b> & 'quoted'" in email.text
+
+
+def test_subject_and_preheader_are_personal(mailer: Mailer) -> None:
+    """The subject names the customer and what they bought; the preheader the merchant."""
+    email = mailer.render(load(ORDER_FILES[0]))
+    assert email.subject.startswith("Sam, your record is on the way from Portland")
+    assert "#1001" in email.subject
+    assert mailer.merchant.name in email.preheader
+    root = lxml.html.document_fromstring(email.html)
+    assert root.findtext(".//title") == email.subject
+
+
+def test_order_locale_wins_over_mailer_locale(mailer: Mailer) -> None:
+    """A German order's amounts and dates are formatted the German way."""
+    email = mailer.render(load(ORDER_FILES[2]))
+    assert "71,61\xa0€" in email.text
+    assert re.search(r"\b21\. November 2026\b", email.text)
+    assert 'lang="de"' in email.html
+
+
+def test_invalid_order_names_the_field(mailer: Mailer, order_data: dict[str, Any]) -> None:
+    """A dict that is not a valid order raises with the field path."""
+    order_data["lines"][0]["quantity"] = 0
+    with pytest.raises(OrderValidationError, match=r"lines\[0\]\.quantity"):
+        mailer.render(order_data)
+
+
+def test_render_error_names_original_template_line(
+    merchant: Merchant, order_data: dict[str, Any]
+) -> None:
+    """An undefined variable points at the line of the author's template, not compiled HTML."""
+    for precompile in (True, False):
+        mailer = Mailer(
+            merchant=merchant,
+            template=FIXTURES / "templates" / "undefined-variable",
+            precompile=precompile,
+        )
+        with pytest.raises(TemplateError, match=r"email\.mjml\.j2, line 5: .*no_such_field"):
+            mailer.render(order_data)
+
+
+def test_unknown_template_lists_known_ones(merchant: Merchant) -> None:
+    """Asking for a template that does not exist says which ones do."""
+    with pytest.raises(TemplateNotFound, match="known templates: playful"):
+        Mailer(merchant=merchant, template="nope")
+
+
+def test_template_folder_outside_the_package(merchant: Merchant, tmp_path: Path) -> None:
+    """A merchant's own template folder is found through template_dirs."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "email.mjml.j2").write_text(
+        "<mjml><mj-body><mj-section><mj-column><mj-text>Hello {{ story.name }}"
+        "</mj-text></mj-column></mj-section></mj-body></mjml>"
+    )
+    (folder / "email.txt.j2").write_text("Hello {{ story.name }}\n")
+    email = Mailer(merchant=merchant, template="mine", template_dirs=(tmp_path,)).render(
+        load(ORDER_FILES[0])
+    )
+    assert "Hello Sam" in visible_text(email.html)
+    assert email.text == "Hello Sam\n"
