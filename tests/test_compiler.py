@@ -48,7 +48,7 @@ def test_compiled_template_restores_every_tag() -> None:
         ),
         head='<mj-style inline="inline">.x p { color: {{ color }}; }</mj-style>',
     )
-    compiled = compile_source(source, "t.mjml.j2").source
+    compiled = compile_source(source, "t.mjml.j2").jinja_source().source
     assert "{% for a in items %}" in compiled and "{% endfor %}" in compiled
     assert 'href="{{ url }}"' in compiled
     assert re.search(r'<p style="[^"]*color:\{\{ color \}\}"', compiled)

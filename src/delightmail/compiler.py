@@ -14,7 +14,9 @@ so they run here, once per template:
    order, an expression at least once and between the same statements as
    before. Anything lost, duplicated or moved is a :class:`CompileError` that
    names the template, the line and the tag, never a silently broken email.
-4. The tokens are swapped back and Jinja compiles the result.
+4. The tokens are swapped back and Jinja compiles the result. Expressions
+   whose value is the same in every email (the merchant's colours and name)
+   may be folded into the HTML right away, so an email renders fewer of them.
 
 The slow path the compiled one must equal renders Jinja first, then runs
 :func:`mjml_to_html` on every email (``Mailer(..., precompile=False)``).
@@ -35,7 +37,14 @@ from premailer import Premailer
 
 from .exceptions import CompileError
 
-__all__ = ["CompiledSource", "Tag", "compile_source", "mjml_to_html", "scan_tags"]
+__all__ = [
+    "CompiledTemplate",
+    "JinjaSource",
+    "Tag",
+    "compile_source",
+    "mjml_to_html",
+    "scan_tags",
+]
 
 TagKind = Literal["expression", "statement", "comment"]
 
@@ -141,12 +150,11 @@ class _MarkupState:
 
 
 @dataclass(frozen=True)
-class CompiledSource:
+class JinjaSource:
     """The Jinja source of a compiled template, with a map back to the original lines."""
 
     source: str
     filename: str
-    tags: tuple[Tag, ...]
     line_starts: tuple[int, ...]
     tag_lines: tuple[int, ...]
 
@@ -154,6 +162,49 @@ class CompiledSource:
         """The line of the original template that produced *compiled_lineno*."""
         index = bisect_right(self.line_starts, compiled_lineno) - 1
         return self.tag_lines[index] if index >= 0 else None
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    """A template after MJML and premailer: inlined HTML, tokens still in place."""
+
+    html: str
+    filename: str
+    tags: tuple[Tag, ...]
+
+    def jinja_source(self, fold: Callable[[Tag], str | None] | None = None) -> JinjaSource:
+        """Swap each token back for its Jinja tag.
+
+        :param fold: given an expression tag, may return its final text (for a
+            value that is the same in every email, such as a brand colour) to
+            put in place of the tag; ``None`` keeps the tag.
+        """
+        out: list[str] = []
+        line_starts: list[int] = [1]
+        tag_lines: list[int] = [1]
+        lineno = 1
+        pos = 0
+        for index, _statement, start, end in _find_tokens(self.html):
+            literal = _protect_literal(self.html[pos:start])
+            tag = self.tags[index]
+            folded = fold(tag) if fold is not None and tag.kind == "expression" else None
+            if folded is not None:
+                literal += _protect_literal(folded)
+            out.append(literal)
+            lineno += literal.count("\n")
+            if folded is None:
+                line_starts.append(lineno)
+                tag_lines.append(tag.lineno)
+                out.append(tag.text)
+                lineno += tag.text.count("\n")
+            pos = end
+        out.append(_protect_literal(self.html[pos:]))
+        return JinjaSource(
+            source="".join(out),
+            filename=self.filename,
+            line_starts=tuple(line_starts),
+            tag_lines=tuple(tag_lines),
+        )
 
 
 def _silence_cssutils() -> None:
@@ -371,40 +422,17 @@ def _protect_literal(text: str) -> str:
     return text
 
 
-def compile_source(source: str, filename: str) -> CompiledSource:
-    """Compile an MJML + Jinja template source into inlined HTML + Jinja source.
+def compile_source(source: str, filename: str) -> CompiledTemplate:
+    """Run MJML and premailer once on an MJML + Jinja template source.
 
     :param source: the template, MJML with Jinja tags in it.
     :param filename: used in every error message.
     :raises CompileError: a tag was lost, moved or mangled, or MJML failed.
     """
     tokenized = tokenize(source, filename)
-    tags = tokenized.tags
     html = mjml_to_html(tokenized.mjml, filename, tokenized.line_at)
-    _account(html, tags, filename)
-    out: list[str] = []
-    line_starts: list[int] = [1]
-    tag_lines: list[int] = [1]
-    lineno = 1
-    pos = 0
-    for index, _statement, start, end in _find_tokens(html):
-        literal = _protect_literal(html[pos:start])
-        out.append(literal)
-        lineno += literal.count("\n")
-        tag = tags[index]
-        line_starts.append(lineno)
-        tag_lines.append(tag.lineno)
-        out.append(tag.text)
-        lineno += tag.text.count("\n")
-        pos = end
-    out.append(_protect_literal(html[pos:]))
-    return CompiledSource(
-        source="".join(out),
-        filename=filename,
-        tags=tuple(tags),
-        line_starts=tuple(line_starts),
-        tag_lines=tuple(tag_lines),
-    )
+    _account(html, tokenized.tags, filename)
+    return CompiledTemplate(html=html, filename=filename, tags=tuple(tokenized.tags))
 
 
 def strip_comments(source: str, filename: str) -> str:

@@ -54,12 +54,14 @@ def parse_address(value: AddressLike, what: str = "address") -> Address:
     return Address(display_name=_one_line(name), username=local, domain=domain)
 
 
-def _message_id(email: RenderedEmail, domain: str) -> str:
+def _digest(email: RenderedEmail) -> str:
     # Derived from the content, so a retried job sends the same Message-ID and
-    # receiving servers can drop the duplicate.
-    digest = hashlib.sha256(
-        "\x1f".join((email.order_number, email.subject, email.text, email.html)).encode()
-    ).hexdigest()[:24]
+    # MIME boundary: the same bytes, which receiving servers can deduplicate.
+    content = "\x1f".join((email.order_number, email.subject, email.text, email.html))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:24]
+
+
+def _message_id(email: RenderedEmail, digest: str, domain: str) -> str:
     number = re.sub(r"[^A-Za-z0-9]+", "", email.order_number) or "order"
     return f"<order-{number}.{digest}@{domain}>"
 
@@ -88,7 +90,8 @@ def build_message(
         msg["Reply-To"] = parse_address(reply, "reply-to address")
     if email.placed_at is not None:
         msg["Date"] = format_datetime(email.placed_at)
-    msg["Message-ID"] = _message_id(email, from_address.domain)
+    digest = _digest(email)
+    msg["Message-ID"] = _message_id(email, digest, from_address.domain)
     for name, value in (headers or {}).items():
         if not _HEADER_NAME.match(name):
             raise MessageError(f"{name!r} is not a valid header name")
@@ -97,4 +100,5 @@ def build_message(
         msg[name] = value
     msg.set_content(email.text, subtype="plain", charset="utf-8")
     msg.add_alternative(email.html, subtype="html", charset="utf-8")
+    msg.set_boundary(f"=_delightmail_{digest}")
     return msg

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -73,6 +73,11 @@ __all__ = [
 @cache
 def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
+
+
+@cache
+def _minor_unit(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-get_currency_precision(currency))
 
 
 def _check_currency(code: str) -> str:
@@ -158,15 +163,19 @@ class Money(_Model):
         """Nothing, in *currency*."""
         return cls(amount=Decimal(0), currency=currency).rounded()
 
+    def _new(self, amount: Decimal) -> Money:
+        # Arithmetic results need no validation: same currency, Decimal amount.
+        # Skipping it keeps rendering fast (totals are computed on every email).
+        return Money.model_construct(amount=amount, currency=self.currency)
+
     @property
     def minor_unit(self) -> Decimal:
         """The smallest amount the currency has: ``0.01`` for EUR, ``1`` for JPY."""
-        return Decimal(1).scaleb(-get_currency_precision(self.currency))
+        return _minor_unit(self.currency)
 
     def rounded(self) -> Money:
         """This amount rounded (half up) to the currency's minor unit."""
-        amount = self.amount.quantize(self.minor_unit, rounding=ROUND_HALF_UP)
-        return Money(amount=amount, currency=self.currency)
+        return self._new(self.amount.quantize(self.minor_unit, rounding=ROUND_HALF_UP))
 
     def format(self, locale: str = "en") -> str:
         """Format for *locale* the way Babel does: ``$1,234.56``, ``1.234,56 €``, ``¥1,235``."""
@@ -185,7 +194,7 @@ class Money(_Model):
         return other
 
     def __add__(self, other: object) -> Money:
-        return Money(amount=self.amount + self._other(other).amount, currency=self.currency)
+        return self._new(self.amount + self._other(other).amount)
 
     def __radd__(self, other: object) -> Money:
         # Lets sum() start from 0.
@@ -194,17 +203,17 @@ class Money(_Model):
         return self.__add__(other)
 
     def __sub__(self, other: object) -> Money:
-        return Money(amount=self.amount - self._other(other).amount, currency=self.currency)
+        return self._new(self.amount - self._other(other).amount)
 
     def __mul__(self, factor: object) -> Money:
         if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
             return NotImplemented
-        return Money(amount=self.amount * factor, currency=self.currency)
+        return self._new(self.amount * factor)
 
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
-        return Money(amount=-self.amount, currency=self.currency)
+        return self._new(-self.amount)
 
     def __lt__(self, other: object) -> bool:
         return self.amount < self._other(other).amount
@@ -268,6 +277,15 @@ _ADDRESS_LAYOUTS: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=1024)
+def _territory_name(code: str, locale: str) -> str | None:
+    try:
+        name = Locale.parse(locale).territories.get(code)
+    except (ValueError, UnknownLocaleError):
+        return None
+    return str(name) if name else None
+
+
 class Address(_Model):
     """A postal address anywhere in the world.
 
@@ -302,11 +320,9 @@ class Address(_Model):
     def country_name(self, locale: str = "en") -> str | None:
         """The country's name in *locale*, from its code when there is one."""
         if self.country_code:
-            try:
-                name = Locale.parse(_babel_locale(locale)).territories.get(self.country_code)
-            except (ValueError, UnknownLocaleError):
-                name = None
-            return str(name) if name else (self.country or self.country_code)
+            return _territory_name(self.country_code, _babel_locale(locale)) or (
+                self.country or self.country_code
+            )
         return self.country
 
     def lines(self, locale: str = "en", *, include_country: bool = True) -> list[str]:
@@ -369,24 +385,24 @@ class LineItem(_Model):
     product_url: HttpUrl | None = None
     properties: list[Property] = Field(default_factory=list)
 
-    @property
+    @cached_property
     def undiscounted_total(self) -> Money:
         return self.unit_price * self.quantity
 
-    @property
+    @cached_property
     def discount_total(self) -> Money:
         return sum((d.amount for d in self.discounts), Money.zero(self.unit_price.currency))
 
-    @property
+    @cached_property
     def computed_total(self) -> Money:
         return (self.undiscounted_total - self.discount_total).rounded()
 
-    @property
+    @cached_property
     def line_total(self) -> Money:
         """The line's total, as given or as computed."""
         return self.total if self.total is not None else self.computed_total
 
-    @property
+    @cached_property
     def whole_quantity(self) -> int | None:
         """The quantity as an ``int`` when it is whole, else ``None`` (1.5 kg of coffee)."""
         return int(self.quantity) if self.quantity == self.quantity.to_integral_value() else None
@@ -652,40 +668,40 @@ class Order(_Model):
     def _zero(self) -> Money:
         return Money.zero(self.currency)
 
-    @property
+    @cached_property
     def computed_subtotal(self) -> Money:
         return sum((line.line_total for line in self.lines), self._zero()).rounded()
 
-    @property
+    @cached_property
     def line_subtotal(self) -> Money:
         """The subtotal shown on the email: as given, or the sum of the line totals."""
         return (self.subtotal or self.computed_subtotal).rounded()
 
-    @property
+    @cached_property
     def discount_total(self) -> Money:
         return sum((d.amount for d in self.discounts), self._zero()).rounded()
 
-    @property
+    @cached_property
     def shipping_total(self) -> Money:
         return self.shipping.amount.rounded() if self.shipping else self._zero()
 
-    @property
+    @cached_property
     def tax_total(self) -> Money:
         return sum((t.amount for t in self.taxes), self._zero()).rounded()
 
-    @property
+    @cached_property
     def computed_total(self) -> Money:
         total = self.line_subtotal - self.discount_total + self.shipping_total
         if not self.taxes_included:
             total = total + self.tax_total
         return total.rounded()
 
-    @property
+    @cached_property
     def item_count(self) -> Decimal:
         """How many things were bought, all lines together."""
         return sum((line.quantity for line in self.lines), Decimal(0))
 
-    @property
+    @cached_property
     def gift_card_total(self) -> Money:
         cards = self.payment.gift_cards if self.payment else []
         return sum((g.amount for g in cards), self._zero()).rounded()

@@ -5,19 +5,20 @@
 >>> msg = email.to_message(sender="Ada <ada@shop.example>")  # doctest: +SKIP
 
 A :class:`Mailer` compiles its template once (MJML and premailer run at
-construction, and the result is cached across mailers); :meth:`Mailer.render`
-is then a Jinja render and nothing more.
+construction, and the result is cached across mailers); the values that are
+the same in every email of the merchant (its name, its colours) are folded in
+then too. :meth:`Mailer.render` is then a Jinja render and nothing more.
 """
 
 from __future__ import annotations
 
-import textwrap
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from email.message import EmailMessage
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,7 +26,8 @@ from typing import Any
 import jinja2
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import meta, nodes
+from jinja2.runtime import Context
 
 from . import compiler
 from .exceptions import TemplateError, TemplateNotFound
@@ -89,49 +91,81 @@ def _format_number(value: Decimal, locale: str) -> str:
     return format_decimal(value, locale=_babel(locale))
 
 
-def _locale_of(context: Any) -> str:
-    return str(context.get("locale", "en"))
+def _locale_of(context: Context) -> str:
+    # The render's own variables live in context.parent: one dict lookup, which
+    # matters for a filter called a dozen times an email.
+    locale = context.parent.get("locale")
+    return locale if isinstance(locale, str) else "en"
 
 
 @jinja2.pass_context
-def money_filter(context: Any, value: Money) -> str:
+def money_filter(context: Context, value: Money) -> str:
     """``{{ line.unit_price | money }}``: the amount as Babel formats it for the locale."""
     return _format_money(value.amount, value.currency, _locale_of(context))
 
 
 @jinja2.pass_context
-def negative_money_filter(context: Any, value: Money) -> str:
+def negative_money_filter(context: Context, value: Money) -> str:
     """``{{ discount.amount | minus_money }}``: a deduction, shown with a minus sign."""
     return _format_money(-value.amount, value.currency, _locale_of(context))
 
 
 @jinja2.pass_context
-def number_filter(context: Any, value: Decimal | int) -> str:
+def number_filter(context: Context, value: Decimal | int) -> str:
     """``{{ line.quantity | number }}``: ``2``, ``1.5`` or ``1,5`` by locale."""
     return _format_number(Decimal(value).normalize(), _locale_of(context))
 
 
-@jinja2.pass_context
-def date_filter(context: Any, value: datetime, format: str = "long") -> str:
-    """``{{ order.placed_at | date }}``: a date in the locale's words."""
-    return format_date(value, format=format, locale=_babel(_locale_of(context)))
+@lru_cache(maxsize=4096)
+def _format_date(value: date, format: str, locale: str) -> str:
+    return format_date(value, format=format, locale=_babel(locale))
 
 
 @jinja2.pass_context
-def datetime_filter(context: Any, value: datetime, format: str = "medium") -> str:
+def date_filter(context: Context, value: date, format: str = "long") -> str:
+    """``{{ placed_at | date }}``: a date in the locale's words ("November 22, 2026")."""
+    day = value.date() if isinstance(value, datetime) else value
+    return _format_date(day, format, _locale_of(context))
+
+
+@jinja2.pass_context
+def datetime_filter(context: Context, value: datetime, format: str = "medium") -> str:
     """``{{ order.placed_at | datetime }}``: a date and time in the locale's words."""
     return format_datetime(value, format=format, locale=_babel(_locale_of(context)))
 
 
+@cache
+def _wrap_pattern(width: int) -> re.Pattern[str]:
+    # A line is as many words as fit in *width*, or one word longer than that
+    # (a URL), which is never broken so that it stays whole and clickable.
+    return re.compile(rf"(\S.{{0,{width - 1}}}|\S+)(?:\s+|$)")
+
+
+def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
+    text = " ".join(paragraph.split())
+    if len(text) + len(indent) <= width:
+        return indent + text
+    lines = _wrap_pattern(width - len(indent)).findall(text)
+    return "\n".join(indent + line for line in lines)
+
+
 def wrap_filter(text: str, width: int = 78, indent: str = "") -> str:
-    """Wrap each paragraph of plain *text* at *width* columns."""
-    paragraphs = str(text).split("\n")
+    """Wrap each paragraph of plain *text* at *width* columns; long words (URLs) stay whole."""
     return "\n".join(
-        textwrap.fill(p, width=width, initial_indent=indent, subsequent_indent=indent)
-        if p.strip()
-        else ""
-        for p in paragraphs
+        _wrap_paragraph(p, width, indent) if p.strip() else "" for p in str(text).split("\n")
     )
+
+
+def row_filter(label: str, value: str, width: int = 78) -> str:
+    """``{{ "Subtotal" | row(amount) }}``: *label* left, *value* right, *width* columns.
+
+    A label too long to share the line gets the value on a line of its own.
+    """
+    label, value = str(label), str(value)
+    room = width - len(value) - 2
+    if len(label) > room:
+        return f"{label}\n{value:>{width}}"
+    return f"{label:<{width - len(value)}}{value}"
 
 
 def one_line(text: Any) -> str:
@@ -146,14 +180,16 @@ _FILTERS: Mapping[str, Callable[..., Any]] = {
     "date": date_filter,
     "datetime": datetime_filter,
     "wrap": wrap_filter,
+    "row": row_filter,
     "one_line": one_line,
 }
 
 
 def _environment(*, html: bool) -> jinja2.Environment:
-    # Sandboxed: templates may come from a merchant, and a template must not be
-    # able to reach Python internals through the order objects.
-    env = ImmutableSandboxedEnvironment(
+    # Templates are code, written and deployed by developers like any other
+    # code; what comes from customers is data, and autoescaping covers it.
+    # (Story packs, which merchants write as data, run in a sandbox.)
+    env = jinja2.Environment(
         autoescape=html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=not html,
@@ -178,11 +214,62 @@ def _load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Templat
 
 
 @lru_cache(maxsize=64)
-def _compiled_html(source: str, filename: str) -> tuple[jinja2.Template, compiler.CompiledSource]:
+def _compiled_html(source: str, filename: str) -> compiler.CompiledTemplate:
     # Syntax errors are reported against the author's source, before any MJML.
     _load(_HTML_ENV, source, filename)
-    compiled = compiler.compile_source(source, filename)
-    return _load(_HTML_ENV, compiled.source, filename), compiled
+    return compiler.compile_source(source, filename)
+
+
+# The names whose values are the same in every email of one mailer, and the
+# filters whose result depends on the order (its locale), which never fold.
+_CONSTANT_NAMES = frozenset({"merchant", "theme"})
+_ORDER_FILTERS = frozenset({"money", "minus_money", "number", "date", "datetime"})
+_BINDING_KEYWORDS = frozenset({"set", "for", "with", "macro", "call"})
+
+
+def _shadows_constants(tags: tuple[compiler.Tag, ...]) -> bool:
+    """Whether a statement binds ``merchant`` or ``theme`` to something else."""
+    for tag in tags:
+        if tag.keyword in _BINDING_KEYWORDS:
+            target = re.split(r"=|\sin\s", tag.text, maxsplit=1)[0]
+            if re.search(r"\b(merchant|theme)\b", target):
+                return True
+    return False
+
+
+def _constant_folder(
+    compiled: compiler.CompiledTemplate, constants: Mapping[str, Any]
+) -> Callable[[compiler.Tag], str | None] | None:
+    """A ``fold`` for :meth:`~compiler.CompiledTemplate.jinja_source`: renders, once,
+    each expression that only reads the merchant and its theme."""
+    if _shadows_constants(compiled.tags):
+        return None
+
+    @cache
+    def fold(tag_text: str) -> str | None:
+        if tag_text.startswith("{{-") or tag_text.endswith("-}}"):
+            return None  # whitespace control belongs to the tag; keep it
+        ast = _HTML_ENV.parse(tag_text)
+        names = meta.find_undeclared_variables(ast)
+        if not names or not names <= _CONSTANT_NAMES:
+            return None
+        if any(node.name in _ORDER_FILTERS for node in ast.find_all(nodes.Filter)):
+            return None
+        return _HTML_ENV.from_string(tag_text).render(constants)
+
+    return lambda tag: fold(tag.text)
+
+
+@lru_cache(maxsize=64)
+def _merchant_html(
+    source: str, filename: str, merchant_json: str
+) -> tuple[jinja2.Template, compiler.JinjaSource]:
+    """The compiled template with this merchant's constant values folded in."""
+    compiled = _compiled_html(source, filename)
+    merchant = Merchant.model_validate_json(merchant_json)
+    constants = {"merchant": merchant, "theme": merchant.theme}
+    jinja_source = compiled.jinja_source(_constant_folder(compiled, constants))
+    return _load(_HTML_ENV, jinja_source.source, filename), jinja_source
 
 
 @lru_cache(maxsize=64)
@@ -296,9 +383,11 @@ class Mailer:
         html_source = _read(html_path)
         text_source = _read(text_path)
         self._text = _text(text_source, self._text_filename)
-        self._compiled: compiler.CompiledSource | None = None
+        self._compiled: compiler.JinjaSource | None = None
         if precompile:
-            self._html, self._compiled = _compiled_html(html_source, self._html_filename)
+            self._html, self._compiled = _merchant_html(
+                html_source, self._html_filename, self.merchant.model_dump_json()
+            )
         else:
             self._html = _reference_html(html_source, self._html_filename)
 

@@ -13,9 +13,9 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date
@@ -93,7 +93,8 @@ def _it(lines: list[LineItem]) -> str:
     return "it" if total == 1 else "them"
 
 
-# Each list is one slot of the story; the order picks one line of each.
+# Each list is one slot of the story; the order picks one line of each. Every
+# closing names the merchant's town, so every story does.
 # Placeholders: {name} {items} {it} {they} {is_are} {merchant} {city} {day}.
 _OPENINGS = (
     "The moment your order came in, somebody rang the small brass bell we keep by the "
@@ -118,9 +119,9 @@ _JOURNEYS = (
 _CLOSINGS = (
     "{day} will be remembered in {city} as the day {items} set off to find you.",
     "As of {day}, {items} {is_are} officially spoken for, by the luckiest person we "
-    "know. That's you.",
-    "We marked {day} in the calendar with a little star, and we will think of you "
-    "whenever we see it.",
+    "know. That's you. All of {city} says hi.",
+    "We marked {day} with a little star on the calendar here in {city}, and we will "
+    "think of you whenever we see it.",
     "If {they} could wave, {they} would be waving goodbye to {city} right now, this {day}.",
 )
 
@@ -164,8 +165,13 @@ def _day_pattern(locale: str) -> str:
 
 def _day(when: datetime, locale: str) -> str:
     """The weekday and date in *locale*'s words: "Sunday, November 22", "Sonntag, 22. November"."""
-    babel_locale = locale.replace("-", "_")
-    return format_date(when, _day_pattern(babel_locale), locale=babel_locale)
+    return _format_day(when.date(), locale.replace("-", "_"))
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: date, locale: str) -> str:
+    # Many orders share a day: format each (day, locale) once.
+    return format_date(day, _day_pattern(locale), locale=locale)
 
 
 def tell(order: Order, merchant: Merchant, locale: str = "en") -> Story:
@@ -176,7 +182,7 @@ def tell(order: Order, merchant: Merchant, locale: str = "en") -> Story:
     """
     name = order.customer.first_name or "friend"
     items = items_phrase(order.lines)
-    city = merchant.city or "our town"
+    city = merchant.city or "our little town"
     day = _day(order.local_placed_at(merchant.timezone), locale)
     it = _it(order.lines)
     values = {

@@ -1,0 +1,106 @@
+"""The email message: multipart/alternative, safe headers, the same message on a retry."""
+
+from __future__ import annotations
+
+import copy
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from delightmail import Mailer, MessageError
+
+from .conftest import ORDER_FILES, load
+
+SENDER = "Groove Harbor <orders@groove-harbor.example.com>"
+
+
+def reparse(msg: EmailMessage) -> EmailMessage:
+    """What a receiving server would see: the message as bytes, parsed again."""
+    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def test_message_is_multipart_alternative(mailer: Mailer) -> None:
+    """Text first, HTML last, both UTF-8, with the rendered content."""
+    email = mailer.render(load(ORDER_FILES[2]))
+    msg = reparse(email.to_message(sender=SENDER))
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    # SMTP wants CRLF line ends on the wire; the content is otherwise unchanged.
+    assert parts[0].get_content().replace("\r\n", "\n") == email.text
+    assert parts[1].get_content().replace("\r\n", "\n") == email.html
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+
+
+def test_default_headers_come_from_the_order(mailer: Mailer) -> None:
+    """To: the customer; Reply-To: the merchant's real person; Subject as rendered."""
+    email = mailer.render(load(ORDER_FILES[0]))
+    msg = reparse(email.to_message(sender=SENDER))
+    assert msg["To"] == "Sam Rivera <sam.rivera@example.org>"
+    assert msg["Reply-To"] == "Maya Okafor <maya@groove-harbor.example.com>"
+    assert msg["From"] == SENDER
+    assert msg["Subject"] == email.subject
+    assert msg["Message-ID"].endswith("@groove-harbor.example.com>")
+    assert msg["Date"]
+
+
+def test_retry_gives_the_same_message(mailer: Mailer) -> None:
+    """Rendering and building again gives identical bytes, Message-ID included."""
+    data = load(ORDER_FILES[3])
+    first = mailer.render(data).to_message(sender=SENDER).as_bytes()
+    second = mailer.render(data).to_message(sender=SENDER).as_bytes()
+    assert first == second
+
+
+@pytest.fixture
+def injecting_order() -> dict[str, Any]:
+    """An order whose customer's name tries to add a Bcc header."""
+    data: dict[str, Any] = copy.deepcopy(load(ORDER_FILES[0]))
+    data["customer"]["first_name"] = "Sam\r\nBcc: x@example.com"
+    data["customer"]["last_name"] = "Rivera\nX-Evil: 1"
+    return data
+
+
+def test_names_cannot_inject_headers(mailer: Mailer, injecting_order: dict[str, Any]) -> None:
+    """A name containing CRLF + 'Bcc:' stays inside the Subject and To headers."""
+    msg = reparse(mailer.render(injecting_order).to_message(sender=SENDER))
+    assert msg["Bcc"] is None and msg["X-Evil"] is None
+    assert "\n" not in msg["Subject"] and "\r" not in msg["Subject"]
+    assert msg["To"].addresses[0].addr_spec == "sam.rivera@example.org"
+    assert set(msg.keys()) == {
+        "Subject", "From", "To", "Reply-To", "Date", "Message-ID", "Content-Type", "MIME-Version",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"sender": "not an address"}, "sender"),
+        ({"sender": SENDER, "to": "x@example.com\r\nBcc: y@example.com"}, "line break"),
+        ({"sender": SENDER, "headers": {"X-Tag": "a\r\nBcc: y@example.com"}}, "line break"),
+        ({"sender": SENDER, "headers": {"Bad Name": "x"}}, "not a valid header name"),
+    ],
+    ids=["bad-sender", "crlf-in-to", "crlf-in-header", "bad-header-name"],
+)
+def test_bad_addresses_and_headers_are_refused(
+    mailer: Mailer, kwargs: dict[str, Any], message: str
+) -> None:
+    """Addresses must be valid and extra headers single-line."""
+    email = mailer.render(load(ORDER_FILES[0]))
+    with pytest.raises(MessageError, match=message):
+        email.to_message(**kwargs)
+
+
+def test_order_without_email_needs_explicit_recipient(mailer: Mailer) -> None:
+    """No customer email and no to=: a clear error rather than a message to nobody."""
+    data = copy.deepcopy(load(ORDER_FILES[4]))
+    data["customer"] = {}
+    email = mailer.render(data)
+    with pytest.raises(MessageError, match="pass to="):
+        email.to_message(sender=SENDER)
+    msg = email.to_message(sender=SENDER, to=("Guest", "guest@example.com"))
+    assert msg["To"] == "Guest <guest@example.com>"
