@@ -207,3 +207,27 @@ def test_template_folder_outside_the_package(merchant: Merchant, tmp_path: Path)
     )
     assert "Hello Sam" in visible_text(email.html)
     assert email.text == "Hello Sam\n"
+
+
+def test_merchant_values_folded_at_compile_time_are_escaped(
+    merchant_data: dict[str, Any], order_data: dict[str, Any]
+) -> None:
+    """A merchant name with HTML and Jinja syntax is folded in escaped, never evaluated."""
+    data = {**merchant_data, "name": "Tom & Jerry's <b>{{ 7*7 }}</b> Records", "logo_url": None}
+    fast = Mailer(merchant=data)
+    email = fast.render(order_data)
+    assert "Tom &amp; Jerry" in email.html and "&lt;b&gt;{{ 7*7 }}&lt;/b&gt;" in email.html
+    assert "49" not in visible_text(email.html)
+    assert "Tom & Jerry's <b>{{ 7*7 }}</b> Records" in email.text
+    assert_same_html(email.html, Mailer(merchant=data, precompile=False).render(order_data).html)
+
+
+def test_each_merchant_gets_its_own_theme(
+    merchant_data: dict[str, Any], order_data: dict[str, Any]
+) -> None:
+    """Two merchants on one template each see their own brand colour (no cache mix-up)."""
+    purple = Mailer(merchant=merchant_data).render(order_data).html
+    green = {**merchant_data, "theme": {"brand_color": "#0b6e4f"}}
+    other = Mailer(merchant=green).render(order_data).html
+    assert "#5b3cc4" in purple and "#5b3cc4" not in other
+    assert "#0b6e4f" in other and "#0b6e4f" not in purple
