@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: example test lint pytest bench clean
+.PHONY: example test lint pytest bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(PY) -m pytest
 
-test: lint pytest
+test: system-deps lint pytest
+
+# Debian's Chromium, for `delightmail screenshot` and the preview's browser tests
+# (Playwright drives it; it never downloads a browser). Installed only when missing.
+system-deps:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 bench: $(STAMP)
 	$(PY) benchmarks/render.py

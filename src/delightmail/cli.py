@@ -1,21 +1,37 @@
-"""The ``delightmail`` command line: render orders into emails, print the schema.
+"""The ``delightmail`` command line: render, preview, screenshot, check and send order emails.
 
 Every mistake a user can make (a missing file, invalid JSON, an invalid order,
-a broken template) ends in one clear line on stderr and a non-zero exit, never
-a traceback; ``--debug`` shows the traceback too.
+a broken template, an SMTP server that says no) ends in one clear message on
+stderr and a non-zero exit, never a traceback; ``delightmail --debug ...``
+shows the traceback too.
+
+Exit codes: 0 done; 1 the work failed (a template error, a failed check, a
+server or browser that refused); 2 bad input (usage, a file, JSON, an order).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
-import sys
+import os
+import time
+import webbrowser
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from . import __version__
-from ._files import InputError, atomic_write, load_json, load_orders
+from . import __version__, story
+from ._files import InputError, atomic_write, load_json
+from .adapters import PLATFORMS, to_order
+from .checks import check_email
 from .exceptions import DelightmailError, OrderValidationError, TemplateError
 from .models import Merchant, Order, validate_merchant
 from .rendering import Mailer, RenderedEmail, available_templates
@@ -24,26 +40,162 @@ __all__ = ["cli", "main"]
 
 #: Exit code for bad input (a file, JSON, an order), as for a usage error.
 EXIT_BAD_INPUT = 2
+#: Exit code for work that failed: a template error, a failed check, a refusing server.
+EXIT_FAILED = 1
 #: Exit code for a template that fails to compile or render.
-EXIT_TEMPLATE = 1
+EXIT_TEMPLATE = EXIT_FAILED
 
 FORMATS = ("html", "text", "eml")
+#: The tones ``--tone`` accepts: the personalizer's, once it has more than its one voice.
+TONES: tuple[str, ...] = tuple(getattr(story, "TONES", ("playful",)))
+#: The locales the story speaks, when the personalizer lists them.
+LOCALES: tuple[str, ...] = tuple(getattr(story, "LOCALES", ()))
+MERCHANT_ENV = "DELIGHTMAIL_MERCHANT"
+PASSWORD_ENV = "DELIGHTMAIL_SMTP_PASSWORD"
 
 
-def _fail(error: DelightmailError, debug: bool) -> NoReturn:
-    if debug:
+def _exit_code(error: DelightmailError) -> int:
+    from .screenshot import ScreenshotError
+    from .sending import SendError
+
+    failed = (TemplateError, SendError, ScreenshotError)
+    return EXIT_FAILED if isinstance(error, failed) else EXIT_BAD_INPUT
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and isinstance(root.obj, dict) and root.obj.get("debug"))
+
+
+def _fail(error: DelightmailError, debug: bool | None = None) -> NoReturn:
+    if _debug() if debug is None else debug:
         raise error
     click.echo(f"error: {error}", err=True)
-    code = EXIT_TEMPLATE if isinstance(error, TemplateError) else EXIT_BAD_INPUT
-    sys.exit(code)
+    raise SystemExit(_exit_code(error))
 
 
-def _merchant(path: Path | None) -> Merchant:
-    if path is None:
-        raise InputError(
-            "no merchant: pass --merchant FILE (a merchant JSON file, "
-            "see examples/merchant.json) or set DELIGHTMAIL_MERCHANT"
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn a :class:`DelightmailError` into one message and an exit code."""
+    try:
+        yield
+    except DelightmailError as exc:
+        _fail(exc)
+
+
+# -- orders ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One order to handle: a JSON file, or one line of a JSON Lines file."""
+
+    path: Path
+    line: int | None = None
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name of its output files: the file's stem, plus the line for JSON Lines."""
+        return self.path.stem if self.line is None else f"{self.path.stem}-{self.line}"
+
+    @property
+    def where(self) -> str:
+        return str(self.path) if self.line is None else f"{self.path}, line {self.line}"
+
+    def load(self) -> Any:
+        if self.line is None:
+            return load_json(self.path)
+        try:
+            return json.loads(self.text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{self.where}: invalid JSON at column {exc.colno}: {exc.msg}"
+            ) from None
+
+
+def _items(paths: tuple[Path, ...]) -> list[_Item]:
+    items = []
+    for path in paths:
+        if path.suffix != ".jsonl":
+            items.append(_Item(path))
+            continue
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        items.extend(
+            _Item(path, number, text) for number, text in enumerate(lines, start=1) if text.strip()
         )
+    return items
+
+
+def _one_item(path: Path) -> _Item:
+    items = _items((path,))
+    if len(items) != 1:
+        raise InputError(f"{path}: holds {len(items)} orders; this command takes one")
+    return items[0]
+
+
+# -- the options every rendering command shares ------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What to render with: merchant, template, tone, locale, and where orders come from."""
+
+    merchant_path: Path | None
+    template: str
+    template_dirs: tuple[Path, ...]
+    tone: str
+    locale: str
+    platform: str | None
+
+    def merchant(self) -> Merchant:
+        if self.merchant_path is None:
+            raise InputError(
+                "no merchant: pass --merchant FILE (a merchant JSON file, "
+                f"see examples/merchant.json) or set {MERCHANT_ENV}"
+            )
+        return _load_merchant(self.merchant_path)
+
+    def mailer(self) -> Mailer:
+        options: dict[str, Any] = {}
+        # Tones arrive with the personalizer's next version; pass one only once the Mailer
+        # knows what to do with it.
+        if "tone" in inspect.signature(Mailer).parameters:
+            options["tone"] = self.tone
+        return Mailer(
+            merchant=self.merchant(),
+            template=self.template,
+            locale=self.locale,
+            template_dirs=self.template_dirs,
+            **options,
+        )
+
+    def order(self, item: _Item) -> Order | Any:
+        """The order in *item*: its JSON, or an :class:`Order` mapped from a platform's payload."""
+        data = item.load()
+        if self.platform is None:
+            return data
+        try:
+            return to_order(data, self.platform)
+        except OrderValidationError as exc:
+            raise InputError(f"{item.where}: not a valid {self.platform} order: {exc}") from None
+
+    def render(self, mailer: Mailer, item: _Item) -> RenderedEmail:
+        """Render *item*; an invalid order names the file (and line) it came from."""
+        order = self.order(item)
+        try:
+            return mailer.render(order)
+        except OrderValidationError as exc:
+            raise InputError(f"{item.where}: {exc}") from None
+
+
+def _load_merchant(path: Path) -> Merchant:
     data = load_json(path)
     try:
         return validate_merchant(data)
@@ -51,15 +203,72 @@ def _merchant(path: Path | None) -> Merchant:
         raise InputError(f"{path}: {exc}") from None
 
 
-def _outputs(email: RenderedEmail, formats: tuple[str, ...], sender: str) -> dict[str, str]:
-    out = {}
-    if "html" in formats:
-        out["html"] = email.html
-    if "text" in formats:
-        out["txt"] = email.text
-    if "eml" in formats:
-        out["eml"] = email.to_message(sender=sender).as_string()
-    return out
+def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the options that say how to render, and hand them to *command* as ``setup``."""
+
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        merchant_path: Path | None,
+        template: str,
+        template_dirs: tuple[Path, ...],
+        tone: str,
+        locale: str,
+        platform: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        setup = Setup(merchant_path, template, template_dirs, tone, locale, platform)
+        return command(*args, setup=setup, **kwargs)
+
+    options = [
+        click.option(
+            "--merchant",
+            "merchant_path",
+            envvar=MERCHANT_ENV,
+            type=click.Path(path_type=Path, dir_okay=False),
+            help=f"Merchant JSON file (or {MERCHANT_ENV}).",
+        ),
+        click.option(
+            "--template", default="playful", show_default=True, help="Template name or folder."
+        ),
+        click.option(
+            "--templates",
+            "template_dirs",
+            multiple=True,
+            type=click.Path(path_type=Path, file_okay=False, exists=True),
+            help="A folder of templates, searched before the built-in ones (repeatable).",
+        ),
+        click.option(
+            "--tone",
+            type=click.Choice(TONES),
+            default=TONES[0],
+            show_default=True,
+            help="How playful the story is.",
+        ),
+        click.option(
+            "--locale", default="en", show_default=True, help="Locale when the order has none."
+        ),
+        click.option(
+            "--from",
+            "platform",
+            type=click.Choice(PLATFORMS, case_sensitive=False),
+            help="The order is that platform's payload (a webhook body), not delightmail's JSON.",
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _sender(merchant: Merchant, sender: str | None) -> str | tuple[str, str]:
+    if sender:
+        return sender
+    if merchant.support_email:
+        return (merchant.name, str(merchant.support_email))
+    raise InputError("the merchant has no support_email: pass --sender ADDRESS")
+
+
+# -- the commands ----------------------------------------------------------------
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,10 +280,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def _outputs(
+    email: RenderedEmail, formats: tuple[str, ...], sender: str | tuple[str, str] | None
+) -> dict[str, str]:
+    out = {}
+    if "html" in formats:
+        out["html"] = email.html
+    if "text" in formats:
+        out["txt"] = email.text
+    if "eml" in formats and sender is not None:
+        out["eml"] = email.to_message(sender=sender).as_string()
+    return out
+
+
 @cli.command()
-@click.argument(
-    "orders", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
-)
+@click.argument("orders", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "-o",
     "--output",
@@ -84,15 +304,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="Folder to write the emails to.",
 )
-@click.option(
-    "--merchant",
-    "merchant_path",
-    envvar="DELIGHTMAIL_MERCHANT",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Merchant JSON file (or DELIGHTMAIL_MERCHANT).",
-)
-@click.option("--template", default="playful", show_default=True, help="Template name or folder.")
-@click.option("--locale", default="en", show_default=True, help="Locale when the order has none.")
+@_setup_options
 @click.option(
     "--format",
     "formats",
@@ -100,40 +312,257 @@ def cli(ctx: click.Context, debug: bool) -> None:
     multiple=True,
     help="What to write (repeatable). Default: html and text.",
 )
-@click.option(
-    "--sender",
-    default="orders@example.com",
-    show_default=True,
-    help="From address, for --format eml.",
-)
-@click.pass_context
+@click.option("--sender", help="From address, for --format eml. Default: the merchant's.")
 def render(
-    ctx: click.Context,
     orders: tuple[Path, ...],
     output_dir: Path,
-    merchant_path: Path | None,
-    template: str,
-    locale: str,
+    setup: Setup,
     formats: tuple[str, ...],
-    sender: str,
+    sender: str | None,
 ) -> None:
-    """Render ORDERS (JSON files, or .jsonl with one order a line) into email files."""
-    debug = ctx.obj["debug"]
+    """Render ORDERS (JSON files, or .jsonl with one order a line) into email files.
+
+    Each file is written whole or not at all. An order that fails is reported
+    and skipped; the exit code is then non-zero.
+    """
     formats = formats or ("html", "text")
-    try:
-        mailer = Mailer(merchant=_merchant(merchant_path), template=template, locale=locale)
-        for path in orders:
-            for label, data in load_orders(path):
-                try:
-                    email = mailer.render(data)
-                except OrderValidationError as exc:
-                    raise InputError(f"{path} ({label}): {exc}") from None
-                for suffix, content in _outputs(email, formats, sender).items():
-                    target = output_dir / f"{label}.{suffix}"
+    with _reported():
+        items = _items(orders)
+        mailer = setup.mailer()
+        from_address = _sender(mailer.merchant, sender) if "eml" in formats else None
+    batch = any(path.suffix == ".jsonl" for path in orders)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    progress = Progress(
+        TextColumn("rendering"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not (batch and console.is_terminal),
+    )
+    codes: list[int] = []
+    files = 0
+    started = time.perf_counter()
+    with progress:
+        task = progress.add_task("rendering", total=len(items))
+        for item in items:
+            try:
+                email = setup.render(mailer, item)
+                for suffix, content in _outputs(email, formats, from_address).items():
+                    target = output_dir / f"{item.label}.{suffix}"
                     atomic_write(target, content)
-                    click.echo(f"{target}")
-    except DelightmailError as exc:
-        _fail(exc, debug)
+                    files += 1
+                    if not batch:
+                        click.echo(str(target))
+            except DelightmailError as exc:
+                if _debug():
+                    raise
+                codes.append(_exit_code(exc))
+                console.print(f"error: {exc}", markup=False)
+            progress.advance(task)
+    seconds = time.perf_counter() - started
+    done = len(items) - len(codes)
+    summary = f"rendered {done} of {len(items)} orders into {output_dir}/ ({files} files) "
+    summary += f"in {seconds:.2f} s"
+    if codes:
+        summary += f"; {len(codes)} failed"
+    if len(items) > 1:
+        click.echo(summary, err=True)
+    if codes:
+        raise SystemExit(max(codes))
+
+
+@cli.command()
+@click.argument("orders", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@_setup_options
+@click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+def check(orders: tuple[Path, ...], setup: Setup, strict: bool) -> None:
+    """Render ORDERS and check each email: size, links, alt text, headings, the text part.
+
+    Prints what the checks found; exits 1 when an email has an error (or, with
+    --strict, a warning), 2 when an order cannot be read.
+    """
+    with _reported():
+        items = _items(orders)
+        mailer = setup.mailer()
+    codes: list[int] = []
+    for item in items:
+        try:
+            email = setup.render(mailer, item)
+        except DelightmailError as exc:
+            if _debug():
+                raise
+            codes.append(_exit_code(exc))
+            click.echo(f"error: {exc}", err=True)
+            continue
+        report = check_email(email)
+        errors = len(report.errors)
+        warnings = len(report.findings) - errors
+        failed = errors > 0 or (strict and warnings > 0)
+        counts = [f"{errors} errors"] if errors else []
+        counts += [f"{warnings} warnings"] if warnings else []
+        verdict = "FAILED" if failed else "ok"
+        click.echo(f"{item.where}: {', '.join([verdict, *counts])}")
+        for finding in report.findings:
+            click.echo(f"  {finding}")
+        if failed:
+            codes.append(EXIT_FAILED)
+    if codes:
+        raise SystemExit(max(codes))
+
+
+@cli.command()
+@click.argument("order", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The PNG file to write.",
+)
+@click.option(
+    "--width",
+    type=click.Choice(["375", "600"]),
+    default="600",
+    show_default=True,
+    help="Viewport width in CSS pixels: a phone or a desktop client.",
+)
+@click.option("--dark", is_flag=True, help="Emulate a client in dark mode.")
+@click.option("--load-images", is_flag=True, help="Fetch remote images (default: offline).")
+@_setup_options
+def screenshot(
+    order: Path, output: Path, width: str, dark: bool, load_images: bool, setup: Setup
+) -> None:
+    """Render ORDER and save a PNG of the email as Chromium shows it."""
+    from .screenshot import screenshot as take
+
+    with _reported():
+        item = _one_item(order)
+        email = setup.render(setup.mailer(), item)
+        png = take(email.html, width=int(width), dark=dark, load_images=load_images)
+        atomic_write(output, png)
+    click.echo(str(output))
+
+
+@cli.command()
+@click.argument("order", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--to", "to", required=True, help="Who gets the email (not the order's customer).")
+@click.option(
+    "--smtp", "server", required=True, metavar="HOST:PORT", help="The SMTP server to send through."
+)
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS first.")
+@click.option("--user", help=f"Log in as USER; the password comes from {PASSWORD_ENV}.")
+@click.option("--sender", help="From address. Default: the merchant's name and support email.")
+@_setup_options
+def send(
+    order: Path,
+    to: str,
+    server: str,
+    starttls: bool,
+    user: str | None,
+    sender: str | None,
+    setup: Setup,
+) -> None:
+    """Render ORDER and send it to --to through an SMTP server.
+
+    The password is never a flag: set DELIGHTMAIL_SMTP_PASSWORD.
+    """
+    from .sending import parse_server, send_message
+
+    with _reported():
+        parse_server(server)
+        password = os.environ.get(PASSWORD_ENV)
+        if user and password is None:
+            raise InputError(f"--user {user} needs its password in {PASSWORD_ENV}")
+        item = _one_item(order)
+        mailer = setup.mailer()
+        email = setup.render(mailer, item)
+        msg = email.to_message(sender=_sender(mailer.merchant, sender), to=to)
+        send_message(msg, server, starttls=starttls, user=user, password=password)
+    click.echo(f"sent {msg['Message-ID']} to {msg['To']} through {server}")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--merchant",
+    "merchant_path",
+    envvar=MERCHANT_ENV,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Merchant JSON file. Default: a merchant.json beside the orders.",
+)
+@click.option(
+    "--template", "templates", multiple=True, help="Show only this template (repeatable)."
+)
+@click.option(
+    "--templates",
+    "template_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A folder of templates, searched before the built-in ones (repeatable).",
+)
+@click.option(
+    "--locale", "locales", multiple=True, help="Show each order in this locale (repeatable)."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the browser.")
+def preview(
+    path: Path | None,
+    merchant_path: Path | None,
+    templates: tuple[str, ...],
+    template_dirs: tuple[Path, ...],
+    locales: tuple[str, ...],
+    port: int,
+    open_browser: bool,
+) -> None:
+    """Serve a live gallery of the orders at PATH (default: examples/orders) in the browser.
+
+    Every order × template × locale, at desktop and mobile width, as HTML or
+    text, light or dark, with its subject, preheader, size and check results.
+    The page reloads itself when a template, order or merchant file changes.
+    """
+    from .preview import Gallery, PreviewServer
+
+    with _reported():
+        orders = path or Path("examples/orders")
+        if not orders.exists():
+            raise InputError(f"{orders}: no such file or folder (pass PATH, a folder of orders)")
+        merchant = merchant_path or _merchant_beside(orders)
+        _load_merchant(merchant)
+        known = available_templates(template_dirs)
+        for name in templates:
+            if name not in known:
+                raise InputError(f"no template named {name!r} (known: {', '.join(known)})")
+        gallery = Gallery(
+            orders, merchant, templates=templates, template_dirs=template_dirs, locales=locales
+        )
+        try:
+            server = PreviewServer(gallery, port=port)
+        except OSError as exc:
+            raise InputError(
+                f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} "
+                "(--port 0 picks a free port)"
+            ) from None
+    with server:
+        click.echo(f"delightmail preview: {server.url}  (Ctrl+C to stop)")
+        if open_browser:
+            webbrowser.open(server.url)
+        with suppress(KeyboardInterrupt):
+            server.wait()
+
+
+def _merchant_beside(orders: Path) -> Path:
+    folder = orders if orders.is_dir() else orders.parent
+    for candidate in (folder / "merchant.json", folder.parent / "merchant.json"):
+        if candidate.is_file():
+            return candidate
+    raise InputError(f"no merchant: pass --merchant FILE or put a merchant.json beside {orders}")
 
 
 @cli.command()
@@ -143,10 +572,19 @@ def schema() -> None:
 
 
 @cli.command()
-def templates() -> None:
-    """List the templates that can be used with --template."""
-    for name in available_templates():
-        click.echo(name)
+@click.option(
+    "--templates",
+    "template_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Also list the templates in this folder (repeatable).",
+)
+def templates(template_dirs: tuple[Path, ...]) -> None:
+    """List the templates (--template), tones (--tone) and locales the story speaks."""
+    click.echo(f"templates: {', '.join(available_templates(template_dirs))}")
+    click.echo(f"tones: {', '.join(TONES)}")
+    if LOCALES:
+        click.echo(f"locales: {', '.join(LOCALES)}")
 
 
 def main(argv: list[str] | None = None) -> Any:
