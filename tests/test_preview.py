@@ -1,0 +1,347 @@
+"""The live preview: the gallery, its server, and the page in real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from delightmail import preview as preview_module
+from delightmail.cli import cli
+from delightmail.preview import Gallery, PreviewServer, dark_html, render_page
+from delightmail.screenshot import chromium_path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+MERCHANT = EXAMPLES / "merchant.json"
+PLAYFUL = ROOT / "templates" / "playful"
+HOSTILE = "<script>alert('x')</script>"
+
+needs_chromium = pytest.mark.skipif(
+    chromium_path() is None, reason="Chromium is not installed (make system-deps installs it)"
+)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A tmp folder with orders/ (two examples), merchant.json and templates/playful (a copy)."""
+    orders = tmp_path / "orders"
+    orders.mkdir()
+    for name in ("01-one-item.json", "03-eur-discount-two-taxes.json"):
+        shutil.copy(EXAMPLES / "orders" / name, orders / name)
+    shutil.copy(MERCHANT, tmp_path / "merchant.json")
+    shutil.copytree(PLAYFUL, tmp_path / "templates" / "playful")
+    return tmp_path
+
+
+def gallery_of(site: Path, **options: Any) -> Gallery:
+    return Gallery(
+        site / "orders",
+        site / "merchant.json",
+        template_dirs=(site / "templates",),
+        **options,
+    )
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[PreviewServer]:
+    """A running preview of the tmp site, on a free port."""
+    with PreviewServer(gallery_of(site), port=0) as running:
+        yield running
+
+
+def get(url: str) -> tuple[int, dict[str, str], str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, dict(exc.headers), exc.read().decode("utf-8")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert old in source
+    path.write_text(source.replace(old, new, 1), encoding="utf-8")
+
+
+# -- the gallery ----------------------------------------------------------------------
+
+
+def test_gallery_is_orders_times_templates_times_locales(site: Path) -> None:
+    """Each order is shown with each template in each locale asked for."""
+    (site / "templates" / "playful").rename(site / "templates" / "calm")
+    gallery = gallery_of(site, locales=("en_US", "de_DE"))
+    entries = gallery.entries()
+    assert [(e.order, e.template, e.locale) for e in entries] == [
+        (order, template, locale)
+        for order in ("01-one-item", "03-eur-discount-two-taxes")
+        for template in ("calm", "playful")
+        for locale in ("en_US", "de_DE")
+    ]
+    german = gallery.render(entries[1])
+    assert german.email is not None and german.report is not None
+    assert "Sonntag" in german.email.text  # the locale replaces the order's own
+
+
+def test_gallery_jsonl_lines_are_entries(site: Path) -> None:
+    """A JSON Lines file in the folder gives one entry per order line."""
+    text = (site / "orders" / "01-one-item.json").read_text().replace("\n", "")
+    (site / "orders" / "batch.jsonl").write_text(f"{text}\n\n{text}\n", encoding="utf-8")
+    labels = [e.order for e in gallery_of(site).entries()]
+    assert labels == ["01-one-item", "03-eur-discount-two-taxes", "batch-1", "batch-3"]
+    assert all(gallery_of(site).render(e).email for e in gallery_of(site).entries())
+
+
+def test_a_broken_template_is_an_error_card_naming_file_and_line(site: Path) -> None:
+    """A template error shows in its card with file and line, not as a crash."""
+    edit(site / "templates" / "playful" / "email.txt.j2", "\n", "\n{% if %}\n")
+    gallery = gallery_of(site)
+    result = gallery.render(gallery.entries()[0])
+    assert result.email is None
+    assert result.error.startswith(f"{site / 'templates' / 'playful' / 'email.txt.j2'}, line 2: ")
+    assert "line 2" in render_page([result], 1)
+
+
+def test_page_escapes_everything_from_orders(site: Path) -> None:
+    """A customer named like a script tag is shown as text in the subject, preheader and text."""
+    order = json.loads((site / "orders" / "01-one-item.json").read_text())
+    order["customer"]["first_name"] = HOSTILE
+    (site / "orders" / "01-one-item.json").write_text(json.dumps(order), encoding="utf-8")
+    gallery = gallery_of(site)
+    page = render_page([gallery.render(e) for e in gallery.entries()], 1)
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;, your record" in page
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (
+            "<style>@media (prefers-color-scheme: dark) { a {} }</style>",
+            "<style>@media (min-width: 0px) { a {} }</style>",
+        ),
+        (
+            "<style>@media screen and (prefers-color-scheme:light) { a {} }</style>",
+            "<style>@media screen and (max-width: 0px) { a {} }</style>",
+        ),
+        (
+            "<html><head></head><body></body></html>",
+            "<html><head><style>html{filter:invert(1) hue-rotate(180deg);background:#fff}"
+            "img{filter:invert(1) hue-rotate(180deg)}</style></head><body></body></html>",
+        ),
+    ],
+    ids=["own-dark-css-applies", "light-only-css-is-off", "no-dark-css-is-inverted"],
+)
+def test_dark_html(html: str, expected: str) -> None:
+    """Dark mode uses the email's own dark CSS, or inverts an email that has none."""
+    assert dark_html(html) == expected
+
+
+# -- the server -----------------------------------------------------------------------
+
+
+def test_server_routes(server: PreviewServer) -> None:
+    """The page, each email's HTML (scripts off) and text, the version; 404 for the rest."""
+    status, _, page = get(server.url)
+    assert status == 200 and page.count('<article class="card"') == 2
+    query = "order=01-one-item&template=playful&locale="
+    status, headers, html = get(f"{server.url}email?{query}")
+    assert status == 200 and html.startswith("<!doctype html>")
+    assert headers["Content-Security-Policy"] == "script-src 'none'"
+    status, headers, text = get(f"{server.url}text?{query}")
+    assert headers["Content-Type"] == "text/plain; charset=utf-8" and "#1001" in text
+    assert json.loads(get(f"{server.url}version")[2]) == {"version": 1}
+    assert get(f"{server.url}email?order=nope&template=playful")[0] == 404
+    assert get(f"{server.url}nope")[0] == 404
+
+
+def test_preview_command_serves_and_opens_the_browser(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """preview --port 0 --open prints the URL, opens it, and serves the gallery until stopped."""
+    opened: list[str] = []
+    pages: list[str] = []
+
+    def wait(self: PreviewServer) -> None:
+        pages.append(get(self.url)[2])
+        raise KeyboardInterrupt  # what Ctrl+C does
+
+    monkeypatch.setattr(PreviewServer, "wait", wait)
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    result = CliRunner().invoke(
+        cli,
+        ["preview", str(site / "orders"), "--port", "0", "--open",
+         "--templates", str(site / "templates"), "--locale", "en_GB"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    url = re.fullmatch(r"delightmail preview: (http://127\.0\.0\.1:\d+/)  \(Ctrl\+C to stop\)\n",
+                       result.stdout)  # fmt: skip
+    assert url is not None
+    assert opened == [url.group(1)]
+    assert pages[0].count('data-locale="en_GB"') == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nowhere"], "error: nowhere: no such file or folder"),
+        ([str(EXAMPLES / "orders"), "--template", "nope"], "error: no template named 'nope'"),
+        ([str(ROOT / "tests")], "error: no merchant: pass --merchant FILE"),
+    ],
+    ids=["no-orders", "unknown-template", "no-merchant"],
+)
+def test_preview_bad_input(args: list[str], message: str) -> None:
+    """preview refuses a missing folder, an unknown template, a missing merchant: exit 2."""
+    result = CliRunner().invoke(cli, ["preview", "--port", "0", *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message)
+
+
+# -- the page in Chromium -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright, shared by this module's tests."""
+    if chromium_path() is None:
+        pytest.skip("Chromium is not installed (make system-deps installs it)")
+    from playwright.sync_api import sync_playwright
+
+    from delightmail.screenshot import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: PreviewServer) -> Iterator[Any]:
+    """A fresh page on the preview, offline except for the preview itself."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.route(re.compile(r"^(?!http://127\.0\.0\.1:)"), lambda route: route.abort())
+    tab = context.new_page()
+    dialogs: list[str] = []
+    tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    tab.goto(server.url)
+    yield tab
+    assert dialogs == []  # nothing from an order ever runs as a script
+    context.close()
+
+
+def _first_email(page: Any) -> Any:
+    frame = page.frame_locator("article.card >> nth=0 >> iframe.email")
+    frame.locator("h1").wait_for()
+    return frame
+
+
+@needs_chromium
+def test_gallery_loads_in_chromium(page: Any) -> None:
+    """The gallery shows each email's subject, size and checks, and the email in its frame."""
+    cards = page.locator("article.card")
+    assert cards.count() == 2
+    first = cards.nth(0)
+    assert first.locator(".subject").inner_text() == (
+        "Sam, your record is on the way from Portland (order #1001)"
+    )
+    assert re.fullmatch(r"HTML \d+\.\d KB · text \d\.\d KB", first.locator(".size").inner_text())
+    assert first.locator(".checks").inner_text() == "all checks pass"
+    assert _first_email(page).locator("h1").inner_text() == "Hi Sam!"
+
+
+@needs_chromium
+def test_mobile_toggle_narrows_the_email(page: Any) -> None:
+    """Mobile shows the email 375px wide, desktop 600px; the email's own layout follows."""
+    _first_email(page)
+    frame = page.locator("iframe.email").first
+    assert frame.bounding_box()["width"] == pytest.approx(602, abs=1)  # 600 + borders
+    page.click("#width-mobile")
+    assert frame.bounding_box()["width"] == pytest.approx(377, abs=1)
+    inner = page.frames[1]
+    assert inner.evaluate("window.innerWidth") == 375
+    assert inner.evaluate("document.documentElement.scrollWidth") <= 375
+    page.click("#width-desktop")
+    assert frame.bounding_box()["width"] == pytest.approx(602, abs=1)
+
+
+@needs_chromium
+def test_text_tab_shows_the_text_part(page: Any, server: PreviewServer) -> None:
+    """The Text tab swaps the HTML frame for the plain-text part, as sent."""
+    page.click("#part-text")
+    text = page.locator("article.card >> nth=0 >> pre.text")
+    assert text.is_visible()
+    assert not page.locator("iframe.email").first.is_visible()
+    expected = get(f"{server.url}text?order=01-one-item&template=playful&locale=")[2]
+    assert text.inner_text().strip() == expected.strip()
+    page.click("#part-html")
+    assert not text.is_visible()
+
+
+@needs_chromium
+def test_dark_toggle_shows_the_email_dark(page: Any) -> None:
+    """Dark mode darkens the page and shows the email as a dark-mode client would."""
+    _first_email(page)
+    page.click("#dark-on")
+    frame = page.locator("iframe.email").first
+    assert frame.get_attribute("src").endswith("&dark=1")
+    page.frame_locator("iframe.email >> nth=0").locator("h1").wait_for()
+    assert "invert(1)" in page.frames[1].evaluate(
+        "getComputedStyle(document.documentElement).filter"
+    )
+    assert page.evaluate("document.body.classList.contains('dark')")
+
+
+@needs_chromium
+def test_editing_a_template_reloads_the_page_with_the_change(page: Any, site: Path) -> None:
+    """Saving a template reloads the open page by itself, keeping the chosen view; a broken
+    template shows its error there, and fixing it brings the email back."""
+    _first_email(page)
+    page.click("#width-mobile")
+    template = site / "templates" / "playful" / "email.mjml.j2"
+    edit(template, "<h1>Hi {{ story.name }}!</h1>", "<h1>Howdy {{ story.name }}!</h1>")
+    frame = page.frame_locator("article.card >> nth=0 >> iframe.email")
+    frame.locator("h1", has_text="Howdy Sam!").wait_for(timeout=10_000)
+    assert page.evaluate("document.body.classList.contains('mobile')")
+
+    edit(template, "<h1>Howdy", "<h1>{% if %}Howdy")
+    failure = page.locator("article.card >> nth=0 >> .failure")
+    failure.wait_for(timeout=10_000)
+    assert f"{template}, line" in failure.inner_text()
+
+    edit(template, "<h1>{% if %}Howdy", "<h1>Hello")
+    frame.locator("h1", has_text="Hello Sam!").wait_for(timeout=10_000)
+
+
+@needs_chromium
+def test_a_new_order_file_appears_by_itself(page: Any, site: Path) -> None:
+    """Dropping an order file into the folder adds its card to the open page."""
+    assert page.locator("article.card").count() == 2
+    shutil.copy(EXAMPLES / "orders" / "04-gift-with-message.json", site / "orders" / "04.json")
+    page.locator("article.card >> nth=2").wait_for(timeout=10_000)
+    assert page.locator("article.card").count() == 3
+
+
+def test_module_exports() -> None:
+    """The preview module's public names."""
+    assert sorted(preview_module.__all__) == ["Entry", "Gallery", "PreviewServer", "Result"]
+
+
+@needs_chromium
+def test_a_hostile_order_is_shown_as_text_in_chromium(page: Any, site: Path) -> None:
+    """A customer named like a script tag shows as text in the page, and no script runs."""
+    order = json.loads((site / "orders" / "01-one-item.json").read_text())
+    order["customer"]["first_name"] = HOSTILE
+    (site / "orders" / "01-one-item.json").write_text(json.dumps(order), encoding="utf-8")
+    subject = page.locator("article.card >> nth=0 >> .subject")
+    subject.filter(has_text=HOSTILE).wait_for(timeout=10_000)
+    assert subject.inner_text().startswith(f"{HOSTILE}, your record")
+    frame = page.frame_locator("article.card >> nth=0 >> iframe.email")
+    assert frame.locator("h1").inner_text() == f"Hi {HOSTILE}!"
