@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: example test lint pytest bench clean system-deps
+.PHONY: example test lint pytest bench clean system-deps screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,15 +26,36 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests examples benchmarks
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
 test: system-deps lint pytest
 
 # Debian's Chromium, for `delightmail screenshot` and the preview's browser tests
-# (Playwright drives it; it never downloads a browser). Installed only when missing.
+# (Playwright drives it; it never downloads a browser), SpamAssassin and Node for
+# the inbox-ready checks. Installed only when missing.
 system-deps:
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/bin/spamassassin || missing="$$missing spamassassin"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
+
+# The npm checkers (mjml, doiuse-email, axe-core), pinned by package-lock.json.
+$(NODE_STAMP): package-lock.json | system-deps
+	npm ci --no-audit --no-fund
+
+# Light and dark screenshots of every example, at desktop width, in out/screenshots/.
+screenshots: $(STAMP) system-deps
+	@mkdir -p out/screenshots
+	@for order in examples/orders/*.json; do \
+	  name=$$(basename $$order .json); \
+	  for scheme in light dark; do \
+	    flag=$$([ $$scheme = dark ] && echo --dark); \
+	    $(PY) -m delightmail screenshot $$order --merchant examples/merchant.json $$flag \
+	      -o out/screenshots/$$name-$$scheme.png || exit 1; \
+	  done; \
+	done
 
 bench: $(STAMP)
 	$(PY) benchmarks/render.py
