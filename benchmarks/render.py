@@ -104,7 +104,7 @@ def main() -> None:
         order = make_order(size)
         data = order.model_dump(mode="json")
         context = fast.context(order)
-        template = fast._html  # the compiled Jinja template itself
+        template = fast.html_template()
         reference = per_call(lambda o=order: slow.render(o), args.budget, batches=3)
         render = per_call(lambda o=order: fast.render(o), args.budget)
         render_dict = per_call(lambda d=data: fast.render(d), args.budget)

@@ -83,5 +83,18 @@ class CompileError(TemplateError):
     """MJML or premailer lost, moved or mangled a template tag while compiling."""
 
 
+class PackError(DelightmailError, ValueError):
+    """A story pack is broken: bad TOML, bad Jinja, or a line the sandbox refuses.
+
+    :param message: what is wrong.
+    :param where: the file and entry, such as ``playful.toml: lines.opening[3]``.
+    """
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
 class MessageError(DelightmailError, ValueError):
     """An email message could not be built (bad address, header injection attempt)."""

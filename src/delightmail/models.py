@@ -48,6 +48,7 @@ from pydantic import (
 from .exceptions import CurrencyMismatchError, FieldProblem, OrderValidationError
 
 __all__ = [
+    "TONES",
     "Address",
     "Customer",
     "Discount",
@@ -63,6 +64,8 @@ __all__ = [
     "Signer",
     "TaxLine",
     "Theme",
+    "Tone",
+    "Voice",
     "validate_order",
 ]
 
@@ -495,6 +498,27 @@ class Theme(_Model):
     )
 
 
+Tone = Literal["playful", "warm", "plain"]
+#: The voices a story can be told in, from most to least playful.
+TONES: tuple[Tone, ...] = ("playful", "warm", "plain")
+
+
+class Voice(_Model):
+    """How the merchant's stories sound, and who is in them."""
+
+    tone: Tone = Field(default="playful", description="The default tone; an order may override.")
+    team: OptionalText = Field(
+        default=None, description="Who 'we' are, as in 'the whole Groove Harbor crew'."
+    )
+    packer: OptionalText = Field(
+        default=None, description="Who packs the parcels: a named person or a mascot."
+    )
+    extras: list[str] = Field(
+        default_factory=list,
+        description="Surprises in every parcel, as 'a sticker in the box'.",
+    )
+
+
 class Merchant(_Model):
     """The shop that sends the email, and the person behind it."""
 
@@ -507,6 +531,7 @@ class Merchant(_Model):
     support_phone: OptionalText = None
     signer: Signer
     theme: Theme = Field(default_factory=Theme)
+    voice: Voice = Field(default_factory=Voice)
     timezone: TimeZoneName = Field(default="UTC", description="The merchant's IANA time zone.")
 
 
@@ -572,6 +597,14 @@ class Order(_Model):
     note: OptionalText = Field(default=None, description="The customer's note to the merchant.")
     gift: bool = False
     gift_message: OptionalText = None
+    hide_prices: bool = Field(
+        default=False, description="Leave every price out, as on a gift receipt."
+    )
+    tone: Tone | None = Field(default=None, description="Overrides the merchant's tone.")
+    extras: list[str] = Field(
+        default_factory=list,
+        description="Surprises added to this order only, as 'we upgraded your shipping'.",
+    )
     locale: LocaleName | None = Field(default=None, description="The customer's locale.")
     timezone: TimeZoneName | None = Field(default=None, description="The customer's time zone.")
 

@@ -1,45 +1,61 @@
 """The personalizer: a small, warm, absurd story about *this* order.
 
-A pure function of the order, the merchant and the locale: the same order
-always tells the same story (a retried job sends the same email), while
-different orders pick different lines. Every fact the story mentions (the
-customer's name, the items, the merchant's town, the date) comes from the
-order; only the telling is playful.
+:func:`tell` is a pure function of the order, the merchant, the tone and the
+locale: the same order always tells the same story (a retried job sends the
+same email), while different orders pick different lines from the story
+packs (see :mod:`delightmail.packs`). Every fact the story mentions (the
+customer's name, the items, the merchant's town, the date, the shipping, the
+customer's history) comes from the order; only the telling is playful.
 """
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import re
+import tomllib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
 
+import jinja2
 from babel import Locale
 from babel.dates import format_date
 
-from .models import LineItem, Merchant, Order
+from .i18n import babel_locale, has_catalog, translations
+from .models import TONES, LineItem, Merchant, Order
+from .packs import PACK_DIR, Line, Pack, compile_line, load_pack
 
-__all__ = ["Story", "items_phrase", "tell"]
+__all__ = ["MILESTONES", "TONES", "Story", "items_phrase", "tell"]
 
-_NUMBER_WORDS = (
-    "zero", "one", "two", "three", "four", "five", "six",
-    "seven", "eight", "nine", "ten", "eleven", "twelve",
-)  # fmt: skip
-
-
-def _count_word(n: int) -> str:
-    return _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+#: Order counts that earn a milestone line.
+MILESTONES = frozenset({5, 10, 25, 50, 100, 250, 500, 1000})
+#: Inbox previews show about this many characters of a subject.
+SUBJECT_MAX = 78
 
 
-def _plural(noun: str) -> str:
+# -- grammar: naming the things bought, per language ---------------------------
+
+_NUMBER_WORDS = {
+    "en": "zero one two three four five six seven eight nine ten eleven twelve",
+    "de": "null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf",
+}
+
+
+def _count_word(n: int, language: str) -> str:
+    words = _NUMBER_WORDS.get(language, _NUMBER_WORDS["en"]).split(" ")
+    return words[n] if n < len(words) else str(n)
+
+
+def _plural_en(noun: str) -> str:
     """A good-enough English plural: record → records, box → boxes, candy → candies."""
     head, sep, tail = noun.partition(" of ")
-    if sep:
-        # "pack of sleeves" → "packs of sleeves"
-        return _plural(head) + sep + tail
+    if sep:  # "pack of sleeves" → "packs of sleeves"
+        return _plural_en(head) + sep + tail
     lower = noun.lower()
     if lower.endswith(("s", "x", "z", "ch", "sh")):
         return noun + "es"
@@ -48,109 +64,149 @@ def _plural(noun: str) -> str:
     return noun + "s"
 
 
-def _noun(line: LineItem) -> str:
-    return line.kind or "thing"
+@dataclass(frozen=True)
+class _Noun:
+    one: str
+    other: str
+    gender: str  # "m", "f", "n" (languages with genders)
 
 
-def items_phrase(lines: list[LineItem]) -> str:
-    """Name what was bought, with counts: "your record", "your three records and a T-shirt".
+@cache
+def _nouns(language: str) -> Mapping[str, _Noun]:
+    """The kinds of things a language has words for: ``packs/nouns.<language>.toml``."""
+    path = PACK_DIR / f"nouns.{language}.toml"
+    if not path.is_file():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {
+        kind.lower(): _Noun(entry["one"], entry["other"], entry.get("gender", "n"))
+        for kind, entry in data.items()
+    }
 
-    A single item without a kind is called by its name; more than three kinds
-    of things become "your 42 things".
-    """
+
+@dataclass(frozen=True)
+class _Items:
+    """The things bought, named: with "your" and without."""
+
+    mine: str
+    bare: str
+    one: bool
+
+
+def _counts(lines: Sequence[LineItem]) -> tuple[Counter[str], bool]:
     counts: Counter[str] = Counter()
     fractional = False
     for line in lines:
         whole = line.whole_quantity
         if whole is None:
-            fractional = True
-            whole = 1
-        counts[_noun(line)] += whole
+            fractional, whole = True, 1
+        counts[(line.kind or "thing").lower()] += whole
+    return counts, fractional
+
+
+def _items_en(lines: Sequence[LineItem]) -> _Items:
+    counts, fractional = _counts(lines)
     total = sum(counts.values())
     if fractional:
-        return "your order" if len(lines) > 1 else f"your {lines[0].name}"
+        if len(lines) > 1:
+            return _Items("your order", "your order", one=True)
+        return _Items(f"your {lines[0].name}", lines[0].name, one=True)
     if total == 1:
         only = lines[0]
-        return f"your {only.kind}" if only.kind else f"your {only.name}"
+        noun = only.kind or only.name
+        article = "an" if noun[:1].lower() in "aeiou" else "a"
+        return _Items(f"your {noun}", f"{article} {noun}" if only.kind else noun, one=True)
     if len(counts) > 3 or (len(counts) > 1 and "thing" in counts):
-        return f"your {total} things"
+        words = _count_word(total, "en")
+        return _Items(f"your {words} things", f"{words} things", one=False)
+    kinds = {(line.kind or "thing").lower(): line.kind or "thing" for line in lines}
     parts: list[str] = []
-    for noun, n in counts.items():
-        if n == 1 and not parts:
-            parts.append(noun)  # "your record and a book"
-        elif n == 1:
+    for key, n in counts.items():
+        noun = kinds[key]
+        if n == 1:
             article = "an" if noun[:1].lower() in "aeiou" else "a"
-            parts.append(f"{article} {noun}")
+            parts.append(noun if not parts else f"{article} {noun}")
         else:
-            parts.append(f"{_count_word(n)} {_plural(noun)}")
-    if len(parts) == 1:
-        return f"your {parts[0]}"
-    return f"your {', '.join(parts[:-1])} and {parts[-1]}"
+            parts.append(f"{_count_word(n, 'en')} {_plural_en(noun)}")
+    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    bare = joined
+    if counts[next(iter(counts))] == 1:  # "record and a book" → "a record and a book"
+        first = kinds[next(iter(counts))]
+        bare = ("an " if first[:1].lower() in "aeiou" else "a ") + joined
+    return _Items(f"your {joined}", bare, one=False)
 
 
-def _it(lines: list[LineItem]) -> str:
-    total = sum((line.quantity for line in lines), Decimal(0))
-    return "it" if total == 1 else "them"
+_DE_POSSESSIVE = {"m": "dein", "f": "deine", "n": "dein", "pl": "deine"}
+_DE_ARTICLE = {"m": "ein", "f": "eine", "n": "ein"}
 
 
-# Each list is one slot of the story; the order picks one line of each. Every
-# closing names the merchant's town, so every story does.
-# Placeholders: {name} {items} {it} {they} {is_are} {merchant} {city} {day}.
-_OPENINGS = (
-    "The moment your order came in, somebody rang the small brass bell we keep by the "
-    "door for exactly this purpose, and all of {merchant} stopped mid-sentence to hear "
-    "about {items}.",
-    "We have read your order out loud three times now, and {items} sounded better every time.",
-    "News travels fast in {city}: before the kettle had boiled, the whole street knew "
-    "that {name} had chosen {items}.",
-    "There is a chart on our wall of the best things that happened this week. As of "
-    "this morning, {items} sits right at the top of it.",
-)
-_JOURNEYS = (
-    "We lifted {it} off the shelf with both hands, checked {it} over under the good "
-    "lamp, and wrapped {it} in paper so crisp it crackles when you look at it.",
-    "Our packer measured the box twice, picked a cushioning one of us described as "
-    "'cloud-adjacent', and sealed it all with one long, perfectly straight strip of tape.",
-    "We held a short meeting about the best way to pack {items}. It ran long. "
-    "There were diagrams. The box that won is now on its way.",
-    "Before the lid went on, the whole team leaned over the box and said a few kind "
-    "words to {items}, quietly, so as not to make a fuss.",
-)
-_CLOSINGS = (
-    "{day} will be remembered in {city} as the day {items} set off to find you.",
-    "As of {day}, {items} {is_are} officially spoken for, by the luckiest person we "
-    "know. That's you. All of {city} says hi.",
-    "We marked {day} with a little star on the calendar here in {city}, and we will "
-    "think of you whenever we see it.",
-    "If {they} could wave, {they} would be waving goodbye to {city} right now, this {day}.",
-)
+def _items_de(lines: Sequence[LineItem]) -> _Items:
+    """German, in the nominative: "deine drei Platten und dein T-Shirt"."""
+    nouns = _nouns("de")
+    counts, fractional = _counts(lines)
+    total = sum(counts.values())
+    known = all(kind in nouns for kind in counts)
+    if fractional or (not known and total == 1):
+        if len(lines) > 1:
+            return _Items("deine Bestellung", "deine Bestellung", one=True)
+        return _Items(f"„{lines[0].name}“", f"„{lines[0].name}“", one=True)
+    if not known or len(counts) > 3:
+        words = _count_word(total, "de")
+        return _Items(f"deine {words} Sachen", f"{words} Sachen", one=False)
+    mine: list[str] = []
+    bare: list[str] = []
+    for kind, n in counts.items():
+        noun = nouns[kind]
+        if n == 1:
+            mine.append(f"{_DE_POSSESSIVE[noun.gender]} {noun.one}")
+            bare.append(f"{_DE_ARTICLE[noun.gender]} {noun.one}")
+        else:
+            words = f"{_count_word(n, 'de')} {noun.other}"
+            mine.append(f"{_DE_POSSESSIVE['pl']} {words}")
+            bare.append(words)
+
+    def join(parts: list[str]) -> str:
+        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} und {parts[-1]}"
+
+    return _Items(join(mine), join(bare), one=total == 1)
+
+
+_GRAMMARS = {"en": _items_en, "de": _items_de}
+
+
+def items_phrase(lines: Sequence[LineItem], language: str = "en") -> str:
+    """Name what was bought, with counts: "your record", "your three records and a T-shirt".
+
+    A single item without a kind is called by its name; more than three kinds
+    of things become "your 42 things".
+    """
+    return _GRAMMARS.get(language, _items_en)(lines).mine
+
+
+# -- the story ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Story:
     """What the templates tell about an order, ready to print."""
 
+    tone: str
     name: str
+    has_name: bool
     items: str
-    opening: str
-    journey: str
-    closing: str
     day: str
     subject: str
     preheader: str
+    paragraphs: tuple[str, ...]
 
     @property
-    def paragraphs(self) -> tuple[str, str, str]:
-        return (self.opening, self.journey, self.closing)
+    def opening(self) -> str:
+        return self.paragraphs[0]
 
 
-def _seed(*parts: str) -> int:
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+def _seed(*parts: object) -> int:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big")
-
-
-def _pick(options: tuple[str, ...], seed: int, slot: int) -> str:
-    return options[(seed >> (slot * 8)) % len(options)]
 
 
 _YEAR = re.compile(r"(?:\s*'[^']*')?[\s,،.]*y+(?:\s*'[^']*'|[年년]|\s*г\.)?")
@@ -165,7 +221,7 @@ def _day_pattern(locale: str) -> str:
 
 def _day(when: datetime, locale: str) -> str:
     """The weekday and date in *locale*'s words: "Sunday, November 22", "Sonntag, 22. November"."""
-    return _format_day(when.date(), locale.replace("-", "_"))
+    return _format_day(when.date(), babel_locale(locale))
 
 
 @lru_cache(maxsize=4096)
@@ -174,45 +230,137 @@ def _format_day(day: date, locale: str) -> str:
     return format_date(day, _day_pattern(locale), locale=locale)
 
 
-def tell(order: Order, merchant: Merchant, locale: str = "en") -> Story:
-    """The story of *order* as *merchant* tells it, in *locale*'s date format.
+@lru_cache(maxsize=4096)
+def _translated(text: str, where: str) -> jinja2.Template:
+    return compile_line(text, f"{where} (translated)")
 
-    Deterministic: the choice of lines is seeded by the merchant and the order
-    number, never by the clock or a random generator.
+
+def _render_line(line: Line, variables: Mapping[str, Any], tr: gettext.NullTranslations) -> str:
+    template = line.template
+    if line.translate:
+        text = tr.gettext(line.source)
+        if text != line.source:
+            template = _translated(text, line.where)
+    rendered = " ".join(Line(line.source, template, line.where).render(variables).split())
+    return rendered[:1].upper() + rendered[1:]
+
+
+def _shipping_slot(order: Order) -> str:
+    if order.shipping is None:
+        return "shipping_digital"
+    return f"shipping_{order.shipping.kind}"
+
+
+def _customer_key(order: Order) -> str:
+    customer = order.customer
+    return str(customer.email or customer.full_name or f"order {order.number}").lower()
+
+
+def _join(items: Sequence[str], tr: gettext.NullTranslations) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    word = tr.gettext("and")
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _fit_subject(candidates: Sequence[str]) -> str:
+    for subject in candidates:
+        if len(subject) <= SUBJECT_MAX:
+            return subject
+    cut = candidates[0][: SUBJECT_MAX - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def tell(
+    order: Order,
+    merchant: Merchant,
+    locale: str = "en",
+    tone: str | None = None,
+    pack_dirs: Sequence[Path] = (),
+    *,
+    pack: Pack | None = None,
+) -> Story:
+    """The story of *order* as *merchant* tells it, in *tone* and *locale*.
+
+    Deterministic: lines are chosen by seeds drawn from the merchant, the
+    customer and the order number, never from the clock or a random
+    generator. The opening moves on by a fixed step with each order a
+    customer places, so two consecutive orders never open alike.
+
+    :param tone: ``playful``, ``warm`` or ``plain``; by default the order's,
+        then the merchant's.
+    :param pack_dirs: folders with the merchant's own story packs.
+    :param pack: the pack to use, already loaded (a :class:`~delightmail.Mailer` keeps them).
     """
-    name = order.customer.first_name or "friend"
-    items = items_phrase(order.lines)
-    city = merchant.city or "our little town"
-    day = _day(order.local_placed_at(merchant.timezone), locale)
-    it = _it(order.lines)
-    values = {
+    tone = tone or order.tone or merchant.voice.tone
+    if pack is None:
+        pack = load_pack(tone, locale, tuple(Path(p) for p in pack_dirs))
+    tr = translations(locale)
+    language = babel_locale(locale).split("_")[0]
+    # Without a catalog the story is told in English, so English grammar too.
+    if not has_catalog(locale):
+        language = "en"
+    items = _GRAMMARS.get(language, _items_en)(order.lines)
+    voice = merchant.voice
+    has_name = bool(order.customer.first_name)
+    name = order.customer.first_name or tr.gettext("friend")
+    count = order.customer.previous_orders + 1
+    variables: dict[str, Any] = {
+        "who": name,
         "name": name,
-        "items": items,
-        "it": it,
-        "they": "it" if it == "it" else "they",
-        "is_are": "is" if it == "it" else "are",
+        "has_name": has_name,
+        "items": items.mine,
+        "items_bare": items.bare,
+        "one": items.one,
+        "it": tr.gettext("it") if items.one else tr.gettext("them"),
+        "they": tr.gettext("it") if items.one else tr.gettext("they"),
+        "town": merchant.city or tr.gettext("our little town"),
         "merchant": merchant.name,
-        "city": city,
-        "day": day,
+        "team": voice.team or tr.gettext("the whole team"),
+        "packer": voice.packer or tr.gettext("our packer"),
+        "day": _day(order.local_placed_at(merchant.timezone), locale),
+        "order_number": order.number,
+        "nth": _count_word(count, language),
+        "shipping_method": order.shipping.method if order.shipping else "",
+        "extras": _join([*voice.extras, *order.extras], tr),
     }
-    seed = _seed(merchant.name, order.number)
 
-    def fill(text: str) -> str:
-        filled = text.format(**values)
-        return filled[:1].upper() + filled[1:]
+    def line(slot: str, index: int | None = None, salt: object = "") -> str | None:
+        options = pack.slot(slot)
+        if not options:
+            return None
+        if index is None:
+            index = _seed(merchant.name, order.number, slot, salt) % len(options)
+        return _render_line(options[index % len(options)], variables, tr)
 
-    subject = fill("{name}, {items} {is_are} on the way from {city}")
-    if not order.customer.first_name:
-        subject = fill("{items} {is_are} on the way from {city}")
-    subject += f" (order {order.number})"
-    preheader = f"Thank you for shopping with {merchant.name}. Here is what happened next."
+    customer = _customer_key(order)
+    openings = len(pack.slot("opening"))
+    step = 1 + _seed(merchant.name, customer, "step") % max(openings - 1, 1)
+    opening_index = (
+        _seed(merchant.name, customer, "opening") + order.customer.previous_orders * step
+    )
+
+    if count == 1:
+        history = line("history_first")
+    elif count in MILESTONES:
+        history = line("history_milestone")
+    else:
+        history = line("history_returning")
+    first = [line("opening", opening_index), history]
+    second = [line("journey"), line("gift") if order.is_gift else None, line(_shipping_slot(order))]
+    third = [line("extras")] if variables["extras"] else []
+    paragraphs = [" ".join(part for part in group if part) for group in (first, second, third)]
+    paragraphs.append(line("closing") or "")
+
+    subjects = [_render_line(s, variables, tr) for s in pack.slot("subject")]
+    start = _seed(merchant.name, order.number, "subject") % len(subjects)
     return Story(
+        tone=tone,
         name=name,
-        items=items,
-        opening=fill(_pick(_OPENINGS, seed, 0)),
-        journey=fill(_pick(_JOURNEYS, seed, 1)),
-        closing=fill(_pick(_CLOSINGS, seed, 2)),
-        day=day,
-        subject=subject,
-        preheader=preheader,
+        has_name=has_name,
+        items=items.mine,
+        day=variables["day"],
+        subject=_fit_subject(subjects[start:] + subjects[:start]),
+        preheader=line("preheader") or "",
+        paragraphs=tuple(p for p in paragraphs if p),
     )

@@ -1,0 +1,144 @@
+"""Translations: gettext catalogs, text direction, and the Jinja gettext hooks.
+
+Every user-visible string, in the templates and in the story packs, is an
+English message id looked up in the catalog of the customer's locale
+(``locale/<lang>/LC_MESSAGES/delightmail.po``). A locale without a catalog
+falls back to English text, while numbers, money and dates keep the
+locale's own formats (Babel does those).
+
+The ``.po`` files are read directly (compiled in memory), so there are no
+binary ``.mo`` files to keep in step.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+__all__ = [
+    "DOMAIN",
+    "LOCALE_DIR",
+    "available_locales",
+    "babel_locale",
+    "catalog_key",
+    "has_catalog",
+    "install",
+    "text_direction",
+    "translations",
+]
+
+DOMAIN = "delightmail"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+#: The context variable that carries one render's translations.
+CONTEXT_KEY = "_translations"
+
+
+def babel_locale(locale: str) -> str:
+    """``de-DE`` → ``de_DE``: the form Babel and gettext folders use."""
+    return locale.replace("-", "_")
+
+
+def _candidates(locale: str) -> list[str]:
+    """``de_AT`` → ``["de_AT", "de"]``: the most specific catalog first."""
+    name = babel_locale(locale)
+    parts = name.split("_")
+    return ["_".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    """The catalog for *locale*, or English (the message ids) when there is none."""
+    for candidate in _candidates(locale):
+        po = LOCALE_DIR / candidate / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if po.is_file():
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=candidate, domain=DOMAIN)
+            buffer = BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            return Translations(buffer, domain=DOMAIN)
+    return gettext.NullTranslations()
+
+
+def has_catalog(locale: str) -> bool:
+    """Whether *locale* has its own text (English always has: it is the source)."""
+    return babel_locale(locale).split("_")[0] == "en" or isinstance(
+        translations(locale), Translations
+    )
+
+
+def catalog_key(locale: str) -> str:
+    """The catalog *locale* reads its text from: ``de_AT`` → ``de``; ``fr`` → ``en``.
+
+    Locales that share a key share every translated word, so whatever is
+    compiled with the words folded in can be shared between them too.
+    """
+    for candidate in _candidates(locale):
+        if (LOCALE_DIR / candidate / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+            return candidate
+    return "en"
+
+
+def available_locales() -> list[str]:
+    """The locales with a catalog, and English, which is the source language."""
+    found = {"en"}
+    if LOCALE_DIR.is_dir():
+        found |= {p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir()}
+    return sorted(found)
+
+
+@cache
+def text_direction(locale: str) -> str:
+    """``"rtl"`` for right-to-left scripts (Arabic, Hebrew...), else ``"ltr"``."""
+    try:
+        return str(Locale.parse(babel_locale(locale)).text_direction)
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+
+
+def _of(context: Context) -> gettext.NullTranslations:
+    found = context.parent.get(CONTEXT_KEY)
+    return found if isinstance(found, gettext.NullTranslations) else gettext.NullTranslations()
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return _of(context).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _of(context).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, ctx: str, message: str) -> str:
+    return _of(context).pgettext(ctx, message)
+
+
+@pass_context
+def _npgettext(context: Context, ctx: str, singular: str, plural: str, n: int) -> str:
+    return _of(context).npgettext(ctx, singular, plural, n)
+
+
+def install(env: Any) -> None:
+    """Give *env* gettext functions that use each render's own locale.
+
+    The translations travel in the render's context (``_translations``), so one
+    environment serves every locale at once.
+    """
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+    )
