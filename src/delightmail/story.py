@@ -116,9 +116,13 @@ def _items_en(lines: Sequence[LineItem]) -> _Items:
         noun = only.kind or only.name
         article = "an" if noun[:1].lower() in "aeiou" else "a"
         return _Items(f"your {noun}", f"{article} {noun}" if only.kind else noun, one=True)
-    if len(counts) > 3 or (len(counts) > 1 and "thing" in counts):
-        words = _count_word(total, "en")
-        return _Items(f"your {words} things", f"{words} things", one=False)
+    if len(lines) == 1 and not lines[0].kind:  # 42 of one unnamed kind
+        words = f"{lines[0].name} ({_count_word(total, 'en')} of them)"
+        return _Items(f"your {words}", words, one=False)
+    if len(counts) > 3 or "thing" in counts:
+        # Too many kinds to list: count them, and still name one.
+        words = f"{_count_word(total, 'en')} things, {lines[0].name} among them"
+        return _Items(f"your {words}", words, one=False)
     kinds = {(line.kind or "thing").lower(): line.kind or "thing" for line in lines}
     parts: list[str] = []
     for key, n in counts.items():
@@ -150,9 +154,12 @@ def _items_de(lines: Sequence[LineItem]) -> _Items:
         if len(lines) > 1:
             return _Items("deine Bestellung", "deine Bestellung", one=True)
         return _Items(f"„{lines[0].name}“", f"„{lines[0].name}“", one=True)
+    if len(lines) == 1 and not known:
+        words = f"„{lines[0].name}“ ({_count_word(total, 'de')} Stück)"
+        return _Items(words, words, one=False)
     if not known or len(counts) > 3:
-        words = _count_word(total, "de")
-        return _Items(f"deine {words} Sachen", f"{words} Sachen", one=False)
+        words = f"{_count_word(total, 'de')} Sachen, darunter „{lines[0].name}“"
+        return _Items(f"deine {words}", words, one=False)
     mine: list[str] = []
     bare: list[str] = []
     for kind, n in counts.items():
@@ -198,10 +205,10 @@ class Story:
     subject: str
     preheader: str
     paragraphs: tuple[str, ...]
-
-    @property
-    def opening(self) -> str:
-        return self.paragraphs[0]
+    #: The opening line alone (the first paragraph may go on after it).
+    opening: str = ""
+    #: Where each line told came from, such as ``playful.toml: lines.opening[3]``.
+    sources: tuple[str, ...] = ()
 
 
 def _seed(*parts: object) -> int:
@@ -325,13 +332,17 @@ def tell(
         "extras": _join([*voice.extras, *order.extras], tr),
     }
 
-    def line(slot: str, index: int | None = None, salt: object = "") -> str | None:
+    sources: list[str] = []
+
+    def line(slot: str, index: int | None = None) -> str | None:
         options = pack.slot(slot)
         if not options:
             return None
         if index is None:
-            index = _seed(merchant.name, order.number, slot, salt) % len(options)
-        return _render_line(options[index % len(options)], variables, tr)
+            index = _seed(merchant.name, order.number, slot)
+        chosen = options[index % len(options)]
+        sources.append(chosen.where)
+        return _render_line(chosen, variables, tr)
 
     customer = _customer_key(order)
     openings = len(pack.slot("opening"))
@@ -346,7 +357,8 @@ def tell(
         history = line("history_milestone")
     else:
         history = line("history_returning")
-    first = [line("opening", opening_index), history]
+    opening = line("opening", opening_index)
+    first = [opening, history]
     second = [line("journey"), line("gift") if order.is_gift else None, line(_shipping_slot(order))]
     third = [line("extras")] if variables["extras"] else []
     paragraphs = [" ".join(part for part in group if part) for group in (first, second, third)]
@@ -363,4 +375,6 @@ def tell(
         subject=_fit_subject(subjects[start:] + subjects[:start]),
         preheader=line("preheader") or "",
         paragraphs=tuple(p for p in paragraphs if p),
+        opening=opening or "",
+        sources=tuple(sources),
     )
