@@ -24,6 +24,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 __all__ = [
     "DOMAIN",
@@ -78,6 +79,7 @@ def has_catalog(locale: str) -> bool:
     )
 
 
+@cache
 def catalog_key(locale: str) -> str:
     """The catalog *locale* reads its text from: ``de_AT`` → ``de``; ``fr`` → ``en``.
 
@@ -107,38 +109,65 @@ def text_direction(locale: str) -> str:
         return "ltr"
 
 
+_NULL = gettext.NullTranslations()
+
+
 def _of(context: Context) -> gettext.NullTranslations:
     found = context.parent.get(CONTEXT_KEY)
-    return found if isinstance(found, gettext.NullTranslations) else gettext.NullTranslations()
+    return found if isinstance(found, gettext.NullTranslations) else _NULL
+
+
+def _finish(context: Context, text: str, variables: dict[str, Any]) -> str:
+    # Jinja's "newstyle" gettext semantics: in an autoescaped template the
+    # translation is trusted markup and the variables are escaped into it;
+    # "%" always formats, so a literal percent sign is written "%%".
+    if context.eval_ctx.autoescape:
+        return Markup(text) % variables
+    return text % variables
+
+
+# These are what templates call as _(), gettext(), ngettext()... They do what
+# Jinja's newstyle gettext does, but directly: the locale comes from each
+# render's context, and an email makes dozens of these calls.
 
 
 @pass_context
-def _gettext(context: Context, message: str) -> str:
-    return _of(context).gettext(message)
+def _gettext(context: Context, message: str, /, **variables: Any) -> str:
+    return _finish(context, _of(context).gettext(message), variables)
 
 
 @pass_context
-def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return _of(context).ngettext(singular, plural, n)
+def _ngettext(context: Context, singular: str, plural: str, n: int, /, **variables: Any) -> str:
+    variables.setdefault("num", n)
+    return _finish(context, _of(context).ngettext(singular, plural, n), variables)
 
 
 @pass_context
-def _pgettext(context: Context, ctx: str, message: str) -> str:
-    return _of(context).pgettext(ctx, message)
+def _pgettext(context: Context, ctx: str, message: str, /, **variables: Any) -> str:
+    return _finish(context, _of(context).pgettext(ctx, message), variables)
 
 
 @pass_context
-def _npgettext(context: Context, ctx: str, singular: str, plural: str, n: int) -> str:
-    return _of(context).npgettext(ctx, singular, plural, n)
+def _npgettext(
+    context: Context, ctx: str, singular: str, plural: str, n: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", n)
+    return _finish(context, _of(context).npgettext(ctx, singular, plural, n), variables)
 
 
 def install(env: Any) -> None:
     """Give *env* gettext functions that use each render's own locale.
 
     The translations travel in the render's context (``_translations``), so one
-    environment serves every locale at once.
+    environment serves every locale at once. The i18n extension stays for
+    ``{% trans %}`` blocks, which call the same functions.
     """
     env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(
-        _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+    env.globals.update(
+        _=_gettext,
+        gettext=_gettext,
+        ngettext=_ngettext,
+        pgettext=_pgettext,
+        npgettext=_npgettext,
     )
+    env.newstyle_gettext = True

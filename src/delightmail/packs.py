@@ -23,7 +23,7 @@ unknown slot or variable, a reach for Python internals) is a
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +37,16 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .exceptions import PackError
 from .models import TONES
 
-__all__ = ["PACK_DIR", "SLOTS", "VARIABLES", "Line", "Pack", "compile_line", "load_pack"]
+__all__ = [
+    "PACK_DIR",
+    "SLOTS",
+    "VARIABLES",
+    "Line",
+    "LineTemplate",
+    "Pack",
+    "compile_line",
+    "load_pack",
+]
 
 PACK_DIR = Path(__file__).resolve().parent / "packs"
 
@@ -84,6 +93,63 @@ _ENV = ImmutableSandboxedEnvironment(
 )
 
 
+Part = str | Callable[[Mapping[str, Any]], str]
+
+
+def _lookup(key: str) -> Callable[[Mapping[str, Any]], str]:
+    return lambda variables: str(variables[key])
+
+
+def _choose(key: str, yes: str, no: str) -> Callable[[Mapping[str, Any]], str]:
+    return lambda variables: yes if variables[key] else no
+
+
+def _simple_parts(ast: nodes.Template) -> list[Part] | None:
+    """The line as text and variable look-ups, if it is that simple (most lines are).
+
+    Understood: plain text, ``{{ name }}`` and ``{{ 'is' if one else 'are' }}``.
+    Anything else returns ``None`` and renders through the sandbox.
+    """
+    parts: list[Part] = []
+    for output in ast.body:
+        if not isinstance(output, nodes.Output):
+            return None
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                parts.append(node.data)
+            elif isinstance(node, nodes.Name):
+                parts.append(_lookup(node.name))
+            elif (
+                isinstance(node, nodes.CondExpr)
+                and isinstance(node.test, nodes.Name)
+                and isinstance(node.expr1, nodes.Const)
+                and isinstance(node.expr2, nodes.Const)
+            ):
+                parts.append(_choose(node.test.name, str(node.expr1.value), str(node.expr2.value)))
+            else:
+                return None
+    return parts
+
+
+@dataclass(frozen=True)
+class LineTemplate:
+    """A compiled pack line. Simple lines render by plain look-ups, the rest in the sandbox."""
+
+    where: str
+    template: jinja2.Template
+    parts: tuple[Part, ...] | None
+
+    def render(self, variables: Mapping[str, Any]) -> str:
+        if self.parts is not None:
+            return "".join(p if isinstance(p, str) else p(variables) for p in self.parts)
+        try:
+            return self.template.render(variables)
+        except SecurityError as exc:
+            raise PackError(f"not allowed in the sandbox: {exc}", self.where) from None
+        except jinja2.TemplateError as exc:
+            raise PackError(str(exc), self.where) from None
+
+
 @dataclass(frozen=True)
 class Line:
     """One line of a pack: its source, where it came from, and whether to translate it.
@@ -93,17 +159,9 @@ class Line:
     """
 
     source: str
-    template: jinja2.Template
+    template: LineTemplate
     where: str
     translate: bool = True
-
-    def render(self, variables: Mapping[str, Any]) -> str:
-        try:
-            return self.template.render(variables)
-        except SecurityError as exc:
-            raise PackError(f"not allowed in the sandbox: {exc}", self.where) from None
-        except jinja2.TemplateError as exc:
-            raise PackError(str(exc), self.where) from None
 
 
 @dataclass(frozen=True)
@@ -117,7 +175,7 @@ class Pack:
         return self.lines.get(name, ())
 
 
-def compile_line(source: str, where: str) -> jinja2.Template:
+def compile_line(source: str, where: str) -> LineTemplate:
     """Compile one line in the sandbox, refusing anything but the story's variables."""
     try:
         ast = _ENV.parse(source)
@@ -133,11 +191,12 @@ def compile_line(source: str, where: str) -> jinja2.Template:
             attr = str(node.arg.value)
         if attr is not None and attr.startswith("_"):
             raise PackError(f"reaches for Python internals ({attr!r}): not allowed", where)
-    template = _ENV.from_string(ast)
+    parts = _simple_parts(ast)
+    line = LineTemplate(where, _ENV.from_string(ast), None if parts is None else tuple(parts))
     # A dry run on sample values catches what the parser cannot (a call the
     # sandbox forbids, a filter that does not exist for these values).
-    Line(source, template, where).render(VARIABLES)
-    return template
+    line.render(VARIABLES)
+    return line
 
 
 def _lines(data: Mapping[str, Any], filename: str, translate: bool) -> dict[str, tuple[Line, ...]]:

@@ -15,20 +15,19 @@ import hashlib
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from babel import Locale
 from babel.dates import format_date
 
 from .i18n import babel_locale, has_catalog, translations
 from .models import TONES, LineItem, Merchant, Order
-from .packs import PACK_DIR, Line, Pack, compile_line, load_pack
+from .packs import PACK_DIR, Line, LineTemplate, Pack, compile_line, load_pack
 
 __all__ = ["MILESTONES", "TONES", "Story", "items_phrase", "tell"]
 
@@ -238,7 +237,7 @@ def _format_day(day: date, locale: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _translated(text: str, where: str) -> jinja2.Template:
+def _translated(text: str, where: str) -> LineTemplate:
     return compile_line(text, f"{where} (translated)")
 
 
@@ -248,7 +247,7 @@ def _render_line(line: Line, variables: Mapping[str, Any], tr: gettext.NullTrans
         text = tr.gettext(line.source)
         if text != line.source:
             template = _translated(text, line.where)
-    rendered = " ".join(Line(line.source, template, line.where).render(variables).split())
+    rendered = " ".join(template.render(variables).split())
     return rendered[:1].upper() + rendered[1:]
 
 
@@ -270,12 +269,14 @@ def _join(items: Sequence[str], tr: gettext.NullTranslations) -> str:
     return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
-def _fit_subject(candidates: Sequence[str]) -> str:
+def _fit_subject(candidates: Iterable[str]) -> str:
+    """The first candidate that fits an inbox preview, else the first one shortened."""
+    first = None
     for subject in candidates:
         if len(subject) <= SUBJECT_MAX:
             return subject
-    cut = candidates[0][: SUBJECT_MAX - 1].rsplit(" ", 1)[0]
-    return cut + "…"
+        first = first or subject
+    return (first or "")[: SUBJECT_MAX - 1].rsplit(" ", 1)[0] + "…"
 
 
 def tell(
@@ -364,15 +365,17 @@ def tell(
     paragraphs = [" ".join(part for part in group if part) for group in (first, second, third)]
     paragraphs.append(line("closing") or "")
 
-    subjects = [_render_line(s, variables, tr) for s in pack.slot("subject")]
-    start = _seed(merchant.name, order.number, "subject") % len(subjects)
+    options = pack.slot("subject")
+    start = _seed(merchant.name, order.number, "subject") % len(options)
+    # Lazily: the chosen subject almost always fits, the others are fallbacks.
+    subjects = (_render_line(s, variables, tr) for s in (*options[start:], *options[:start]))
     return Story(
         tone=tone,
         name=name,
         has_name=has_name,
         items=items.mine,
         day=variables["day"],
-        subject=_fit_subject(subjects[start:] + subjects[:start]),
+        subject=_fit_subject(subjects),
         preheader=line("preheader") or "",
         paragraphs=tuple(p for p in paragraphs if p),
         opening=opening or "",
