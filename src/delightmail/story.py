@@ -120,7 +120,7 @@ def _items_en(lines: Sequence[LineItem]) -> _Items:
         return _Items(f"your {words}", words, one=False)
     if len(counts) > 3 or "thing" in counts:
         # Too many kinds to list: count them, and still name one.
-        words = f"{_count_word(total, 'en')} things, {lines[0].name} among them"
+        words = f"{_count_word(total, 'en')} things ({lines[0].name} among them)"
         return _Items(f"your {words}", words, one=False)
     kinds = {(line.kind or "thing").lower(): line.kind or "thing" for line in lines}
     parts: list[str] = []
@@ -157,7 +157,7 @@ def _items_de(lines: Sequence[LineItem]) -> _Items:
         words = f"„{lines[0].name}“ ({_count_word(total, 'de')} Stück)"
         return _Items(words, words, one=False)
     if not known or len(counts) > 3:
-        words = f"{_count_word(total, 'de')} Sachen, darunter „{lines[0].name}“"
+        words = f"{_count_word(total, 'de')} Sachen (darunter „{lines[0].name}“)"
         return _Items(f"deine {words}", words, one=False)
     mine: list[str] = []
     bare: list[str] = []
