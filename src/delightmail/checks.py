@@ -19,6 +19,7 @@ import lxml.html
 from lxml import etree
 
 if TYPE_CHECKING:
+    from .checks_external import ExternalCheckers
     from .rendering import RenderedEmail
 
 __all__ = ["CHECKS", "CheckReport", "Finding", "Severity", "check_email"]
@@ -149,6 +150,23 @@ def check_outlook(doc: _Email) -> Iterator[Finding]:
         yield Finding("outlook", "error", "no <!--[if mso]> conditional comments left")
 
 
+def check_dark_mode(doc: _Email) -> Iterator[Finding]:
+    """The email says it supports dark mode and brings the colours for it.
+
+    Without the ``color-scheme`` meta, clients that darken emails invert the
+    colours themselves; with it, the ``prefers-color-scheme`` styles decide.
+    """
+    schemes = {
+        (meta.get("name") or "").lower(): meta.get("content") or ""
+        for meta in doc.root.iter("meta")
+    }
+    if "dark" not in schemes.get("color-scheme", ""):
+        yield Finding("dark-mode", "warning", 'no <meta name="color-scheme" content="light dark">')
+    styles = " ".join(style.text or "" for style in doc.root.iter("style"))
+    if "prefers-color-scheme" not in styles:
+        yield Finding("dark-mode", "warning", "no @media (prefers-color-scheme: dark) styles")
+
+
 def check_subject(doc: _Email) -> Iterator[Finding]:
     """The subject is there and fits an inbox preview."""
     subject = doc.email.subject
@@ -159,6 +177,8 @@ def check_subject(doc: _Email) -> Iterator[Finding]:
 
 
 _ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+_TAG = re.compile(r"</?(?:a|p|br|div|span|table|td|tr|img|strong|em|h\d)\b[^>]*>", re.IGNORECASE)
+_URL = re.compile(r"\b(?:https?://|mailto:)\S+")
 
 
 def check_text(doc: _Email) -> Iterator[Finding]:
@@ -169,6 +189,16 @@ def check_text(doc: _Email) -> Iterator[Finding]:
     if match := _ENTITY.search(text):
         lineno = text.count("\n", 0, match.start()) + 1
         yield Finding("text", "error", f"HTML entity {match.group()!r}", f"text:{lineno}")
+    if match := _TAG.search(text):
+        lineno = text.count("\n", 0, match.start()) + 1
+        yield Finding("text", "error", f"HTML tag {match.group()!r}", f"text:{lineno}")
+    seen: set[str] = set()
+    for match in _URL.finditer(text):
+        url = match.group().rstrip(".,;:)")
+        if url in seen:
+            lineno = text.count("\n", 0, match.start()) + 1
+            yield Finding("text", "warning", f"link {url} shown twice", f"text:{lineno}")
+        seen.add(url)
     for number, line in enumerate(text.splitlines(), start=1):
         # A long URL cannot be wrapped; anything else can.
         if len(line) > TEXT_WIDTH and " " in line.strip() and "://" not in line:
@@ -184,13 +214,30 @@ CHECKS: tuple[Callable[[_Email], Iterator[Finding]], ...] = (
     check_links,
     check_layout_tables,
     check_outlook,
+    check_dark_mode,
     check_subject,
     check_text,
 )
 
 
-def check_email(email: RenderedEmail) -> CheckReport:
-    """Run every check on *email* and collect what they found."""
+def check_email(
+    email: RenderedEmail, *, external: bool = False, checkers: ExternalCheckers | None = None
+) -> CheckReport:
+    """Run every check on *email* and collect what they found.
+
+    :param external: also run the external checkers (caniemail, axe-core in
+        Chromium light and dark, SpamAssassin; see :mod:`delightmail.checks_external`).
+        A tool that is not installed gives an ``info`` finding, not an error.
+    :param checkers: an open :class:`~delightmail.checks_external.ExternalCheckers`
+        to share one Chromium between many emails; implies *external*.
+    """
     doc = _Email(email=email, root=lxml.html.document_fromstring(email.html))
     findings = [finding for check in CHECKS for finding in check(doc)]
+    if checkers is not None:
+        findings += checkers.check(email)
+    elif external:
+        from .checks_external import ExternalCheckers
+
+        with ExternalCheckers() as own:
+            findings += own.check(email)
     return CheckReport(findings=tuple(findings))
