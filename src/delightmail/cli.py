@@ -12,7 +12,6 @@ server or browser that refused); 2 bad input (usage, a file, JSON, an order).
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import os
 import time
@@ -28,12 +27,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from . import __version__, story
+from . import __version__
 from ._files import InputError, atomic_write, load_json
 from .adapters import PLATFORMS, to_order
 from .checks import check_email
 from .exceptions import DelightmailError, OrderValidationError, TemplateError
-from .models import Merchant, Order, validate_merchant
+from .i18n import available_locales
+from .models import TONES, Merchant, Order, validate_merchant
 from .rendering import Mailer, RenderedEmail, available_templates
 
 __all__ = ["cli", "main"]
@@ -46,10 +46,6 @@ EXIT_FAILED = 1
 EXIT_TEMPLATE = EXIT_FAILED
 
 FORMATS = ("html", "text", "eml")
-#: The tones ``--tone`` accepts: the personalizer's, once it has more than its one voice.
-TONES: tuple[str, ...] = tuple(getattr(story, "TONES", ("playful",)))
-#: The locales the story speaks, when the personalizer lists them.
-LOCALES: tuple[str, ...] = tuple(getattr(story, "LOCALES", ()))
 MERCHANT_ENV = "DELIGHTMAIL_MERCHANT"
 PASSWORD_ENV = "DELIGHTMAIL_SMTP_PASSWORD"
 
@@ -150,9 +146,10 @@ class Setup:
     merchant_path: Path | None
     template: str
     template_dirs: tuple[Path, ...]
-    tone: str
+    tone: str | None
     locale: str
     platform: str | None
+    pack_dirs: tuple[Path, ...] = ()
 
     def merchant(self) -> Merchant:
         if self.merchant_path is None:
@@ -163,17 +160,13 @@ class Setup:
         return _load_merchant(self.merchant_path)
 
     def mailer(self) -> Mailer:
-        options: dict[str, Any] = {}
-        # Tones arrive with the personalizer's next version; pass one only once the Mailer
-        # knows what to do with it.
-        if "tone" in inspect.signature(Mailer).parameters:
-            options["tone"] = self.tone
         return Mailer(
             merchant=self.merchant(),
             template=self.template,
             locale=self.locale,
+            tone=self.tone,
             template_dirs=self.template_dirs,
-            **options,
+            pack_dirs=self.pack_dirs,
         )
 
     def order(self, item: _Item) -> Order | Any:
@@ -212,12 +205,13 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
         merchant_path: Path | None,
         template: str,
         template_dirs: tuple[Path, ...],
-        tone: str,
+        tone: str | None,
         locale: str,
         platform: str | None,
+        pack_dirs: tuple[Path, ...],
         **kwargs: Any,
     ) -> Any:
-        setup = Setup(merchant_path, template, template_dirs, tone, locale, platform)
+        setup = Setup(merchant_path, template, template_dirs, tone, locale, platform, pack_dirs)
         return command(*args, setup=setup, **kwargs)
 
     options = [
@@ -241,9 +235,15 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--tone",
             type=click.Choice(TONES),
-            default=TONES[0],
-            show_default=True,
-            help="How playful the story is.",
+            default=None,
+            help="How playful the story is. Default: the merchant's voice, or the order's.",
+        ),
+        click.option(
+            "--packs",
+            "pack_dirs",
+            multiple=True,
+            type=click.Path(path_type=Path, file_okay=False, exists=True),
+            help="A folder of the merchant's own story packs (repeatable).",
         ),
         click.option(
             "--locale", default="en", show_default=True, help="Locale when the order has none."
@@ -505,6 +505,13 @@ def send(
     "--locale", "locales", multiple=True, help="Show each order in this locale (repeatable)."
 )
 @click.option(
+    "--tone",
+    "tones",
+    multiple=True,
+    type=click.Choice(TONES),
+    help="Tell each story in this tone (repeatable). Default: each order's own.",
+)
+@click.option(
     "--port",
     type=click.IntRange(0, 65535),
     default=8765,
@@ -518,12 +525,13 @@ def preview(
     templates: tuple[str, ...],
     template_dirs: tuple[Path, ...],
     locales: tuple[str, ...],
+    tones: tuple[str, ...],
     port: int,
     open_browser: bool,
 ) -> None:
     """Serve a live gallery of the orders at PATH (default: examples/orders) in the browser.
 
-    Every order × template × locale, at desktop and mobile width, as HTML or
+    Every order × template × locale × tone, at desktop and mobile width, as HTML or
     text, light or dark, with its subject, preheader, size and check results.
     The page reloads itself when a template, order or merchant file changes.
     """
@@ -540,7 +548,12 @@ def preview(
             if name not in known:
                 raise InputError(f"no template named {name!r} (known: {', '.join(known)})")
         gallery = Gallery(
-            orders, merchant, templates=templates, template_dirs=template_dirs, locales=locales
+            orders,
+            merchant,
+            templates=templates,
+            template_dirs=template_dirs,
+            locales=locales,
+            tones=tones,
         )
         try:
             server = PreviewServer(gallery, port=port)
@@ -583,8 +596,7 @@ def templates(template_dirs: tuple[Path, ...]) -> None:
     """List the templates (--template), tones (--tone) and locales the story speaks."""
     click.echo(f"templates: {', '.join(available_templates(template_dirs))}")
     click.echo(f"tones: {', '.join(TONES)}")
-    if LOCALES:
-        click.echo(f"locales: {', '.join(LOCALES)}")
+    click.echo(f"locales: {', '.join(available_locales())} (others: English text, local formats)")
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -48,17 +48,25 @@ HOST = "127.0.0.1"
 
 @dataclass(frozen=True)
 class Entry:
-    """One email of the gallery: an order, a template and a locale ("" = the order's own)."""
+    """One email of the gallery: order, template, locale and tone ("" = the order's own)."""
 
     order: str
     path: Path
     line: int | None
     template: str
     locale: str
+    tone: str = ""
 
     @property
     def query(self) -> str:
-        return urlencode({"order": self.order, "template": self.template, "locale": self.locale})
+        return urlencode(
+            {
+                "order": self.order,
+                "template": self.template,
+                "locale": self.locale,
+                "tone": self.tone,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -72,13 +80,14 @@ class Result:
 
 
 class Gallery:
-    """The emails to show: the orders at *orders* × templates × locales.
+    """The emails to show: the orders at *orders* × templates × locales × tones.
 
     :param orders: a folder of ``*.json`` / ``*.jsonl`` orders, or one such file.
     :param merchant: the merchant JSON file.
     :param templates: template names to show; by default every template found.
     :param template_dirs: extra folders holding templates, searched before the built-in ones.
     :param locales: locales to show each order in; by default only the order's own.
+    :param tones: tones to tell each story in; by default the order's (or merchant's) own.
     """
 
     def __init__(
@@ -89,12 +98,14 @@ class Gallery:
         templates: tuple[str, ...] = (),
         template_dirs: tuple[Path, ...] = (),
         locales: tuple[str, ...] = (),
+        tones: tuple[str, ...] = (),
     ) -> None:
         self.orders = orders
         self.merchant = merchant
         self.templates = templates
         self.template_dirs = template_dirs
         self.locales = locales or ("",)
+        self.tones = tones or ("",)
 
     def watch_paths(self) -> list[Path]:
         """Every file and folder whose change should refresh the page."""
@@ -121,13 +132,14 @@ class Gallery:
                     yield f"{path.stem}-{number}", path, number
 
     def entries(self) -> list[Entry]:
-        """Every email in the gallery, in order: orders, then templates, then locales."""
+        """Every email in the gallery, in order: orders, templates, locales, then tones."""
         names = self.templates or tuple(available_templates(self.template_dirs))
         return [
-            Entry(label, path, line, template, locale)
+            Entry(label, path, line, template, locale, tone)
             for label, path, line in self._orders()
             for template in names
             for locale in self.locales
+            for tone in self.tones
         ]
 
     def _load_order(self, entry: Entry) -> Any:
@@ -142,8 +154,11 @@ class Gallery:
                     f"{entry.path}, line {entry.line}: invalid JSON at column {exc.colno}: "
                     f"{exc.msg}"
                 ) from None
-        if entry.locale and isinstance(data, dict):
-            data = {**data, "locale": entry.locale}
+        if isinstance(data, dict):
+            if entry.locale:
+                data = {**data, "locale": entry.locale}
+            if entry.tone:
+                data = {**data, "tone": entry.tone}
         return data
 
     def _merchant(self) -> Merchant:
@@ -303,11 +318,13 @@ def _toolbar(count: int) -> str:
 
 def _card(result: Result) -> str:
     entry = result.entry
-    locale = entry.locale or "order's own"
-    title = f"{entry.order} · {entry.template} · {locale}"
+    locale = entry.locale or "order's own locale"
+    tone = entry.tone or "own tone"
+    title = f"{entry.order} · {entry.template} · {locale} · {tone}"
     head = (
         f'<article class="card" data-order="{_e(entry.order)}" '
-        f'data-template="{_e(entry.template)}" data-locale="{_e(entry.locale)}">'
+        f'data-template="{_e(entry.template)}" data-locale="{_e(entry.locale)}" '
+        f'data-tone="{_e(entry.tone)}">'
         f'<h2><a href="/?{_e(entry.query)}">{_e(title)}</a></h2>'
     )
     if result.email is None:
@@ -402,7 +419,8 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/version":
             self._send(HTTPStatus.OK, "application/json", json.dumps({"version": preview.version}))
         elif url.path == "/":
-            wanted = {k: v for k, v in query.items() if k in ("order", "template", "locale")}
+            keys = ("order", "template", "locale", "tone")
+            wanted = {k: v for k, v in query.items() if k in keys}
             results = [
                 preview.result(entry)
                 for entry in preview.entries()
@@ -416,9 +434,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_email(self, path: str, query: dict[str, str]) -> None:
         preview = self.server.preview
-        key = (query.get("order"), query.get("template"), query.get("locale", ""))
+        key = (
+            query.get("order"),
+            query.get("template"),
+            query.get("locale", ""),
+            query.get("tone", ""),
+        )
         for entry in preview.entries():
-            if (entry.order, entry.template, entry.locale) == key:
+            if (entry.order, entry.template, entry.locale, entry.tone) == key:
                 break
         else:
             self._send(HTTPStatus.NOT_FOUND, "text/plain", f"no such email: {key}")
