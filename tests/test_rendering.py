@@ -233,3 +233,24 @@ def test_each_merchant_gets_its_own_theme(
     other = Mailer(merchant=green).render(order_data).html
     assert "#5b3cc4" in purple and "#5b3cc4" not in other
     assert "#0b6e4f" in other and "#0b6e4f" not in purple
+
+
+def test_links_to_the_shop_carry_the_merchants_utm_tags(
+    merchant_data: dict[str, Any], order_data: dict[str, Any]
+) -> None:
+    """With Merchant.utm, the shop's links are tagged in both parts; mailto: links are not."""
+    data = {**merchant_data, "utm": {"source": "delightmail", "medium": "email"}}
+    email = Mailer(merchant=data).render(order_data)
+    root = lxml.html.document_fromstring(email.html)
+    hrefs = [a.get("href") for a in root.iter("a")]
+    tagged = "orders/1001/status?utm_source=delightmail&utm_medium=email"
+    assert any(h.endswith(tagged) for h in hrefs)
+    assert all("utm_" not in h for h in hrefs if h.startswith("mailto:"))
+    assert tagged in email.text
+    assert_same_html(email.html, Mailer(merchant=data, precompile=False).render(order_data).html)
+
+
+def test_unknown_utm_key_is_refused(merchant_data: dict[str, Any]) -> None:
+    """A typo in the merchant's UTM settings is an error naming the field."""
+    with pytest.raises(OrderValidationError, match=r"utm: .*unknown UTM parameter 'sorce'"):
+        Mailer(merchant={**merchant_data, "utm": {"sorce": "x"}})

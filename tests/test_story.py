@@ -61,10 +61,11 @@ def test_items_phrase_counts_and_plurals(lines: list[LineItem], expected: str) -
         ([line("record", "3"), line("T-shirt", "1")], "deine drei Platten und dein T-Shirt"),
         ([line("mug", "1")], "dein Becher"),
         ([line("banjo", "1", "Blue Train")], "„Blue Train“"),
-        ([line("banjo", "2", "Banjo"), line("record", "1")], "deine drei Sachen (darunter „Banjo“)"),
+        ([line("banjo", "2", "Banjo"), line("record", "1")],
+         "deine drei Sachen (darunter „Banjo“)"),
     ],
     ids=["one", "three-and-one", "masculine", "unknown-kind-named", "unknown-kinds"],
-)
+)  # fmt: skip
 def test_items_phrase_in_german(lines: list[LineItem], expected: str) -> None:
     """German names the things with the right possessive and plural, or falls back."""
     assert items_phrase(lines, "de") == expected

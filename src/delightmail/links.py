@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["ALLOWED_SCHEMES", "UTM_KEYS", "is_allowed", "with_utm"]
+__all__ = ["ALLOWED_SCHEMES", "UTM_KEYS", "is_allowed", "utm_name", "with_utm"]
 
 #: The only schemes a link in an email may use.
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
@@ -22,7 +22,8 @@ def is_allowed(url: str) -> bool:
     return urlsplit(url.strip()).scheme.lower() in ALLOWED_SCHEMES
 
 
-def _utm_name(key: str) -> str:
+def utm_name(key: str) -> str:
+    """``source`` or ``utm_source`` → ``utm_source``; anything else is a ``ValueError``."""
     name = key.strip().lower().removeprefix("utm_")
     if name not in UTM_KEYS:
         raise ValueError(f"unknown UTM parameter {key!r} (known: {', '.join(UTM_KEYS)})")
@@ -52,7 +53,7 @@ def with_utm(
     if hosts is not None and (parts.hostname or "") not in {h.lower() for h in hosts}:
         return url
     present = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    added = [(_utm_name(k), v) for k, v in utm.items()]
+    added = [(utm_name(k), v) for k, v in utm.items()]
     new = urlencode([(name, value) for name, value in added if name not in present])
     if not new:
         return url

@@ -46,6 +46,7 @@ from pydantic import (
 )
 
 from .exceptions import CurrencyMismatchError, FieldProblem, OrderValidationError
+from .links import utm_name
 
 __all__ = [
     "TONES",
@@ -533,6 +534,19 @@ class Merchant(_Model):
     theme: Theme = Field(default_factory=Theme)
     voice: Voice = Field(default_factory=Voice)
     timezone: TimeZoneName = Field(default="UTC", description="The merchant's IANA time zone.")
+    utm: dict[str, str] | None = Field(
+        default=None,
+        description="Campaign tags for links to the shop, as {'source': 'delightmail', "
+        "'medium': 'email'}.",
+    )
+
+    @field_validator("utm")
+    @classmethod
+    def _known_utm_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value:
+            for key in value:
+                utm_name(key)  # raises ValueError naming the unknown key
+        return value
 
 
 # -- the order ---------------------------------------------------------------

@@ -31,14 +31,27 @@ from jinja2.runtime import Context
 
 from . import compiler, i18n
 from .exceptions import TemplateError, TemplateNotFound
+from .links import with_utm
 from .models import TONES, Merchant, Money, Order, validate_merchant, validate_order
 from .packs import Pack, load_pack
 from .story import tell
 
-__all__ = ["TEMPLATE_FILES", "Mailer", "RenderedEmail", "available_templates", "template_dirs"]
+__all__ = [
+    "MAX_LINES_SHOWN",
+    "TEMPLATE_FILES",
+    "Mailer",
+    "RenderedEmail",
+    "available_templates",
+    "template_dirs",
+]
 
 #: The files a template folder holds.
 TEMPLATE_FILES = ("email.mjml.j2", "email.txt.j2")
+#: How many lines an email lists before "…and 37 more things — see your whole order".
+#: Gmail clips an HTML part over about 102 KB; at about 2 KB for a heavy line
+#: (variant, properties, a discount, a link), 25 lines keep the longest order
+#: well under the 90 KB budget (see tests/test_checks.py).
+MAX_LINES_SHOWN = 25
 
 
 def template_dirs() -> list[Path]:
@@ -157,6 +170,14 @@ def wrap_filter(text: str, width: int = 78, indent: str = "") -> str:
     )
 
 
+@jinja2.pass_context
+def utm_filter(context: Context, url: object) -> str:
+    """``{{ order.status_url | utm }}``: a link to the shop, with the merchant's UTM tags."""
+    merchant = context.parent.get("merchant")
+    tags = merchant.utm if isinstance(merchant, Merchant) else None
+    return with_utm(str(url), tags)
+
+
 def row_filter(label: str, value: str, width: int = 78) -> str:
     """``{{ "Subtotal" | row(amount) }}``: *label* left, *value* right, *width* columns.
 
@@ -182,6 +203,7 @@ _FILTERS: Mapping[str, Callable[..., Any]] = {
     "datetime": datetime_filter,
     "wrap": wrap_filter,
     "row": row_filter,
+    "utm": utm_filter,
     "one_line": one_line,
 }
 
@@ -440,6 +462,11 @@ class Mailer:
         tone = order.tone or self.tone
         merchant = self.merchant
         story = tell(order, merchant, locale, tone, pack=self._pack_for(tone, locale))
+        # Where "see your whole order" points, when the email cannot list every line.
+        whole = order.status_url or merchant.website
+        whole_order_url = (
+            str(whole) if whole is not None and len(order.lines) > MAX_LINES_SHOWN else None
+        )
         shipping_to = order.shipping_address
         billing = order.billing_address
         return {
@@ -453,6 +480,9 @@ class Mailer:
             "lang": _babel(locale).split("_")[0],
             "dir": i18n.text_direction(locale),
             "show_prices": not order.hide_prices,
+            "lines_shown": order.lines[:MAX_LINES_SHOWN],
+            "lines_hidden": max(len(order.lines) - MAX_LINES_SHOWN, 0),
+            "whole_order_url": whole_order_url,
             "placed_at": order.local_placed_at(merchant.timezone),
             "shipping_lines": shipping_to.lines(locale) if shipping_to else [],
             "billing_lines": billing.lines(locale) if billing and not billing.is_empty() else [],
