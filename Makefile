@@ -39,7 +39,7 @@ system-deps:
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -x /usr/bin/spamassassin || missing="$$missing spamassassin"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
-	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
+	if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
 
 # The npm checkers (mjml, doiuse-email, axe-core), pinned by package-lock.json.
 $(NODE_STAMP): package-lock.json | system-deps

@@ -153,8 +153,7 @@ def test_customer_text_is_escaped_in_html_and_intact_in_text(
 def test_subject_and_preheader_are_personal(mailer: Mailer) -> None:
     """The subject names the customer and what they bought; the preheader the merchant."""
     email = mailer.render(load(ORDER_FILES[0]))
-    assert email.subject.startswith("Sam")
-    assert "your record" in email.subject or "#1001" in email.subject
+    assert "Sam" in email.subject and "#1001" in email.subject
     assert email.preheader and email.preheader == mailer.context(load(ORDER_FILES[0]))["preheader"]
     root = lxml.html.document_fromstring(email.html)
     assert root.findtext(".//title") == email.subject

@@ -172,12 +172,18 @@ class CompiledTemplate:
     filename: str
     tags: tuple[Tag, ...]
 
-    def jinja_source(self, fold: Callable[[Tag], str | None] | None = None) -> JinjaSource:
+    def jinja_source(
+        self,
+        fold: Callable[[Tag], str | None] | None = None,
+        rewrite: Callable[[str], str] | None = None,
+    ) -> JinjaSource:
         """Swap each token back for its Jinja tag.
 
         :param fold: given an expression tag, may return its final text (for a
             value that is the same in every email, such as a brand colour) to
             put in place of the tag; ``None`` keeps the tag.
+        :param rewrite: given the source of a tag that stays, returns the source
+            to put back (an equivalent but cheaper tag).
         """
         out: list[str] = []
         line_starts: list[int] = [1]
@@ -195,8 +201,9 @@ class CompiledTemplate:
             if folded is None:
                 line_starts.append(lineno)
                 tag_lines.append(tag.lineno)
-                out.append(tag.text)
-                lineno += tag.text.count("\n")
+                text = rewrite(tag.text) if rewrite is not None else tag.text
+                out.append(text)
+                lineno += text.count("\n")
             pos = end
         out.append(_protect_literal(self.html[pos:]))
         return JinjaSource(

@@ -12,6 +12,8 @@ then too. :meth:`Mailer.render` is then a Jinja render and nothing more.
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -287,6 +289,26 @@ def _constant_folder(
     return lambda tag: fold(tag.text)
 
 
+_LITERAL_GETTEXT = re.compile(r"""(?<![\w.])_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)""")
+
+
+def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
+    """Rewrites ``_("Subtotal")`` inside a tag as the locale's ``"Zwischensumme"``.
+
+    The same thing the call returns at render time (the translation, "%%"
+    resolved, trusted as markup in HTML), decided once instead of on every
+    email. Calls with variables stay calls.
+    """
+    translations = i18n.translations(locale)
+
+    def replace(match: re.Match[str]) -> str:
+        text = translations.gettext(ast.literal_eval(match.group(1))) % {}
+        literal = json.dumps(text)
+        return f"({literal}|safe)" if html else literal
+
+    return lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)
+
+
 @lru_cache(maxsize=64)
 def _merchant_html(
     source: str, filename: str, merchant_json: str, locale: str
@@ -299,7 +321,9 @@ def _merchant_html(
         "theme": merchant.theme,
         i18n.CONTEXT_KEY: i18n.translations(locale),
     }
-    jinja_source = compiled.jinja_source(_constant_folder(compiled, constants))
+    jinja_source = compiled.jinja_source(
+        _constant_folder(compiled, constants), _translation_rewriter(locale, html=True)
+    )
     return _load(_HTML_ENV, jinja_source.source, filename), jinja_source
 
 
@@ -309,7 +333,15 @@ def _reference_html(source: str, filename: str) -> jinja2.Template:
 
 
 @lru_cache(maxsize=64)
-def _text(source: str, filename: str) -> jinja2.Template:
+def _text(source: str, filename: str, locale: str | None) -> jinja2.Template:
+    """The text template; with *locale*, its literal gettext calls translated once."""
+    if locale is not None:
+        rewrite = _translation_rewriter(locale, html=False)
+        parts, pos = [], 0
+        for tag in compiler.scan_tags(source, filename):
+            parts += [source[pos : tag.start], rewrite(tag.text)]
+            pos = tag.end
+        source = "".join([*parts, source[pos:]])
     return _load(_TEXT_ENV, source, filename)
 
 
@@ -421,12 +453,13 @@ class Mailer:
         self._html_filename = str(html_path)
         self._text_filename = str(text_path)
         self._html_source = _read(html_path)
-        self._text = _text(_read(text_path), self._text_filename)
+        self._text_source = _read(text_path)
         self._merchant_json = self.merchant.model_dump_json()
         self._packs: dict[tuple[str, str], Pack] = {}
         self._htmls: dict[str, tuple[jinja2.Template, compiler.JinjaSource | None]] = {}
         # Compile (and check the story pack) now, so that a broken template or
         # pack fails here, at start-up, rather than on the first order.
+        self._text_for(locale)
         self._html_for(locale)
         self._pack_for(self.tone, locale)
 
@@ -440,6 +473,12 @@ class Mailer:
             else:
                 self._htmls[key] = (_reference_html(self._html_source, self._html_filename), None)
         return self._htmls[key]
+
+    def _text_for(self, locale: str) -> jinja2.Template:
+        # The reference path keeps the gettext calls as written: it is what the
+        # translated-once fast path is checked against.
+        key = i18n.catalog_key(locale) if self.precompile else None
+        return _text(self._text_source, self._text_filename, key)
 
     def html_template(self, locale: str | None = None) -> jinja2.Template:
         """The Jinja template that renders the HTML part for *locale*.
@@ -505,7 +544,7 @@ class Mailer:
         else:
             mjml_source = _render(template, context, self._html_filename)
             html = compiler.mjml_to_html(mjml_source, self._html_filename)
-        text = _render(self._text, context, self._text_filename)
+        text = _render(self._text_for(context["locale"]), context, self._text_filename)
         customer = valid.customer
         signer = self.merchant.signer
         reply = signer.email or self.merchant.support_email

@@ -27,7 +27,7 @@ from babel.dates import format_date
 
 from .i18n import babel_locale, has_catalog, translations
 from .models import TONES, LineItem, Merchant, Order
-from .packs import PACK_DIR, Line, LineTemplate, Pack, compile_line, load_pack
+from .packs import PACK_DIR, SLOTS, Line, LineTemplate, Pack, compile_line, load_pack
 
 __all__ = ["MILESTONES", "TONES", "Story", "items_phrase", "tell"]
 
@@ -210,9 +210,11 @@ class Story:
     sources: tuple[str, ...] = ()
 
 
-def _seed(*parts: object) -> int:
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big")
+def _seeds(*parts: object) -> list[int]:
+    """Sixteen independent 32-bit seeds from one hash of *parts*: one per story slot."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=64)
+    raw = digest.digest()
+    return [int.from_bytes(raw[i : i + 4], "big") for i in range(0, 64, 4)]
 
 
 _YEAR = re.compile(r"(?:\s*'[^']*')?[\s,،.]*y+(?:\s*'[^']*'|[年년]|\s*г\.)?")
@@ -334,23 +336,24 @@ def tell(
     }
 
     sources: list[str] = []
+    seeds = _seeds(merchant.name, order.number)
 
     def line(slot: str, index: int | None = None) -> str | None:
         options = pack.slot(slot)
         if not options:
             return None
         if index is None:
-            index = _seed(merchant.name, order.number, slot)
+            index = seeds[SLOTS.index(slot)]
         chosen = options[index % len(options)]
         sources.append(chosen.where)
         return _render_line(chosen, variables, tr)
 
-    customer = _customer_key(order)
+    # The opening follows the customer, not the order: it moves on by a fixed
+    # step (never a multiple of the number of openings) with each order they place.
+    customer_seeds = _seeds(merchant.name, _customer_key(order))
     openings = len(pack.slot("opening"))
-    step = 1 + _seed(merchant.name, customer, "step") % max(openings - 1, 1)
-    opening_index = (
-        _seed(merchant.name, customer, "opening") + order.customer.previous_orders * step
-    )
+    step = 1 + customer_seeds[1] % max(openings - 1, 1)
+    opening_index = customer_seeds[0] + order.customer.previous_orders * step
 
     if count == 1:
         history = line("history_first")
@@ -366,7 +369,7 @@ def tell(
     paragraphs.append(line("closing") or "")
 
     options = pack.slot("subject")
-    start = _seed(merchant.name, order.number, "subject") % len(options)
+    start = seeds[SLOTS.index("subject")] % len(options)
     # Lazily: the chosen subject almost always fits, the others are fallbacks.
     subjects = (_render_line(s, variables, tr) for s in (*options[start:], *options[:start]))
     return Story(
