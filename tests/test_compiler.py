@@ -7,7 +7,7 @@ import re
 import pytest
 
 from delightmail import CompileError, Mailer, Merchant, TemplateError
-from delightmail.compiler import _account, _protect_literal, compile_source, scan_tags, tokenize
+from delightmail.compiler import _account, compile_source, protect_literal, scan_tags, tokenize
 
 from .conftest import FIXTURES
 
@@ -66,7 +66,7 @@ def test_compiled_template_restores_every_tag() -> None:
 )
 def test_literal_braces_from_mjml_are_protected(literal: str, expected: str) -> None:
     """MJML's or premailer's own text that looks like Jinja is wrapped in raw, not parsed."""
-    assert _protect_literal(literal) == expected
+    assert protect_literal(literal) == expected
 
 
 @pytest.mark.parametrize(

@@ -191,11 +191,11 @@ class CompiledTemplate:
         lineno = 1
         pos = 0
         for index, _statement, start, end in _find_tokens(self.html):
-            literal = _protect_literal(self.html[pos:start])
+            literal = protect_literal(self.html[pos:start])
             tag = self.tags[index]
             folded = fold(tag) if fold is not None and tag.kind == "expression" else None
             if folded is not None:
-                literal += _protect_literal(folded)
+                literal += protect_literal(folded)
             out.append(literal)
             lineno += literal.count("\n")
             if folded is None:
@@ -205,7 +205,7 @@ class CompiledTemplate:
                 out.append(text)
                 lineno += text.count("\n")
             pos = end
-        out.append(_protect_literal(self.html[pos:]))
+        out.append(protect_literal(self.html[pos:]))
         return JinjaSource(
             source="".join(out),
             filename=self.filename,
@@ -420,7 +420,8 @@ def _account(html: str, tags: list[Tag], filename: str) -> None:
         raise CompileError("a tag came out of MJML/premailer mangled (a partial token)", filename)
 
 
-def _protect_literal(text: str) -> str:
+def protect_literal(text: str) -> str:
+    """*text* as Jinja source that outputs it as it is (``{{`` and ``{%`` included)."""
     # MJML's and premailer's own output must not be read as Jinja syntax.
     if _TAG_START.search(text):
         if "endraw" in text:

@@ -141,7 +141,7 @@ class LineTemplate:
 
     def render(self, variables: Mapping[str, Any]) -> str:
         if self.parts is not None:
-            return "".join(p if isinstance(p, str) else p(variables) for p in self.parts)
+            return "".join([p if isinstance(p, str) else p(variables) for p in self.parts])
         try:
             return self.template.render(variables)
         except SecurityError as exc:

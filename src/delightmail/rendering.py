@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -256,7 +256,7 @@ _ORDER_FILTERS = frozenset({"money", "minus_money", "number", "date", "datetime"
 _BINDING_KEYWORDS = frozenset({"set", "for", "with", "macro", "call"})
 
 
-def _shadows_constants(tags: tuple[compiler.Tag, ...]) -> bool:
+def _shadows_constants(tags: Sequence[compiler.Tag]) -> bool:
     """Whether a statement binds ``merchant`` or ``theme`` to something else."""
     for tag in tags:
         if tag.keyword in _BINDING_KEYWORDS:
@@ -267,26 +267,27 @@ def _shadows_constants(tags: tuple[compiler.Tag, ...]) -> bool:
 
 
 def _constant_folder(
-    compiled: compiler.CompiledTemplate, constants: Mapping[str, Any]
+    tags: Sequence[compiler.Tag], constants: Mapping[str, Any], env: jinja2.Environment
 ) -> Callable[[compiler.Tag], str | None] | None:
     """A ``fold`` for :meth:`~compiler.CompiledTemplate.jinja_source`: renders, once,
-    each expression that only reads the merchant and its theme."""
-    if _shadows_constants(compiled.tags):
+    each expression that only reads the merchant, its theme and the catalog."""
+    if _shadows_constants(tags):
         return None
 
     @cache
     def fold(tag_text: str) -> str | None:
         if tag_text.startswith("{{-") or tag_text.endswith("-}}"):
             return None  # whitespace control belongs to the tag; keep it
-        ast = _HTML_ENV.parse(tag_text)
+        ast = env.parse(tag_text)
         names = meta.find_undeclared_variables(ast)
-        if not names or not names <= _CONSTANT_NAMES:
+        # No names at all is a constant too: _("Subtotal") only reads globals.
+        if not names <= _CONSTANT_NAMES:
             return None
         if any(node.name in _ORDER_FILTERS for node in ast.find_all(nodes.Filter)):
             return None
-        return _HTML_ENV.from_string(tag_text).render(constants)
+        return env.from_string(tag_text).render(constants)
 
-    return lambda tag: fold(tag.text)
+    return lambda tag: fold(tag.text) if tag.kind == "expression" else None
 
 
 _LITERAL_GETTEXT = re.compile(r"""(?<![\w.])_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)""")
@@ -309,6 +310,15 @@ def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
     return lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)
 
 
+def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
+    """What every email of one merchant in one language shares."""
+    return {
+        "merchant": merchant,
+        "theme": merchant.theme,
+        i18n.CONTEXT_KEY: i18n.translations(locale),
+    }
+
+
 @lru_cache(maxsize=64)
 def _merchant_html(
     source: str, filename: str, merchant_json: str, locale: str
@@ -316,13 +326,9 @@ def _merchant_html(
     """The compiled template with this merchant's and locale's constant values folded in."""
     compiled = _compiled_html(source, filename)
     merchant = Merchant.model_validate_json(merchant_json)
-    constants = {
-        "merchant": merchant,
-        "theme": merchant.theme,
-        i18n.CONTEXT_KEY: i18n.translations(locale),
-    }
     jinja_source = compiled.jinja_source(
-        _constant_folder(compiled, constants), _translation_rewriter(locale, html=True)
+        _constant_folder(compiled.tags, _constants(merchant, locale), _HTML_ENV),
+        _translation_rewriter(locale, html=True),
     )
     return _load(_HTML_ENV, jinja_source.source, filename), jinja_source
 
@@ -333,16 +339,25 @@ def _reference_html(source: str, filename: str) -> jinja2.Template:
 
 
 @lru_cache(maxsize=64)
-def _text(source: str, filename: str, locale: str | None) -> jinja2.Template:
-    """The text template; with *locale*, its literal gettext calls translated once."""
-    if locale is not None:
+def _text(
+    source: str, filename: str, merchant_json: str | None, locale: str | None
+) -> jinja2.Template:
+    """The text template; for a merchant and locale, with their constants folded in
+    and its literal gettext calls translated, once."""
+    template = _load(_TEXT_ENV, source, filename)  # errors name the author's own lines
+    if merchant_json is not None and locale is not None:
+        merchant = Merchant.model_validate_json(merchant_json)
+        tags = compiler.scan_tags(source, filename)
+        fold = _constant_folder(tags, _constants(merchant, locale), _TEXT_ENV)
         rewrite = _translation_rewriter(locale, html=False)
         parts, pos = [], 0
-        for tag in compiler.scan_tags(source, filename):
-            parts += [source[pos : tag.start], rewrite(tag.text)]
+        for tag in tags:
+            folded = fold(tag) if fold is not None else None
+            text = compiler.protect_literal(folded) if folded is not None else rewrite(tag.text)
+            parts += [source[pos : tag.start], text]
             pos = tag.end
-        source = "".join([*parts, source[pos:]])
-    return _load(_TEXT_ENV, source, filename)
+        template = _load(_TEXT_ENV, "".join([*parts, source[pos:]]), filename)
+    return template
 
 
 def _template_lineno(tb: TracebackType | None, filename: str) -> int | None:
@@ -477,8 +492,10 @@ class Mailer:
     def _text_for(self, locale: str) -> jinja2.Template:
         # The reference path keeps the gettext calls as written: it is what the
         # translated-once fast path is checked against.
-        key = i18n.catalog_key(locale) if self.precompile else None
-        return _text(self._text_source, self._text_filename, key)
+        if not self.precompile:
+            return _text(self._text_source, self._text_filename, None, None)
+        key = i18n.catalog_key(locale)
+        return _text(self._text_source, self._text_filename, self._merchant_json, key)
 
     def html_template(self, locale: str | None = None) -> jinja2.Template:
         """The Jinja template that renders the HTML part for *locale*.

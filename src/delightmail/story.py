@@ -13,6 +13,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import re
+import struct
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -210,11 +211,13 @@ class Story:
     sources: tuple[str, ...] = ()
 
 
+_SIXTEEN_WORDS = struct.Struct(">16I")
+
+
 def _seeds(*parts: object) -> list[int]:
     """Sixteen independent 32-bit seeds from one hash of *parts*: one per story slot."""
     digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=64)
-    raw = digest.digest()
-    return [int.from_bytes(raw[i : i + 4], "big") for i in range(0, 64, 4)]
+    return list(_SIXTEEN_WORDS.unpack(digest.digest()))
 
 
 _YEAR = re.compile(r"(?:\s*'[^']*')?[\s,،.]*y+(?:\s*'[^']*'|[年년]|\s*г\.)?")
