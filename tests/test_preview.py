@@ -358,6 +358,6 @@ def test_a_hostile_order_is_shown_as_text_in_chromium(page: Any, site: Path) -> 
     (site / "orders" / "01-one-item.json").write_text(json.dumps(order), encoding="utf-8")
     subject = page.locator("article.card >> nth=0 >> .subject")
     subject.filter(has_text=HOSTILE).wait_for(timeout=10_000)
-    assert subject.inner_text().startswith(HOSTILE)
+    assert HOSTILE in subject.inner_text()
     frame = page.frame_locator("article.card >> nth=0 >> iframe.email")
     assert frame.locator("h1").inner_text() == f"Hi {HOSTILE}!"
