@@ -22,7 +22,7 @@ take the order's currency, so a hand-written order stays short::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache
@@ -165,12 +165,17 @@ class Money(_Model):
     @classmethod
     def zero(cls, currency: str) -> Money:
         """Nothing, in *currency*."""
-        return cls(amount=Decimal(0), currency=currency).rounded()
+        return _zero(_check_currency(currency))
+
+    @classmethod
+    def _make(cls, amount: Decimal, currency: str) -> Money:
+        # Arithmetic results need no validation: a known currency, a Decimal
+        # amount. Skipping it keeps big orders fast (a 1,000-line order
+        # computes thousands of amounts while it is validated).
+        return cls.model_construct(amount=amount, currency=currency)
 
     def _new(self, amount: Decimal) -> Money:
-        # Arithmetic results need no validation: same currency, Decimal amount.
-        # Skipping it keeps rendering fast (totals are computed on every email).
-        return Money.model_construct(amount=amount, currency=self.currency)
+        return Money._make(amount, self.currency)
 
     @property
     def minor_unit(self) -> Decimal:
@@ -233,6 +238,23 @@ class Money(_Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+@cache
+def _zero(currency: str) -> Money:
+    return Money._make(Decimal(0).quantize(_minor_unit(currency)), currency)
+
+
+def _total(currency: str, amounts: Iterable[Money]) -> Money:
+    """The sum of *amounts* in *currency*, rounded to its minor unit, made in one step."""
+    total = None
+    for money in amounts:
+        if money.currency != currency:
+            raise CurrencyMismatchError(f"cannot combine {currency} and {money.currency} amounts")
+        total = money.amount if total is None else total + money.amount
+    if total is None:
+        return _zero(currency)
+    return Money._make(total.quantize(_minor_unit(currency), rounding=ROUND_HALF_UP), currency)
 
 
 def _babel_locale(locale: str) -> str:
@@ -395,11 +417,15 @@ class LineItem(_Model):
 
     @cached_property
     def discount_total(self) -> Money:
-        return sum((d.amount for d in self.discounts), Money.zero(self.unit_price.currency))
+        return _total(self.unit_price.currency, (d.amount for d in self.discounts))
 
     @cached_property
     def computed_total(self) -> Money:
-        return (self.undiscounted_total - self.discount_total).rounded()
+        price = self.unit_price
+        amount = price.amount * self.quantity - self.discount_total.amount
+        return Money._make(
+            amount.quantize(price.minor_unit, rounding=ROUND_HALF_UP), price.currency
+        )
 
     @cached_property
     def line_total(self) -> Money:
@@ -717,7 +743,7 @@ class Order(_Model):
 
     @cached_property
     def computed_subtotal(self) -> Money:
-        return sum((line.line_total for line in self.lines), self._zero()).rounded()
+        return _total(self.currency, (line.line_total for line in self.lines))
 
     @cached_property
     def line_subtotal(self) -> Money:
@@ -726,7 +752,7 @@ class Order(_Model):
 
     @cached_property
     def discount_total(self) -> Money:
-        return sum((d.amount for d in self.discounts), self._zero()).rounded()
+        return _total(self.currency, (d.amount for d in self.discounts))
 
     @cached_property
     def shipping_total(self) -> Money:
@@ -734,7 +760,7 @@ class Order(_Model):
 
     @cached_property
     def tax_total(self) -> Money:
-        return sum((t.amount for t in self.taxes), self._zero()).rounded()
+        return _total(self.currency, (t.amount for t in self.taxes))
 
     @cached_property
     def computed_total(self) -> Money:
@@ -751,7 +777,7 @@ class Order(_Model):
     @cached_property
     def gift_card_total(self) -> Money:
         cards = self.payment.gift_cards if self.payment else []
-        return sum((g.amount for g in cards), self._zero()).rounded()
+        return _total(self.currency, (g.amount for g in cards))
 
     def local_placed_at(self, fallback_timezone: str = "UTC") -> datetime:
         """When the order was placed, in the customer's time zone (or *fallback_timezone*)."""

@@ -15,7 +15,6 @@ import hashlib
 import re
 import struct
 import tomllib
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -93,19 +92,28 @@ class _Items:
     one: bool
 
 
-def _counts(lines: Sequence[LineItem]) -> tuple[Counter[str], bool]:
-    counts: Counter[str] = Counter()
+def _counts(lines: Sequence[LineItem]) -> tuple[dict[str, int], dict[str, str], bool]:
+    """How many of each kind (by lower-cased kind), each kind's first spelling, and
+    whether any quantity is fractional. One pass: an order may have 1,000 lines."""
+    counts: dict[str, int] = {}
+    spelling: dict[str, str] = {}
     fractional = False
     for line in lines:
+        kind = line.kind or "thing"
+        key = kind.lower()
         whole = line.whole_quantity
         if whole is None:
             fractional, whole = True, 1
-        counts[(line.kind or "thing").lower()] += whole
-    return counts, fractional
+        if key in counts:
+            counts[key] += whole
+        else:
+            counts[key] = whole
+            spelling[key] = kind
+    return counts, spelling, fractional
 
 
 def _items_en(lines: Sequence[LineItem]) -> _Items:
-    counts, fractional = _counts(lines)
+    counts, kinds, fractional = _counts(lines)
     total = sum(counts.values())
     if fractional:
         if len(lines) > 1:
@@ -123,7 +131,6 @@ def _items_en(lines: Sequence[LineItem]) -> _Items:
         # Too many kinds to list: count them, and still name one.
         words = f"{_count_word(total, 'en')} things ({lines[0].name} among them)"
         return _Items(f"your {words}", words, one=False)
-    kinds = {(line.kind or "thing").lower(): line.kind or "thing" for line in lines}
     parts: list[str] = []
     for key, n in counts.items():
         noun = kinds[key]
@@ -147,7 +154,7 @@ _DE_ARTICLE = {"m": "ein", "f": "eine", "n": "ein"}
 def _items_de(lines: Sequence[LineItem]) -> _Items:
     """German, in the nominative: "deine drei Platten und dein T-Shirt"."""
     nouns = _nouns("de")
-    counts, fractional = _counts(lines)
+    counts, _, fractional = _counts(lines)
     total = sum(counts.values())
     known = all(kind in nouns for kind in counts)
     if fractional or (not known and total == 1):
