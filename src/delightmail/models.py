@@ -46,6 +46,7 @@ from pydantic import (
 )
 
 from .exceptions import CurrencyMismatchError, FieldProblem, OrderValidationError
+from .i18n import babel_locale
 from .links import utm_name
 
 __all__ = [
@@ -188,7 +189,7 @@ class Money(_Model):
 
     def format(self, locale: str = "en") -> str:
         """Format for *locale* the way Babel does: ``$1,234.56``, ``1.234,56 €``, ``¥1,235``."""
-        return format_currency(self.amount, self.currency, locale=_babel_locale(locale))
+        return format_currency(self.amount, self.currency, locale=babel_locale(locale))
 
     def is_zero(self) -> bool:
         return self.rounded().amount == 0
@@ -255,10 +256,6 @@ def _total(currency: str, amounts: Iterable[Money]) -> Money:
     if total is None:
         return _zero(currency)
     return Money._make(total.quantize(_minor_unit(currency), rounding=ROUND_HALF_UP), currency)
-
-
-def _babel_locale(locale: str) -> str:
-    return locale.replace("-", "_")
 
 
 # -- people and places -------------------------------------------------------
@@ -346,7 +343,7 @@ class Address(_Model):
     def country_name(self, locale: str = "en") -> str | None:
         """The country's name in *locale*, from its code when there is one."""
         if self.country_code:
-            return _territory_name(self.country_code, _babel_locale(locale)) or (
+            return _territory_name(self.country_code, babel_locale(locale)) or (
                 self.country or self.country_code
             )
         return self.country

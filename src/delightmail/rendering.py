@@ -12,29 +12,25 @@ then too. :meth:`Mailer.render` is then a Jinja render and nothing more.
 
 from __future__ import annotations
 
-import ast
-import json
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from email.message import EmailMessage
-from functools import cache, lru_cache
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import jinja2
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
-from jinja2 import meta, nodes
-from jinja2.runtime import Context
 
 from . import compiler, i18n
+from ._templates import (
+    merchant_html,
+    reference_html,
+    render_template,
+    text_template,
+)
 from .exceptions import TemplateError, TemplateNotFound
-from .links import with_utm
-from .models import TONES, Merchant, Money, Order, validate_merchant, validate_order
+from .filters import one_line
+from .models import TONES, Merchant, Order, validate_merchant, validate_order
 from .packs import Pack, load_pack
 from .story import tell
 
@@ -88,303 +84,6 @@ def _find_template(name: str, extra_dirs: tuple[Path, ...]) -> Path:
         f"no template named {name!r} (known templates: {known}; "
         f"searched {', '.join(str(p) for p in searched)})"
     )
-
-
-# -- formatting: memoised, so the HTML and text parts format each amount once --
-
-
-def _babel(locale: str) -> str:
-    return locale.replace("-", "_")
-
-
-@lru_cache(maxsize=8192)
-def _format_money(amount: Decimal, currency: str, locale: str) -> str:
-    return format_currency(amount, currency, locale=_babel(locale))
-
-
-@lru_cache(maxsize=4096)
-def _format_number(value: Decimal, locale: str) -> str:
-    return format_decimal(value, locale=_babel(locale))
-
-
-def _locale_of(context: Context) -> str:
-    # The render's own variables live in context.parent: one dict lookup, which
-    # matters for a filter called a dozen times an email.
-    locale = context.parent.get("locale")
-    return locale if isinstance(locale, str) else "en"
-
-
-@jinja2.pass_context
-def money_filter(context: Context, value: Money) -> str:
-    """``{{ line.unit_price | money }}``: the amount as Babel formats it for the locale."""
-    return _format_money(value.amount, value.currency, _locale_of(context))
-
-
-@jinja2.pass_context
-def negative_money_filter(context: Context, value: Money) -> str:
-    """``{{ discount.amount | minus_money }}``: a deduction, shown with a minus sign."""
-    return _format_money(-value.amount, value.currency, _locale_of(context))
-
-
-@jinja2.pass_context
-def number_filter(context: Context, value: Decimal | int) -> str:
-    """``{{ line.quantity | number }}``: ``2``, ``1.5`` or ``1,5`` by locale."""
-    return _format_number(Decimal(value).normalize(), _locale_of(context))
-
-
-@lru_cache(maxsize=4096)
-def _format_date(value: date, format: str, locale: str) -> str:
-    return format_date(value, format=format, locale=_babel(locale))
-
-
-@jinja2.pass_context
-def date_filter(context: Context, value: date, format: str = "long") -> str:
-    """``{{ placed_at | date }}``: a date in the locale's words ("November 22, 2026")."""
-    day = value.date() if isinstance(value, datetime) else value
-    return _format_date(day, format, _locale_of(context))
-
-
-@jinja2.pass_context
-def datetime_filter(context: Context, value: datetime, format: str = "medium") -> str:
-    """``{{ order.placed_at | datetime }}``: a date and time in the locale's words."""
-    return format_datetime(value, format=format, locale=_babel(_locale_of(context)))
-
-
-@cache
-def _wrap_pattern(width: int) -> re.Pattern[str]:
-    # A line is as many words as fit in *width*, or one word longer than that
-    # (a URL), which is never broken so that it stays whole and clickable.
-    return re.compile(rf"(\S.{{0,{width - 1}}}|\S+)(?:\s+|$)")
-
-
-def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
-    text = " ".join(paragraph.split())
-    if len(text) + len(indent) <= width:
-        return indent + text
-    lines = _wrap_pattern(width - len(indent)).findall(text)
-    return "\n".join(indent + line for line in lines)
-
-
-def wrap_filter(text: str, width: int = 78, indent: str = "") -> str:
-    """Wrap each paragraph of plain *text* at *width* columns; long words (URLs) stay whole."""
-    return "\n".join(
-        _wrap_paragraph(p, width, indent) if p.strip() else "" for p in str(text).split("\n")
-    )
-
-
-@jinja2.pass_context
-def utm_filter(context: Context, url: object) -> str:
-    """``{{ order.status_url | utm }}``: a link to the shop, with the merchant's UTM tags."""
-    merchant = context.parent.get("merchant")
-    tags = merchant.utm if isinstance(merchant, Merchant) else None
-    return with_utm(str(url), tags)
-
-
-def row_filter(label: str, value: str, width: int = 78) -> str:
-    """``{{ "Subtotal" | row(amount) }}``: *label* left, *value* right, *width* columns.
-
-    A label too long to share the line gets the value on a line of its own.
-    """
-    label, value = str(label), str(value)
-    room = width - len(value) - 2
-    if len(label) > room:
-        return f"{label}\n{value:>{width}}"
-    return f"{label:<{width - len(value)}}{value}"
-
-
-def one_line(text: Any) -> str:
-    """*text* on one line: every run of white space (newlines too) becomes one space."""
-    return " ".join(str(text).split())
-
-
-_FILTERS: Mapping[str, Callable[..., Any]] = {
-    "money": money_filter,
-    "minus_money": negative_money_filter,
-    "number": number_filter,
-    "date": date_filter,
-    "datetime": datetime_filter,
-    "wrap": wrap_filter,
-    "row": row_filter,
-    "utm": utm_filter,
-    "one_line": one_line,
-}
-
-
-def _environment(*, html: bool) -> jinja2.Environment:
-    # Templates are code, written and deployed by developers like any other
-    # code; what comes from customers is data, and autoescaping covers it.
-    # (Story packs, which merchants write as data, run in a sandbox.)
-    env = jinja2.Environment(
-        autoescape=html,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=not html,
-        lstrip_blocks=not html,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
-    env.filters.update(_FILTERS)
-    i18n.install(env)
-    return env
-
-
-_HTML_ENV = _environment(html=True)
-_TEXT_ENV = _environment(html=False)
-
-
-def _load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template:
-    try:
-        code = env.compile(source, name=filename, filename=filename)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
-    return env.template_class.from_code(env, code, env.make_globals(None))
-
-
-@lru_cache(maxsize=64)
-def _compiled_html(source: str, filename: str) -> compiler.CompiledTemplate:
-    # Syntax errors are reported against the author's source, before any MJML.
-    _load(_HTML_ENV, source, filename)
-    return compiler.compile_source(source, filename)
-
-
-# The names whose values are the same in every email of one mailer and locale
-# (the merchant, its theme, the catalog's words), and the filters whose
-# result depends on the order, which never fold.
-_CONSTANT_NAMES = frozenset(
-    {"merchant", "theme", "_", "gettext", "ngettext", "pgettext", "npgettext"}
-)
-_ORDER_FILTERS = frozenset({"money", "minus_money", "number", "date", "datetime"})
-_BINDING_KEYWORDS = frozenset({"set", "for", "with", "macro", "call"})
-
-
-def _shadows_constants(tags: Sequence[compiler.Tag]) -> bool:
-    """Whether a statement binds ``merchant`` or ``theme`` to something else."""
-    for tag in tags:
-        if tag.keyword in _BINDING_KEYWORDS:
-            target = re.split(r"=|\sin\s", tag.text, maxsplit=1)[0]
-            if re.search(r"\b(merchant|theme)\b", target):
-                return True
-    return False
-
-
-def _constant_folder(
-    tags: Sequence[compiler.Tag], constants: Mapping[str, Any], env: jinja2.Environment
-) -> Callable[[compiler.Tag], str | None] | None:
-    """A ``fold`` for :meth:`~compiler.CompiledTemplate.jinja_source`: renders, once,
-    each expression that only reads the merchant, its theme and the catalog."""
-    if _shadows_constants(tags):
-        return None
-
-    @cache
-    def fold(tag_text: str) -> str | None:
-        if tag_text.startswith("{{-") or tag_text.endswith("-}}"):
-            return None  # whitespace control belongs to the tag; keep it
-        ast = env.parse(tag_text)
-        names = meta.find_undeclared_variables(ast)
-        # No names at all is a constant too: _("Subtotal") only reads globals.
-        if not names <= _CONSTANT_NAMES:
-            return None
-        if any(node.name in _ORDER_FILTERS for node in ast.find_all(nodes.Filter)):
-            return None
-        return env.from_string(tag_text).render(constants)
-
-    return lambda tag: fold(tag.text) if tag.kind == "expression" else None
-
-
-_LITERAL_GETTEXT = re.compile(r"""(?<![\w.])_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)""")
-
-
-def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
-    """Rewrites ``_("Subtotal")`` inside a tag as the locale's ``"Zwischensumme"``.
-
-    The same thing the call returns at render time (the translation, "%%"
-    resolved, trusted as markup in HTML), decided once instead of on every
-    email. Calls with variables stay calls.
-    """
-    translations = i18n.translations(locale)
-
-    def replace(match: re.Match[str]) -> str:
-        text = translations.gettext(ast.literal_eval(match.group(1))) % {}
-        literal = json.dumps(text)
-        return f"({literal}|safe)" if html else literal
-
-    return lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)
-
-
-def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
-    """What every email of one merchant in one language shares."""
-    return {
-        "merchant": merchant,
-        "theme": merchant.theme,
-        i18n.CONTEXT_KEY: i18n.translations(locale),
-    }
-
-
-@lru_cache(maxsize=64)
-def _merchant_html(
-    source: str, filename: str, merchant_json: str, locale: str
-) -> tuple[jinja2.Template, compiler.JinjaSource]:
-    """The compiled template with this merchant's and locale's constant values folded in."""
-    compiled = _compiled_html(source, filename)
-    merchant = Merchant.model_validate_json(merchant_json)
-    jinja_source = compiled.jinja_source(
-        _constant_folder(compiled.tags, _constants(merchant, locale), _HTML_ENV),
-        _translation_rewriter(locale, html=True),
-    )
-    return _load(_HTML_ENV, jinja_source.source, filename), jinja_source
-
-
-@lru_cache(maxsize=64)
-def _reference_html(source: str, filename: str) -> jinja2.Template:
-    return _load(_HTML_ENV, compiler.strip_comments(source, filename), filename)
-
-
-@lru_cache(maxsize=64)
-def _text(
-    source: str, filename: str, merchant_json: str | None, locale: str | None
-) -> jinja2.Template:
-    """The text template; for a merchant and locale, with their constants folded in
-    and its literal gettext calls translated, once."""
-    template = _load(_TEXT_ENV, source, filename)  # errors name the author's own lines
-    if merchant_json is not None and locale is not None:
-        merchant = Merchant.model_validate_json(merchant_json)
-        tags = compiler.scan_tags(source, filename)
-        fold = _constant_folder(tags, _constants(merchant, locale), _TEXT_ENV)
-        rewrite = _translation_rewriter(locale, html=False)
-        parts, pos = [], 0
-        for tag in tags:
-            folded = fold(tag) if fold is not None else None
-            text = compiler.protect_literal(folded) if folded is not None else rewrite(tag.text)
-            parts += [source[pos : tag.start], text]
-            pos = tag.end
-        template = _load(_TEXT_ENV, "".join([*parts, source[pos:]]), filename)
-    return template
-
-
-def _template_lineno(tb: TracebackType | None, filename: str) -> int | None:
-    lineno = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            lineno = tb.tb_lineno
-        tb = tb.tb_next
-    return lineno
-
-
-def _render(
-    template: jinja2.Template,
-    context: Mapping[str, Any],
-    filename: str,
-    line_of: Callable[[int], int | None] | None = None,
-) -> str:
-    try:
-        return template.render(context)
-    except TemplateError:
-        raise
-    except Exception as exc:
-        lineno = _template_lineno(exc.__traceback__, filename)
-        if lineno is not None and line_of is not None:
-            lineno = line_of(lineno)
-        message = exc.message if isinstance(exc, jinja2.TemplateError) else repr(exc)
-        raise TemplateError(str(message), filename, lineno) from exc
 
 
 # -- the rendered email --------------------------------------------------------
@@ -482,20 +181,20 @@ class Mailer:
         key = i18n.catalog_key(locale)
         if key not in self._htmls:
             if self.precompile:
-                self._htmls[key] = _merchant_html(
+                self._htmls[key] = merchant_html(
                     self._html_source, self._html_filename, self._merchant_json, key
                 )
             else:
-                self._htmls[key] = (_reference_html(self._html_source, self._html_filename), None)
+                self._htmls[key] = (reference_html(self._html_source, self._html_filename), None)
         return self._htmls[key]
 
     def _text_for(self, locale: str) -> jinja2.Template:
         # The reference path keeps the gettext calls as written: it is what the
         # translated-once fast path is checked against.
         if not self.precompile:
-            return _text(self._text_source, self._text_filename, None, None)
+            return text_template(self._text_source, self._text_filename, None, None)
         key = i18n.catalog_key(locale)
-        return _text(self._text_source, self._text_filename, self._merchant_json, key)
+        return text_template(self._text_source, self._text_filename, self._merchant_json, key)
 
     def html_template(self, locale: str | None = None) -> jinja2.Template:
         """The Jinja template that renders the HTML part for *locale*.
@@ -533,7 +232,7 @@ class Mailer:
             "story": story,
             "tone": tone,
             "locale": locale,
-            "lang": _babel(locale).split("_")[0],
+            "lang": i18n.babel_locale(locale).split("_")[0],
             "dir": i18n.text_direction(locale),
             "show_prices": not order.hide_prices,
             "lines_shown": order.lines[:MAX_LINES_SHOWN],
@@ -557,11 +256,11 @@ class Mailer:
         valid: Order = context["order"]
         template, compiled = self._html_for(context["locale"])
         if compiled is not None:
-            html = _render(template, context, self._html_filename, compiled.original_line)
+            html = render_template(template, context, self._html_filename, compiled.original_line)
         else:
-            mjml_source = _render(template, context, self._html_filename)
+            mjml_source = render_template(template, context, self._html_filename)
             html = compiler.mjml_to_html(mjml_source, self._html_filename)
-        text = _render(self._text_for(context["locale"]), context, self._text_filename)
+        text = render_template(self._text_for(context["locale"]), context, self._text_filename)
         customer = valid.customer
         signer = self.merchant.signer
         reply = signer.email or self.merchant.support_email

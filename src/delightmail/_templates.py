@@ -1,0 +1,214 @@
+"""Jinja environments and the compiled templates behind a :class:`~delightmail.Mailer`.
+
+Internal. Two environments (HTML, autoescaped; text, not), each with the
+filters and the gettext functions. The caches here make every template
+compile once: MJML and premailer once per template source, then the values
+that every email of one merchant in one language shares (its name, its
+colours, the catalog's words) folded in once per merchant and language.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache, lru_cache
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+
+from . import compiler, i18n
+from .exceptions import TemplateError
+from .filters import FILTERS
+from .models import Merchant
+
+__all__ = [
+    "HTML_ENV",
+    "TEXT_ENV",
+    "compiled_html",
+    "load",
+    "merchant_html",
+    "reference_html",
+    "render_template",
+    "text_template",
+]
+
+
+def _environment(*, html: bool) -> jinja2.Environment:
+    # Templates are code, written and deployed by developers like any other
+    # code; what comes from customers is data, and autoescaping covers it.
+    # (Story packs, which merchants write as data, run in a sandbox.)
+    env = jinja2.Environment(
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=not html,
+        lstrip_blocks=not html,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    i18n.install(env)
+    return env
+
+
+HTML_ENV = _environment(html=True)
+TEXT_ENV = _environment(html=False)
+
+
+def load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template:
+    try:
+        code = env.compile(source, name=filename, filename=filename)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
+    return env.template_class.from_code(env, code, env.make_globals(None))
+
+
+@lru_cache(maxsize=64)
+def compiled_html(source: str, filename: str) -> compiler.CompiledTemplate:
+    # Syntax errors are reported against the author's source, before any MJML.
+    load(HTML_ENV, source, filename)
+    return compiler.compile_source(source, filename)
+
+
+# The names whose values are the same in every email of one mailer and locale
+# (the merchant, its theme, the catalog's words), and the filters whose
+# result depends on the order, which never fold.
+_CONSTANT_NAMES = frozenset(
+    {"merchant", "theme", "_", "gettext", "ngettext", "pgettext", "npgettext"}
+)
+_ORDER_FILTERS = frozenset({"money", "minus_money", "number", "date", "datetime"})
+_BINDING_KEYWORDS = frozenset({"set", "for", "with", "macro", "call"})
+
+
+def _shadows_constants(tags: Sequence[compiler.Tag]) -> bool:
+    """Whether a statement binds ``merchant`` or ``theme`` to something else."""
+    for tag in tags:
+        if tag.keyword in _BINDING_KEYWORDS:
+            target = re.split(r"=|\sin\s", tag.text, maxsplit=1)[0]
+            if re.search(r"\b(merchant|theme)\b", target):
+                return True
+    return False
+
+
+def _constant_folder(
+    tags: Sequence[compiler.Tag], constants: Mapping[str, Any], env: jinja2.Environment
+) -> Callable[[compiler.Tag], str | None] | None:
+    """A ``fold`` for :meth:`~compiler.CompiledTemplate.jinja_source`: renders, once,
+    each expression that only reads the merchant, its theme and the catalog."""
+    if _shadows_constants(tags):
+        return None
+
+    @cache
+    def fold(tag_text: str) -> str | None:
+        if tag_text.startswith("{{-") or tag_text.endswith("-}}"):
+            return None  # whitespace control belongs to the tag; keep it
+        ast = env.parse(tag_text)
+        names = meta.find_undeclared_variables(ast)
+        # No names at all is a constant too: _("Subtotal") only reads globals.
+        if not names <= _CONSTANT_NAMES:
+            return None
+        if any(node.name in _ORDER_FILTERS for node in ast.find_all(nodes.Filter)):
+            return None
+        return env.from_string(tag_text).render(constants)
+
+    return lambda tag: fold(tag.text) if tag.kind == "expression" else None
+
+
+_LITERAL_GETTEXT = re.compile(r"""(?<![\w.])_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)""")
+
+
+def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
+    """Rewrites ``_("Subtotal")`` inside a tag as the locale's ``"Zwischensumme"``.
+
+    The same thing the call returns at render time (the translation, "%%"
+    resolved, trusted as markup in HTML), decided once instead of on every
+    email. Calls with variables stay calls.
+    """
+    translations = i18n.translations(locale)
+
+    def replace(match: re.Match[str]) -> str:
+        text = translations.gettext(ast.literal_eval(match.group(1))) % {}
+        literal = json.dumps(text)
+        return f"({literal}|safe)" if html else literal
+
+    return lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)
+
+
+def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
+    """What every email of one merchant in one language shares."""
+    return {
+        "merchant": merchant,
+        "theme": merchant.theme,
+        i18n.CONTEXT_KEY: i18n.translations(locale),
+    }
+
+
+@lru_cache(maxsize=64)
+def merchant_html(
+    source: str, filename: str, merchant_json: str, locale: str
+) -> tuple[jinja2.Template, compiler.JinjaSource]:
+    """The compiled template with this merchant's and locale's constant values folded in."""
+    compiled = compiled_html(source, filename)
+    merchant = Merchant.model_validate_json(merchant_json)
+    jinja_source = compiled.jinja_source(
+        _constant_folder(compiled.tags, _constants(merchant, locale), HTML_ENV),
+        _translation_rewriter(locale, html=True),
+    )
+    return load(HTML_ENV, jinja_source.source, filename), jinja_source
+
+
+@lru_cache(maxsize=64)
+def reference_html(source: str, filename: str) -> jinja2.Template:
+    return load(HTML_ENV, compiler.strip_comments(source, filename), filename)
+
+
+@lru_cache(maxsize=64)
+def text_template(
+    source: str, filename: str, merchant_json: str | None, locale: str | None
+) -> jinja2.Template:
+    """The text template; for a merchant and locale, with their constants folded in
+    and its literal gettext calls translated, once."""
+    template = load(TEXT_ENV, source, filename)  # errors name the author's own lines
+    if merchant_json is not None and locale is not None:
+        merchant = Merchant.model_validate_json(merchant_json)
+        tags = compiler.scan_tags(source, filename)
+        fold = _constant_folder(tags, _constants(merchant, locale), TEXT_ENV)
+        rewrite = _translation_rewriter(locale, html=False)
+        parts, pos = [], 0
+        for tag in tags:
+            folded = fold(tag) if fold is not None else None
+            text = compiler.protect_literal(folded) if folded is not None else rewrite(tag.text)
+            parts += [source[pos : tag.start], text]
+            pos = tag.end
+        template = load(TEXT_ENV, "".join([*parts, source[pos:]]), filename)
+    return template
+
+
+def _template_lineno(tb: TracebackType | None, filename: str) -> int | None:
+    lineno = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    return lineno
+
+
+def render_template(
+    template: jinja2.Template,
+    context: Mapping[str, Any],
+    filename: str,
+    line_of: Callable[[int], int | None] | None = None,
+) -> str:
+    try:
+        return template.render(context)
+    except TemplateError:
+        raise
+    except Exception as exc:
+        lineno = _template_lineno(exc.__traceback__, filename)
+        if lineno is not None and line_of is not None:
+            lineno = line_of(lineno)
+        message = exc.message if isinstance(exc, jinja2.TemplateError) else repr(exc)
+        raise TemplateError(str(message), filename, lineno) from exc

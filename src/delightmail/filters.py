@@ -1,0 +1,160 @@
+"""The filters templates format with: money, numbers, dates, wrapped text, tagged links.
+
+Each formats for the locale of the email being rendered (the render's own
+``locale`` variable), and memoises what Babel computes, so the HTML and the
+text part format each amount once::
+
+    {{ line.unit_price | money }}     $1,234.56 / 1.234,56 €
+    {{ placed_at | date }}            November 22, 2026
+    {{ paragraph | wrap }}            plain text at 78 columns
+    {{ "Subtotal" | row(amount) }}    label left, amount right
+    {{ order.status_url | utm }}      with the merchant's UTM tags
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache, lru_cache
+from typing import Any
+
+import jinja2
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from jinja2.runtime import Context
+
+from .i18n import babel_locale
+from .links import with_utm
+from .models import Merchant, Money
+
+__all__ = [
+    "FILTERS",
+    "date_filter",
+    "datetime_filter",
+    "money_filter",
+    "negative_money_filter",
+    "number_filter",
+    "one_line",
+    "row_filter",
+    "utm_filter",
+    "wrap_filter",
+]
+
+
+# -- formatting: memoised, so the HTML and text parts format each amount once --
+
+
+@lru_cache(maxsize=8192)
+def _format_money(amount: Decimal, currency: str, locale: str) -> str:
+    return format_currency(amount, currency, locale=babel_locale(locale))
+
+
+@lru_cache(maxsize=4096)
+def _format_number(value: Decimal, locale: str) -> str:
+    return format_decimal(value, locale=babel_locale(locale))
+
+
+def _locale_of(context: Context) -> str:
+    # The render's own variables live in context.parent: one dict lookup, which
+    # matters for a filter called a dozen times an email.
+    locale = context.parent.get("locale")
+    return locale if isinstance(locale, str) else "en"
+
+
+@jinja2.pass_context
+def money_filter(context: Context, value: Money) -> str:
+    """``{{ line.unit_price | money }}``: the amount as Babel formats it for the locale."""
+    return _format_money(value.amount, value.currency, _locale_of(context))
+
+
+@jinja2.pass_context
+def negative_money_filter(context: Context, value: Money) -> str:
+    """``{{ discount.amount | minus_money }}``: a deduction, shown with a minus sign."""
+    return _format_money(-value.amount, value.currency, _locale_of(context))
+
+
+@jinja2.pass_context
+def number_filter(context: Context, value: Decimal | int) -> str:
+    """``{{ line.quantity | number }}``: ``2``, ``1.5`` or ``1,5`` by locale."""
+    return _format_number(Decimal(value).normalize(), _locale_of(context))
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: date, format: str, locale: str) -> str:
+    return format_date(value, format=format, locale=babel_locale(locale))
+
+
+@jinja2.pass_context
+def date_filter(context: Context, value: date, format: str = "long") -> str:
+    """``{{ placed_at | date }}``: a date in the locale's words ("November 22, 2026")."""
+    day = value.date() if isinstance(value, datetime) else value
+    return _format_date(day, format, _locale_of(context))
+
+
+@jinja2.pass_context
+def datetime_filter(context: Context, value: datetime, format: str = "medium") -> str:
+    """``{{ order.placed_at | datetime }}``: a date and time in the locale's words."""
+    return format_datetime(value, format=format, locale=babel_locale(_locale_of(context)))
+
+
+@cache
+def _wrap_pattern(width: int) -> re.Pattern[str]:
+    # A line is as many words as fit in *width*, or one word longer than that
+    # (a URL), which is never broken so that it stays whole and clickable.
+    return re.compile(rf"(\S.{{0,{width - 1}}}|\S+)(?:\s+|$)")
+
+
+def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
+    text = " ".join(paragraph.split())
+    if len(text) + len(indent) <= width:
+        return indent + text
+    lines = _wrap_pattern(width - len(indent)).findall(text)
+    return "\n".join(indent + line for line in lines)
+
+
+def wrap_filter(text: str, width: int = 78, indent: str = "") -> str:
+    """Wrap each paragraph of plain *text* at *width* columns; long words (URLs) stay whole."""
+    return "\n".join(
+        _wrap_paragraph(p, width, indent) if p.strip() else "" for p in str(text).split("\n")
+    )
+
+
+@jinja2.pass_context
+def utm_filter(context: Context, url: object) -> str:
+    """``{{ order.status_url | utm }}``: a link to the shop, with the merchant's UTM tags."""
+    merchant = context.parent.get("merchant")
+    tags = merchant.utm if isinstance(merchant, Merchant) else None
+    return with_utm(str(url), tags)
+
+
+def row_filter(label: str, value: str, width: int = 78) -> str:
+    """``{{ "Subtotal" | row(amount) }}``: *label* left, *value* right, *width* columns.
+
+    A label too long to share the line gets the value on a line of its own.
+    """
+    label, value = str(label), str(value)
+    room = width - len(value) - 2
+    if len(label) > room:
+        return f"{label}\n{value:>{width}}"
+    return f"{label:<{width - len(value)}}{value}"
+
+
+def one_line(text: Any) -> str:
+    """*text* on one line: every run of white space (newlines too) becomes one space."""
+    return " ".join(str(text).split())
+
+
+#: Every filter the templates can use, by name.
+FILTERS: Mapping[str, Callable[..., Any]] = {
+    "money": money_filter,
+    "minus_money": negative_money_filter,
+    "number": number_filter,
+    "date": date_filter,
+    "datetime": datetime_filter,
+    "wrap": wrap_filter,
+    "row": row_filter,
+    "utm": utm_filter,
+    "one_line": one_line,
+}
