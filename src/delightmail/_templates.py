@@ -130,7 +130,12 @@ def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
     translations = i18n.translations(locale)
 
     def replace(match: re.Match[str]) -> str:
-        text = translations.gettext(ast.literal_eval(match.group(1))) % {}
+        try:
+            text = translations.gettext(ast.literal_eval(match.group(1))) % {}
+        except (KeyError, TypeError, ValueError):
+            # A placeholder with no value: leave the call, so that rendering
+            # reports it against its template line.
+            return match.group(0)
         literal = json.dumps(text)
         return f"({literal}|safe)" if html else literal
 
