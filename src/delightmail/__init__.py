@@ -13,10 +13,12 @@ from .exceptions import (
     DelightmailError,
     MessageError,
     OrderValidationError,
+    PackError,
     TemplateError,
     TemplateNotFound,
 )
 from .models import (
+    TONES,
     Address,
     Customer,
     Discount,
@@ -29,6 +31,7 @@ from .models import (
     Signer,
     TaxLine,
     Theme,
+    Voice,
 )
 from .rendering import Mailer, RenderedEmail
 
@@ -38,6 +41,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "TONES",
     "Address",
     "CompileError",
     "CurrencyMismatchError",
@@ -51,6 +55,7 @@ __all__ = [
     "Money",
     "Order",
     "OrderValidationError",
+    "PackError",
     "Payment",
     "RenderedEmail",
     "Shipping",
@@ -59,5 +64,6 @@ __all__ = [
     "TemplateError",
     "TemplateNotFound",
     "Theme",
+    "Voice",
     "__version__",
 ]
