@@ -15,11 +15,25 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 ORDER_FILES = sorted((EXAMPLES / "orders").glob("*.json"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: The platforms' public sample payloads, beside the repository (CI has them too).
+SAMPLES = ROOT.parent / "shared" / "payloads"
+#: The project's own adapter fixtures, written from the platforms' documentation.
+ADAPTER_FIXTURES = FIXTURES / "adapters"
 
 
 def load(path: Path) -> Any:
     """Parse a JSON file the way delightmail wants it: fractions as Decimal."""
     return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+
+
+def sample(platform: str, name: str) -> Any:
+    """A public sample payload of *platform*, from the shared payloads folder."""
+    return load(SAMPLES / platform / name)
+
+
+def fixture(name: str) -> Any:
+    """One of the project's own adapter fixtures."""
+    return load(ADAPTER_FIXTURES / name)
 
 
 @pytest.fixture(scope="session")

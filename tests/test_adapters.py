@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from delightmail.adapters import PLATFORMS, to_order
 from delightmail.exceptions import OrderValidationError
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "payloads"
+from .conftest import SAMPLES
 
 ONE_SAMPLE_EACH = {
     "shopify": "shopify/rest-docs-2026-07-create-order-eur.json",

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,21 +11,14 @@ import pytest
 from delightmail.adapters import saleor
 from delightmail.exceptions import OrderValidationError
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "payloads"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "adapters"
+from . import conftest
+from .conftest import SAMPLES, fixture, load
+
 RECEIVED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def load(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-
-
 def sample(name: str) -> Any:
-    return load(SAMPLES / "saleor" / name)
-
-
-def fixture(name: str) -> Any:
-    return load(FIXTURES / name)
+    return conftest.sample("saleor", name)
 
 
 TOTALS = {

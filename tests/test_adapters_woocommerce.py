@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,20 +12,12 @@ import pytest
 from delightmail.adapters import woocommerce
 from delightmail.exceptions import OrderValidationError
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "payloads"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "adapters"
-
-
-def load(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+from . import conftest
+from .conftest import SAMPLES, fixture, load
 
 
 def sample(name: str) -> Any:
-    return load(SAMPLES / "woocommerce" / name)
-
-
-def fixture(name: str) -> Any:
-    return load(FIXTURES / name)
+    return conftest.sample("woocommerce", name)
 
 
 # Samples whose own numbers add up: WooCommerce's total, and the gift cards
