@@ -274,6 +274,18 @@ def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:
     assert strict.exit_code == 1 and strict.stdout.startswith(f"{ONE}: FAILED, ")
 
 
+@needs_chromium
+def test_check_external_runs_the_browser_and_spam_checks() -> None:
+    """--external adds axe-core, caniemail and SpamAssassin findings; infos are not warnings."""
+    result = run("check", ONE, "--merchant", MERCHANT, "--external")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{ONE}: ok")
+    assert "warnings" not in result.stdout.splitlines()[0]
+    findings = result.stdout.splitlines()[1:]
+    assert any(line.startswith("  info: spam: SpamAssassin scores") for line in findings)
+    assert any(line.startswith("  info: axe") for line in findings)
+
+
 # -- schema and templates ---------------------------------------------------------------
 
 

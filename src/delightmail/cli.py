@@ -17,7 +17,7 @@ import os
 import time
 import webbrowser
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +31,7 @@ from . import __version__
 from ._files import InputError, atomic_write, load_json
 from .adapters import PLATFORMS, to_order
 from .checks import check_email
+from .checks_external import ExternalCheckers
 from .exceptions import DelightmailError, OrderValidationError, TemplateError
 from .i18n import available_locales
 from .models import TONES, Merchant, Order, validate_merchant
@@ -376,7 +377,12 @@ def render(
 @click.argument("orders", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @_setup_options
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
-def check(orders: tuple[Path, ...], setup: Setup, strict: bool) -> None:
+@click.option(
+    "--external",
+    is_flag=True,
+    help="Also run caniemail, axe-core and dark-mode contrast in Chromium, and SpamAssassin.",
+)
+def check(orders: tuple[Path, ...], setup: Setup, strict: bool, external: bool) -> None:
     """Render ORDERS and check each email: size, links, alt text, headings, the text part.
 
     Prints what the checks found; exits 1 when an email has an error (or, with
@@ -385,6 +391,20 @@ def check(orders: tuple[Path, ...], setup: Setup, strict: bool) -> None:
     with _reported():
         items = _items(orders)
         mailer = setup.mailer()
+    with ExitStack() as stack:
+        checkers = stack.enter_context(ExternalCheckers()) if external else None
+        codes = _check_items(items, setup, mailer, strict, checkers)
+    if codes:
+        raise SystemExit(max(codes))
+
+
+def _check_items(
+    items: list[_Item],
+    setup: Setup,
+    mailer: Mailer,
+    strict: bool,
+    checkers: ExternalCheckers | None,
+) -> list[int]:
     codes: list[int] = []
     for item in items:
         try:
@@ -395,9 +415,9 @@ def check(orders: tuple[Path, ...], setup: Setup, strict: bool) -> None:
             codes.append(_exit_code(exc))
             click.echo(f"error: {exc}", err=True)
             continue
-        report = check_email(email)
+        report = check_email(email, checkers=checkers)
         errors = len(report.errors)
-        warnings = len(report.findings) - errors
+        warnings = sum(1 for finding in report.findings if finding.severity == "warning")
         failed = errors > 0 or (strict and warnings > 0)
         counts = [f"{errors} errors"] if errors else []
         counts += [f"{warnings} warnings"] if warnings else []
@@ -407,8 +427,7 @@ def check(orders: tuple[Path, ...], setup: Setup, strict: bool) -> None:
             click.echo(f"  {finding}")
         if failed:
             codes.append(EXIT_FAILED)
-    if codes:
-        raise SystemExit(max(codes))
+    return codes
 
 
 @cli.command()
