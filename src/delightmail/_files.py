@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .exceptions import DelightmailError
 
-__all__ = ["InputError", "atomic_write", "load_json", "load_orders"]
+__all__ = ["InputError", "OrderSource", "atomic_write", "load_json", "order_sources"]
 
 
 class InputError(DelightmailError, ValueError):
@@ -37,28 +38,54 @@ def load_json(path: Path) -> Any:
         ) from None
 
 
-def load_orders(path: Path) -> Iterator[tuple[str, Any]]:
-    """Yield ``(label, data)`` for each order in *path*.
+@dataclass(frozen=True)
+class OrderSource:
+    """One order to read: a JSON file, or one line of a JSON Lines file."""
 
-    A ``.jsonl`` file holds one order a line (label ``file:line``); any other
-    file holds one order (label: the file's stem).
-    """
-    if path.suffix != ".jsonl":
-        yield path.stem, load_json(path)
-        return
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    path: Path
+    line: int | None = None
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name of its output files: the file's stem, plus the line for JSON Lines."""
+        return self.path.stem if self.line is None else f"{self.path.stem}-{self.line}"
+
+    @property
+    def where(self) -> str:
+        return str(self.path) if self.line is None else f"{self.path}, line {self.line}"
+
+    def load(self) -> Any:
+        """The order's JSON, numbers with a fraction as ``Decimal``."""
+        if self.line is None:
+            return load_json(self.path)
         try:
-            yield f"{path.stem}-{number}", json.loads(line, parse_float=Decimal)
+            return json.loads(self.text, parse_float=Decimal)
         except json.JSONDecodeError as exc:
             raise InputError(
-                f"{path}: invalid JSON at line {number}, column {exc.colno}: {exc.msg}"
+                f"{self.where}: invalid JSON at column {exc.colno}: {exc.msg}"
             ) from None
+
+
+def order_sources(paths: Iterable[Path]) -> list[OrderSource]:
+    """Every order in *paths*: a ``.jsonl`` file holds one a line, any other file one."""
+    sources = []
+    for path in paths:
+        if path.suffix != ".jsonl":
+            sources.append(OrderSource(path))
+            continue
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        sources.extend(
+            OrderSource(path, number, text)
+            for number, text in enumerate(lines, start=1)
+            if text.strip()
+        )
+    return sources
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:

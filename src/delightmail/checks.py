@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from .compiler import TOKEN_PREFIX
+
 if TYPE_CHECKING:
     from .checks_external import ExternalCheckers
     from .rendering import RenderedEmail
@@ -87,7 +89,8 @@ def check_size(doc: _Email) -> Iterator[Finding]:
         yield Finding("size", "warning", f"HTML is {size / 1024:.1f} KB, over the 90 KB budget")
 
 
-_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|dmtk\d{5}x")
+# Template syntax, or a compiler token that never got its tag back.
+_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|" + re.escape(TOKEN_PREFIX) + r"\d{5}x")
 
 
 def check_leftover_syntax(doc: _Email) -> Iterator[Finding]:

@@ -19,7 +19,6 @@ import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from . import __version__
-from ._files import InputError, atomic_write, load_json
+from ._files import InputError, OrderSource, atomic_write, load_json, order_sources
 from .adapters import PLATFORMS, to_order
 from .checks import check_email
 from .checks_external import ExternalCheckers
@@ -84,54 +83,8 @@ def _reported() -> Iterator[None]:
 # -- orders ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Item:
-    """One order to handle: a JSON file, or one line of a JSON Lines file."""
-
-    path: Path
-    line: int | None = None
-    text: str = ""
-
-    @property
-    def label(self) -> str:
-        """The name of its output files: the file's stem, plus the line for JSON Lines."""
-        return self.path.stem if self.line is None else f"{self.path.stem}-{self.line}"
-
-    @property
-    def where(self) -> str:
-        return str(self.path) if self.line is None else f"{self.path}, line {self.line}"
-
-    def load(self) -> Any:
-        if self.line is None:
-            return load_json(self.path)
-        try:
-            return json.loads(self.text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{self.where}: invalid JSON at column {exc.colno}: {exc.msg}"
-            ) from None
-
-
-def _items(paths: tuple[Path, ...]) -> list[_Item]:
-    items = []
-    for path in paths:
-        if path.suffix != ".jsonl":
-            items.append(_Item(path))
-            continue
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8 text") from None
-        items.extend(
-            _Item(path, number, text) for number, text in enumerate(lines, start=1) if text.strip()
-        )
-    return items
-
-
-def _one_item(path: Path) -> _Item:
-    items = _items((path,))
+def _one_item(path: Path) -> OrderSource:
+    items = order_sources((path,))
     if len(items) != 1:
         raise InputError(f"{path}: holds {len(items)} orders; this command takes one")
     return items[0]
@@ -170,7 +123,7 @@ class Setup:
             pack_dirs=self.pack_dirs,
         )
 
-    def order(self, item: _Item) -> Order | Any:
+    def order(self, item: OrderSource) -> Order | Any:
         """The order in *item*: its JSON, or an :class:`Order` mapped from a platform's payload."""
         data = item.load()
         if self.platform is None:
@@ -180,7 +133,7 @@ class Setup:
         except OrderValidationError as exc:
             raise InputError(f"{item.where}: not a valid {self.platform} order: {exc}") from None
 
-    def render(self, mailer: Mailer, item: _Item) -> RenderedEmail:
+    def render(self, mailer: Mailer, item: OrderSource) -> RenderedEmail:
         """Render *item*; an invalid order names the file (and line) it came from."""
         order = self.order(item)
         try:
@@ -328,7 +281,7 @@ def render(
     """
     formats = formats or ("html", "text")
     with _reported():
-        items = _items(orders)
+        items = order_sources(orders)
         mailer = setup.mailer()
         from_address = _sender(mailer.merchant, sender) if "eml" in formats else None
     batch = any(path.suffix == ".jsonl" for path in orders)
@@ -389,7 +342,7 @@ def check(orders: tuple[Path, ...], setup: Setup, strict: bool, external: bool) 
     --strict, a warning), 2 when an order cannot be read.
     """
     with _reported():
-        items = _items(orders)
+        items = order_sources(orders)
         mailer = setup.mailer()
     with ExitStack() as stack:
         checkers = stack.enter_context(ExternalCheckers()) if external else None
@@ -399,7 +352,7 @@ def check(orders: tuple[Path, ...], setup: Setup, strict: bool, external: bool) 
 
 
 def _check_items(
-    items: list[_Item],
+    items: list[OrderSource],
     setup: Setup,
     mailer: Mailer,
     strict: bool,

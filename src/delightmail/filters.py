@@ -25,6 +25,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2.runtime import Context
 
+from .checks import TEXT_WIDTH
 from .i18n import babel_locale
 from .links import with_utm
 from .models import Merchant, Money
@@ -114,7 +115,7 @@ def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
     return "\n".join(indent + line for line in lines)
 
 
-def wrap_filter(text: str, width: int = 78, indent: str = "") -> str:
+def wrap_filter(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
     """Wrap each paragraph of plain *text* at *width* columns; long words (URLs) stay whole."""
     return "\n".join(
         _wrap_paragraph(p, width, indent) if p.strip() else "" for p in str(text).split("\n")
@@ -129,7 +130,7 @@ def utm_filter(context: Context, url: object) -> str:
     return with_utm(str(url), tags)
 
 
-def row_filter(label: str, value: str, width: int = 78) -> str:
+def row_filter(label: str, value: str, width: int = TEXT_WIDTH) -> str:
     """``{{ "Subtotal" | row(amount) }}``: *label* left, *value* right, *width* columns.
 
     A label too long to share the line gets the value on a line of its own.

@@ -74,9 +74,7 @@ def translations(locale: str) -> gettext.NullTranslations:
 
 def has_catalog(locale: str) -> bool:
     """Whether *locale* has its own text (English always has: it is the source)."""
-    return babel_locale(locale).split("_")[0] == "en" or isinstance(
-        translations(locale), Translations
-    )
+    return catalog_key(locale) != "en" or babel_locale(locale).split("_")[0] == "en"
 
 
 @cache

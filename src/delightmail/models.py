@@ -409,10 +409,6 @@ class LineItem(_Model):
     properties: list[Property] = Field(default_factory=list)
 
     @cached_property
-    def undiscounted_total(self) -> Money:
-        return self.unit_price * self.quantity
-
-    @cached_property
     def discount_total(self) -> Money:
         return _total(self.unit_price.currency, (d.amount for d in self.discounts))
 
@@ -735,9 +731,6 @@ class Order(_Model):
 
     # Derived amounts, all in the order currency and rounded to its minor unit.
 
-    def _zero(self) -> Money:
-        return Money.zero(self.currency)
-
     @cached_property
     def computed_subtotal(self) -> Money:
         return _total(self.currency, (line.line_total for line in self.lines))
@@ -753,7 +746,7 @@ class Order(_Model):
 
     @cached_property
     def shipping_total(self) -> Money:
-        return self.shipping.amount.rounded() if self.shipping else self._zero()
+        return self.shipping.amount.rounded() if self.shipping else _zero(self.currency)
 
     @cached_property
     def tax_total(self) -> Money:

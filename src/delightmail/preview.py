@@ -23,9 +23,7 @@ import html
 import json
 import re
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,10 +33,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import watchfiles
 
-from ._files import InputError, load_json
+from ._files import InputError, OrderSource, load_json, order_sources
 from .checks import CheckReport, check_email
 from .exceptions import DelightmailError
 from .models import Merchant, validate_merchant
+from .packs import PACK_DIR
 from .rendering import Mailer, RenderedEmail, available_templates, template_dirs
 
 __all__ = ["Entry", "Gallery", "PreviewServer", "Result"]
@@ -50,12 +49,15 @@ HOST = "127.0.0.1"
 class Entry:
     """One email of the gallery: order, template, locale and tone ("" = the order's own)."""
 
-    order: str
-    path: Path
-    line: int | None
+    source: OrderSource
     template: str
     locale: str
     tone: str = ""
+
+    @property
+    def order(self) -> str:
+        """The order's name: its file's stem, plus the line for JSON Lines."""
+        return self.source.label
 
     @property
     def query(self) -> str:
@@ -109,9 +111,7 @@ class Gallery:
 
     def watch_paths(self) -> list[Path]:
         """Every file and folder whose change should refresh the page."""
-        # Story packs ship beside the code, once the personalizer has them.
-        packs = Path(__file__).resolve().parent / "packs"
-        paths = [self.orders, self.merchant, *self.template_dirs, *template_dirs(), packs]
+        paths = [self.orders, self.merchant, *self.template_dirs, *template_dirs(), PACK_DIR]
         return [path for path in dict.fromkeys(paths) if path.exists()]
 
     def _order_files(self) -> list[Path]:
@@ -121,39 +121,19 @@ class Gallery:
             raise InputError(f"{self.orders}: no such file or folder")
         return sorted(path for path in self.orders.iterdir() if path.suffix in (".json", ".jsonl"))
 
-    def _orders(self) -> Iterator[tuple[str, Path, int | None]]:
-        for path in self._order_files():
-            if path.suffix != ".jsonl":
-                yield path.stem, path, None
-                continue
-            lines = path.read_text(encoding="utf-8").splitlines()
-            for number, text in enumerate(lines, start=1):
-                if text.strip():
-                    yield f"{path.stem}-{number}", path, number
-
     def entries(self) -> list[Entry]:
         """Every email in the gallery, in order: orders, templates, locales, then tones."""
         names = self.templates or tuple(available_templates(self.template_dirs))
         return [
-            Entry(label, path, line, template, locale, tone)
-            for label, path, line in self._orders()
+            Entry(source, template, locale, tone)
+            for source in order_sources(self._order_files())
             for template in names
             for locale in self.locales
             for tone in self.tones
         ]
 
     def _load_order(self, entry: Entry) -> Any:
-        if entry.line is None:
-            data = load_json(entry.path)
-        else:
-            text = entry.path.read_text(encoding="utf-8").splitlines()[entry.line - 1]
-            try:
-                data = json.loads(text, parse_float=Decimal)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"{entry.path}, line {entry.line}: invalid JSON at column {exc.colno}: "
-                    f"{exc.msg}"
-                ) from None
+        data = entry.source.load()
         if isinstance(data, dict):
             if entry.locale:
                 data = {**data, "locale": entry.locale}

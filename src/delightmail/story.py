@@ -25,6 +25,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date
 
+from .checks import SUBJECT_MAX
 from .i18n import babel_locale, has_catalog, translations
 from .models import TONES, LineItem, Merchant, Order
 from .packs import PACK_DIR, SLOTS, Line, LineTemplate, Pack, compile_line, load_pack
@@ -33,8 +34,6 @@ __all__ = ["MILESTONES", "TONES", "Story", "items_phrase", "tell"]
 
 #: Order counts that earn a milestone line.
 MILESTONES = frozenset({5, 10, 25, 50, 100, 250, 500, 1000})
-#: Inbox previews show about this many characters of a subject.
-SUBJECT_MAX = 78
 
 
 # -- grammar: naming the things bought, per language ---------------------------
