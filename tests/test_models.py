@@ -22,13 +22,18 @@ def money(amount: str, currency: str = "USD") -> Money:
         ("1234.56", "EUR", "de", "1.234,56\xa0€"),
         ("1235", "JPY", "en", "¥1,235"),
         ("0.5", "GBP", "en_GB", "£0.50"),
-        ("1234.56", "CHF", "de_CH", "CHF\xa01’234.56"),
+        # Swiss German groups thousands with an apostrophe: older CLDR data has
+        # it typographic (’), the data in Babel 2.19 plain (').
+        ("1234.56", "CHF", "de_CH", ("CHF\xa01’234.56", "CHF\xa01'234.56")),
     ],
     ids=["usd-en", "eur-de", "jpy-zero-decimals", "gbp-pads-cents", "chf-de-ch"],
 )
-def test_money_formats_like_babel(amount: str, currency: str, locale: str, expected: str) -> None:
+def test_money_formats_like_babel(
+    amount: str, currency: str, locale: str, expected: str | tuple[str, ...]
+) -> None:
     """Money is formatted per locale, zero-decimal currencies without decimals."""
-    assert money(amount, currency).format(locale) == expected
+    accepted = expected if isinstance(expected, tuple) else (expected,)
+    assert money(amount, currency).format(locale) in accepted
 
 
 def test_money_arithmetic_refuses_mixed_currencies() -> None:
