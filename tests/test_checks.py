@@ -13,6 +13,7 @@ import pytest
 from delightmail import Mailer, Merchant
 from delightmail.checks import SIZE_BUDGET_BYTES, TEXT_WIDTH, check_email
 from delightmail.checks_external import render_mjml
+from delightmail.i18n import text_direction
 from delightmail.links import is_allowed, with_utm
 from delightmail.rendering import RenderedEmail
 
@@ -225,11 +226,14 @@ def test_html_has_lang_and_direction(examples: dict[str, RenderedEmail]) -> None
         assert re.search(r'<html lang="[a-z]{2,3}" dir="(ltr|rtl|auto)"', email.html)
 
 
-def test_right_to_left_locale_gets_rtl(mailer: Mailer, order_data: dict[str, Any]) -> None:
-    """An Arabic-speaking customer's email is marked right-to-left."""
+def test_lang_and_direction_are_the_texts(mailer: Mailer, order_data: dict[str, Any]) -> None:
+    """``lang`` and ``dir`` describe the words the email is written in: an Arabic
+    customer's email, with no Arabic catalog, reads in English, left to right;
+    right-to-left is the direction of Arabic itself."""
     order_data["locale"] = "ar"
     html = mailer.render(order_data).html
-    assert re.search(r'<html lang="ar" dir="rtl"', html)
+    assert re.search(r'<html lang="en" dir="ltr"', html)
+    assert text_direction("ar") == "rtl" and text_direction("he_IL") == "rtl"
 
 
 def test_product_images_are_named_and_decoration_is_silent(

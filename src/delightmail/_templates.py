@@ -79,7 +79,7 @@ def compiled_html(source: str, filename: str) -> compiler.CompiledTemplate:
 _CONSTANT_NAMES = frozenset(
     {"merchant", "theme", "_", "gettext", "ngettext", "pgettext", "npgettext"}
 )
-_ORDER_FILTERS = frozenset({"money", "minus_money", "number", "date", "datetime"})
+_ORDER_FILTERS = frozenset({"money", "minus_money", "number", "date", "datetime", "local"})
 _BINDING_KEYWORDS = frozenset({"set", "for", "with", "macro", "call"})
 
 
@@ -112,7 +112,12 @@ def _constant_folder(
             return None
         if any(node.name in _ORDER_FILTERS for node in ast.find_all(nodes.Filter)):
             return None
-        return env.from_string(tag_text).render(constants)
+        try:
+            return env.from_string(tag_text).render(constants)
+        except jinja2.UndefinedError:
+            # Guarded by a condition that is false for this merchant (a
+            # website's host, with no website): it never renders, so left as is.
+            return None
 
     return lambda tag: fold(tag.text) if tag.kind == "expression" else None
 

@@ -26,13 +26,14 @@ from babel.numbers import format_currency, format_decimal
 from jinja2.runtime import Context
 
 from .checks import TEXT_WIDTH
-from .i18n import babel_locale
+from .i18n import babel_locale, story_locale
 from .links import with_utm
-from .models import Merchant, Money
+from .models import Merchant, Money, localized
 
 __all__ = [
     "FILTERS",
     "date_filter",
+    "local_filter",
     "datetime_filter",
     "money_filter",
     "negative_money_filter",
@@ -130,6 +131,13 @@ def utm_filter(context: Context, url: object) -> str:
     return with_utm(str(url), tags)
 
 
+@jinja2.pass_context
+def local_filter(context: Context, value: Any) -> str:
+    """``{{ merchant.signer.role | local }}``: a merchant's words in the email's language,
+    from one string or a table by language."""
+    return localized(value, story_locale(_locale_of(context))) or ""
+
+
 def row_filter(label: str, value: str, width: int = TEXT_WIDTH) -> str:
     """``{{ "Subtotal" | row(amount) }}``: *label* left, *value* right, *width* columns.
 
@@ -157,5 +165,6 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "wrap": wrap_filter,
     "row": row_filter,
     "utm": utm_filter,
+    "local": local_filter,
     "one_line": one_line,
 }

@@ -33,7 +33,10 @@ __all__ = [
     "babel_locale",
     "catalog_key",
     "has_catalog",
+    "has_formal",
     "install",
+    "story_locale",
+    "text_language",
     "text_direction",
     "translations",
 ]
@@ -50,25 +53,45 @@ def babel_locale(locale: str) -> str:
     return locale.replace("-", "_")
 
 
+#: The modifier of a catalog in the formal register (German "Sie"): ``de@formal``.
+FORMAL = "@formal"
+
+
 def _candidates(locale: str) -> list[str]:
     """``de_AT`` → ``["de_AT", "de"]``: the most specific catalog first."""
-    name = babel_locale(locale)
+    name, _, modifier = babel_locale(locale).partition("@")
     parts = name.split("_")
-    return ["_".join(parts[:i]) for i in range(len(parts), 0, -1)]
+    found = ["_".join(parts[:i]) for i in range(len(parts), 0, -1)]
+    if modifier:
+        found = [f"{c}@{modifier}" for c in found] + found
+    return found
+
+
+def _po(candidate: str) -> Path:
+    return LOCALE_DIR / candidate / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
-    """The catalog for *locale*, or English (the message ids) when there is none."""
+    """The catalog for *locale* (or a key such as ``de@formal``), or English
+    (the message ids) when there is none.
+
+    A formal catalog need only hold what differs: the rest comes from the
+    language's own catalog.
+    """
     for candidate in _candidates(locale):
-        po = LOCALE_DIR / candidate / "LC_MESSAGES" / f"{DOMAIN}.po"
+        po = _po(candidate)
         if po.is_file():
             with po.open("rb") as handle:
-                catalog = read_po(handle, locale=candidate, domain=DOMAIN)
+                catalog = read_po(handle, locale=candidate.partition("@")[0], domain=DOMAIN)
             buffer = BytesIO()
             write_mo(buffer, catalog)
             buffer.seek(0)
-            return Translations(buffer, domain=DOMAIN)
+            found = Translations(buffer, domain=DOMAIN)
+            base = candidate.partition("@")[0]
+            if base != candidate:
+                found.add_fallback(translations(base))
+            return found
     return gettext.NullTranslations()
 
 
@@ -78,23 +101,52 @@ def has_catalog(locale: str) -> bool:
 
 
 @cache
-def catalog_key(locale: str) -> str:
-    """The catalog *locale* reads its text from: ``de_AT`` → ``de``; ``fr`` → ``en``.
+def catalog_key(locale: str, formal: bool = False) -> str:
+    """The catalog *locale* reads its text from: ``de_AT`` → ``de``; ``fr`` → ``en``;
+    *formal*, ``de`` → ``de@formal`` (where a language has a formal catalog).
 
     Locales that share a key share every translated word, so whatever is
     compiled with the words folded in can be shared between them too.
     """
-    for candidate in _candidates(locale):
-        if (LOCALE_DIR / candidate / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+    name = babel_locale(locale).partition("@")[0]
+    for candidate in _candidates(name + FORMAL if formal else name):
+        if _po(candidate).is_file():
             return candidate
     return "en"
+
+
+def text_language(locale: str) -> str:
+    """The language an email for *locale* is written in: ``de_AT`` → ``de``, ``ja`` → ``en``.
+
+    A locale without a catalog reads in English; only its numbers, money and
+    dates standing on their own keep the locale's formats.
+    """
+    return catalog_key(locale).split("_")[0]
+
+
+def has_formal(locale: str) -> bool:
+    """Whether the language of *locale* has a formal register here (German does)."""
+    return catalog_key(locale, formal=True).endswith(FORMAL)
+
+
+def story_locale(locale: str) -> str:
+    """The locale to write dates inside sentences with: *locale* itself where the
+    email is in its language (``en_GB``, ``de_AT``), else the email's language
+    (a Japanese date never sits inside an English sentence)."""
+    name = babel_locale(locale).partition("@")[0]
+    language = text_language(locale)
+    return name if name.split("_")[0] == language else language
 
 
 def available_locales() -> list[str]:
     """The locales with a catalog, and English, which is the source language."""
     found = {"en"}
     if LOCALE_DIR.is_dir():
-        found |= {p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir()}
+        found |= {
+            p.name
+            for p in LOCALE_DIR.iterdir()
+            if (p / "LC_MESSAGES").is_dir() and "@" not in p.name
+        }
     return sorted(found)
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "GiftCardPayment",
     "LineDiscount",
     "LineItem",
+    "Localized",
     "Merchant",
     "Money",
     "Order",
@@ -68,6 +69,7 @@ __all__ = [
     "Theme",
     "Tone",
     "Voice",
+    "localized",
     "validate_order",
 ]
 
@@ -134,12 +136,46 @@ def _check_color(value: str) -> str:
     return value.lower()
 
 
+def _check_localized(value: str | dict[str, str]) -> str | dict[str, str]:
+    if isinstance(value, str):
+        return value
+    if not value:
+        raise ValueError("a table of translations needs at least one language, such as {'en': ...}")
+    table: dict[str, str] = {}
+    for key, text in value.items():
+        _check_locale(key)
+        if not text.strip():
+            raise ValueError(f"the {key!r} text is empty")
+        table[babel_locale(key)] = " ".join(text.split())
+    return table
+
+
+def localized(value: str | Mapping[str, str] | None, locale: str) -> str | None:
+    """The text of *value* for *locale*: a plain string as it is; from a table of
+    translations the locale's own (``de_AT``), its language's (``de``),
+    English's, or else the first one.
+
+    >>> localized({"en": "founder", "de": "Gründerin"}, "de_AT")
+    'Gründerin'
+    """
+    if value is None or isinstance(value, str):
+        return value
+    name = babel_locale(locale)
+    for key in (name, name.split("_")[0], "en"):
+        if key in value:
+            return value[key]
+    return next(iter(value.values()))
+
+
 CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
 Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(allow_inf_nan=False)]
 LocaleName = Annotated[str, AfterValidator(_check_locale)]
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 OptionalText = Annotated[str | None, BeforeValidator(_strip_or_none)]
 Color = Annotated[str, AfterValidator(_check_color)]
+#: A merchant's words: one string, or a table of them by language (``{"en": ..., "de": ...}``).
+Localized = Annotated[str | dict[str, str], AfterValidator(_check_localized)]
+OptionalLocalized = Annotated[Localized | None, BeforeValidator(_strip_or_none)]
 Quantity = Annotated[Decimal, BeforeValidator(_no_float), Field(gt=0, allow_inf_nan=False)]
 
 
@@ -497,7 +533,9 @@ class Signer(_Model):
     """The real person who signs the email and answers the replies."""
 
     name: str = Field(min_length=1)
-    role: OptionalText = None
+    role: OptionalLocalized = Field(
+        default=None, description="As 'founder', or a table by language: {'en': ..., 'de': ...}."
+    )
     email: EmailStr | None = None
     photo_url: HttpUrl | None = None
 
@@ -527,23 +565,36 @@ class Voice(_Model):
     """How the merchant's stories sound, and who is in them."""
 
     tone: Tone = Field(default="playful", description="The default tone; an order may override.")
-    team: OptionalText = Field(
+    formality: Literal["informal", "formal"] | None = Field(
+        default=None,
+        description="How the emails address the customer where the language has two ways "
+        "(German du or Sie). By default formal for the plain tone, informal otherwise.",
+    )
+    team: OptionalLocalized = Field(
         default=None, description="Who 'we' are, as in 'the whole Groove Harbor crew'."
     )
-    packer: OptionalText = Field(
+    packer: OptionalLocalized = Field(
         default=None, description="Who packs the parcels: a named person or a mascot."
     )
-    extras: list[str] = Field(
+    extras: list[Localized] = Field(
         default_factory=list,
-        description="Surprises in every parcel, as 'a sticker in the box'.",
+        description="Surprises in every parcel, as 'a sticker in the box' "
+        "(each one string or a table by language).",
     )
+
+    def formal(self, tone: str) -> bool:
+        """Whether emails in *tone* address the customer formally (German Sie)."""
+        return self.formality == "formal" if self.formality else tone == "plain"
 
 
 class Merchant(_Model):
     """The shop that sends the email, and the person behind it."""
 
     name: str = Field(min_length=1)
-    city: OptionalText = Field(default=None, description="The merchant's town, for the story.")
+    city: OptionalLocalized = Field(
+        default=None,
+        description="The merchant's town, for the story; one string or a table by language.",
+    )
     country_code: OptionalText = Field(default=None, pattern=r"^[A-Z]{2}$")
     website: HttpUrl | None = None
     logo_url: HttpUrl | None = None

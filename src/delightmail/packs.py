@@ -1,30 +1,59 @@
-"""Story packs: the lines a story is told with, kept as data (TOML), one file per tone.
+"""Story packs: the lines a story is told with, kept as data (TOML), one file per tone and language.
 
-A pack is a TOML file with a ``[pack]`` table (its ``tone``) and a ``[lines]``
-table of slots, each a list of Jinja expression templates::
+A pack has a ``[pack]`` table (its ``tone``, and ``locale`` when it is not
+English), a ``[lines]`` table of slots, and an optional ``[words]`` table::
 
     [pack]
     tone = "playful"
 
+    [words]
+    packer = "our packer"
+
     [lines]
-    opening = ["Somewhere in {{ town }} a small cheer just went up."]
+    opening = ["We have read your order out loud three times now."]
+    journey = [
+      { text = "{{ packer }} sealed the box with one long strip of tape.", shipping = "shipped" },
+      { text = "{{ packer }} put it on the shelf behind the counter.", shipping = "pickup" },
+    ]
 
-Lines are English message ids, translated through the gettext catalogs; a
-pack that sets ``locale = "de"`` is written in that language and used as is
-for it. A merchant's own pack, in a folder passed as ``pack_dirs``, replaces
-the slots it defines and keeps the built-in ones for the rest.
+**Conditions.** A line written as a table carries conditions on the
+order's facts (:data:`~delightmail.facts.FACTS`): ``shipping``, ``gift``,
+``name``, ``time``, ``weekday``, ``history``, ``items``, ``extras``,
+``town``, ``destination``, ``note``, ``engraving``; each a value or a list
+of values, with group names such as ``shipping = "shipped"`` or ``gift =
+"yes"`` (:data:`~delightmail.facts.GROUPS`). A line is told only when every
+condition holds. A line that prints a fact only some orders have must say
+so: ``{{ recipient }}`` needs ``gift = "to_other"``, ``{{ name }}`` needs
+``name = true``, ``{{ shipping_method }}`` a ``shipping`` that has one.
 
-Lines run in Jinja's sandbox and may only read the story's variables: a pack
-is validated when it is loaded, and every problem (bad TOML, bad syntax, an
-unknown slot or variable, a reach for Python internals) is a
-:class:`~delightmail.exceptions.PackError` naming the file and the entry.
+**Coverage.** When a pack is loaded, every slot is checked against every
+combination of facts: a combination for which no line is true is a
+:class:`~delightmail.exceptions.PackError` naming the file, the slot and the
+combination. So no pack, built-in or a merchant's, can be left with only a
+parcel to tell a pick-up about.
+
+**Languages and registers.** ``<tone>.toml`` is English; ``<tone>.de.toml``
+(or a pack that says ``locale = "de"``) is German, and so on: a pack is
+written in its language, never translated. ``[du|Sie]`` in a line gives the
+informal and the formal wording, chosen by the merchant's register.
+
+**Layers.** A merchant's packs, in the folders passed as ``pack_dirs``, lie
+over the built-in ones: for each order, a slot's lines are the merchant's
+that are true of it, and the built-in ones only where none of the
+merchant's is. A merchant's unconditioned line therefore replaces the
+built-in ones everywhere; one with ``shipping = "pickup"`` only for pick-ups.
+
+Lines run in Jinja's sandbox and may only read the story's variables
+(:data:`VARIABLES`).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +64,9 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .exceptions import PackError
-from .models import TONES
+from .facts import FACTS, GROUPS
+from .grammar import ITEMS_ATTRIBUTES, ItemsRef, Mentions, items_phrase
+from .models import TONES, LineItem, Money
 
 __all__ = [
     "PACK_DIR",
@@ -46,58 +77,112 @@ __all__ = [
     "Pack",
     "compile_line",
     "load_pack",
+    "pack_files",
 ]
 
 PACK_DIR = Path(__file__).resolve().parent / "packs"
 
-#: Slots every tone must fill; a story uses one line of each.
-REQUIRED_SLOTS = ("subject", "preheader", "opening", "journey", "closing")
-#: Slots used when they apply (a first order, express shipping, a gift...).
-OPTIONAL_SLOTS = (
-    "history_first",
-    "history_returning",
-    "history_milestone",
-    "shipping_standard",
-    "shipping_express",
-    "shipping_pickup",
-    "shipping_local_delivery",
-    "shipping_digital",
-    "extras",
+#: The slots of a story, in the order they are told. Each is filled for every
+#: order it applies to (:data:`APPLIES`); a story says one line of each.
+SLOTS = (
+    "subject",
+    "preheader",
+    "opening",
+    "history",
+    "journey",
     "gift",
+    "shipping",
+    "extras",
+    "closing",
 )
-SLOTS = REQUIRED_SLOTS + OPTIONAL_SLOTS
+#: Slots told only for some orders: a gift line for a gift, an extras line for extras.
+APPLIES: Mapping[str, Mapping[str, frozenset[Any]]] = {
+    "gift": {"gift": frozenset(GROUPS["gift"]["yes"])},
+    "extras": {"extras": frozenset({True})},
+}
+#: Slot names of earlier packs, read as a slot and a condition.
+LEGACY_SLOTS: Mapping[str, tuple[str, str, str]] = {
+    "history_first": ("history", "history", "first"),
+    "history_returning": ("history", "history", "returning"),
+    "history_milestone": ("history", "history", "milestone"),
+    **{f"shipping_{kind}": ("shipping", "shipping", kind) for kind in FACTS["shipping"]},  # type: ignore[misc]
+}
+#: Words a pack supplies when the merchant's voice does not.
+WORDS = ("packer", "team")
 
-#: What a line may use, with a sample value to try each line on when it is loaded.
+#: The variables a line may print, each with a sample value to try the line on
+#: when it is loaded. ``items`` is the things bought (see
+#: :class:`~delightmail.grammar.ItemsRef`); ``day``/``today`` and
+#: ``weekday`` are the shop's, ``your_day`` the customer's.
 VARIABLES: Mapping[str, Any] = {
-    "who": "Sam",
     "name": "Sam",
-    "has_name": True,
-    "items": "your three records and a T-shirt",
-    "items_bare": "three records and a T-shirt",
+    "who": "Sam",
+    "items": None,  # an ItemsRef, made fresh for every dry run
     "one": False,
-    "it": "them",
-    "they": "they",
     "town": "Portland",
     "merchant": "Groove Harbor Records",
     "team": "the whole Groove Harbor crew",
     "packer": "Otis the shop cat",
     "day": "Sunday, November 22",
+    "today": "Sunday, November 22",
+    "weekday": "Sunday",
+    "your_day": "Monday, November 23",
+    "your_weekday": "Monday",
     "order_number": "#1001",
     "nth": "seven",
     "shipping_method": "UPS Ground",
     "extras": "a sticker in the box",
+    "recipient": "Arthur",
+    "destination": "Bristol",
+    "note": "Please don't bend the sleeves",
+    "engraving": "For Ada, with love",
+}
+#: Variables that only some orders have, and the condition a line printing
+#: one must carry (its values must lie within these).
+NEEDS: Mapping[str, tuple[str, frozenset[Any]]] = {
+    "name": ("name", frozenset({True})),
+    "who": ("name", frozenset({True})),
+    "town": ("town", frozenset({True})),
+    "recipient": ("gift", frozenset({"to_other"})),
+    "destination": ("destination", frozenset({True})),
+    "shipping_method": ("shipping", frozenset(FACTS["shipping"]) - {"digital"}),
+    "extras": ("extras", frozenset({True})),
+    "nth": ("history", frozenset(GROUPS["history"]["back"])),
+    "note": ("note", frozenset({True})),
+    "engraving": ("engraving", frozenset({True})),
 }
 
 _ENV = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
 
+_SAMPLE_LINES = (
+    LineItem(
+        name="Blue Train",
+        kind="record",
+        quantity=3,  # type: ignore[arg-type]
+        unit_price=Money(amount=1, currency="USD"),  # type: ignore[arg-type]
+    ),
+)
+
+
+def sample_variables(language: str = "en") -> dict[str, Any]:
+    """:data:`VARIABLES` with a fresh ``items``: what a line is tried on when loaded."""
+    mentions = Mentions(language, items_phrase(_SAMPLE_LINES, language))
+    return {**VARIABLES, "items": ItemsRef(mentions)}
+
+
+# -- compiled lines --------------------------------------------------------------------
 
 Part = str | Callable[[Mapping[str, Any]], str]
 
 
 def _lookup(key: str) -> Callable[[Mapping[str, Any]], str]:
     return lambda variables: str(variables[key])
+
+
+def _attribute(key: str, attr: str) -> Callable[[Mapping[str, Any]], str]:
+    return lambda variables: str(getattr(variables[key], attr))
 
 
 def _choose(key: str, yes: str, no: str) -> Callable[[Mapping[str, Any]], str]:
@@ -107,8 +192,8 @@ def _choose(key: str, yes: str, no: str) -> Callable[[Mapping[str, Any]], str]:
 def _simple_parts(ast: nodes.Template) -> list[Part] | None:
     """The line as text and variable look-ups, if it is that simple (most lines are).
 
-    Understood: plain text, ``{{ name }}`` and ``{{ 'is' if one else 'are' }}``.
-    Anything else returns ``None`` and renders through the sandbox.
+    Understood: plain text, ``{{ name }}``, ``{{ items.acc }}`` and
+    ``{{ 'is' if one else 'are' }}``. Anything else renders through the sandbox.
     """
     parts: list[Part] = []
     for output in ast.body:
@@ -119,6 +204,13 @@ def _simple_parts(ast: nodes.Template) -> list[Part] | None:
                 parts.append(node.data)
             elif isinstance(node, nodes.Name):
                 parts.append(_lookup(node.name))
+            elif (
+                isinstance(node, nodes.Getattr)
+                and isinstance(node.node, nodes.Name)
+                and node.node.name == "items"
+                and node.attr in ITEMS_ATTRIBUTES
+            ):
+                parts.append(_attribute("items", node.attr))
             elif (
                 isinstance(node, nodes.CondExpr)
                 and isinstance(node.test, nodes.Name)
@@ -138,6 +230,8 @@ class LineTemplate:
     where: str
     template: jinja2.Template
     parts: tuple[Part, ...] | None
+    #: The variables the line prints.
+    names: frozenset[str] = frozenset()
 
     def render(self, variables: Mapping[str, Any]) -> str:
         if self.parts is not None:
@@ -150,38 +244,14 @@ class LineTemplate:
             raise PackError(str(exc), self.where) from None
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line of a pack: its source, where it came from, and whether to translate it.
-
-    English lines are message ids for the gettext catalogs; a line from a pack
-    written in another language (``locale = "de"``) is used as it is.
-    """
-
-    source: str
-    template: LineTemplate
-    where: str
-    translate: bool = True
-
-
-@dataclass(frozen=True)
-class Pack:
-    """The lines of one tone, by slot."""
-
-    tone: str
-    lines: Mapping[str, tuple[Line, ...]]
-
-    def slot(self, name: str) -> tuple[Line, ...]:
-        return self.lines.get(name, ())
-
-
-def compile_line(source: str, where: str) -> LineTemplate:
+def compile_line(source: str, where: str, language: str = "en") -> LineTemplate:
     """Compile one line in the sandbox, refusing anything but the story's variables."""
     try:
         ast = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise PackError(f"bad Jinja syntax: {exc.message}", where) from None
-    unknown = meta.find_undeclared_variables(ast) - set(VARIABLES)
+    names = meta.find_undeclared_variables(ast)
+    unknown = names - set(VARIABLES)
     if unknown:
         known = ", ".join(sorted(VARIABLES))
         raise PackError(f"unknown variable {sorted(unknown)[0]!r} (known: {known})", where)
@@ -191,38 +261,164 @@ def compile_line(source: str, where: str) -> LineTemplate:
             attr = str(node.arg.value)
         if attr is not None and attr.startswith("_"):
             raise PackError(f"reaches for Python internals ({attr!r}): not allowed", where)
+        if (
+            isinstance(node, nodes.Getattr)
+            and isinstance(node.node, nodes.Name)
+            and node.node.name == "items"
+            and node.attr not in ITEMS_ATTRIBUTES
+        ):
+            known = ", ".join(sorted(ITEMS_ATTRIBUTES))
+            raise PackError(f"items has no {node.attr!r} (known: {known})", where)
     parts = _simple_parts(ast)
-    line = LineTemplate(where, _ENV.from_string(ast), None if parts is None else tuple(parts))
+    line = LineTemplate(
+        where, _ENV.from_string(ast), None if parts is None else tuple(parts), frozenset(names)
+    )
     # A dry run on sample values catches what the parser cannot (a call the
     # sandbox forbids, a filter that does not exist for these values).
-    line.render(VARIABLES)
+    line.render(sample_variables(language))
     return line
 
 
-def _lines(data: Mapping[str, Any], filename: str, translate: bool) -> dict[str, tuple[Line, ...]]:
-    table = data.get("lines")
-    if not isinstance(table, dict):
-        raise PackError("missing the [lines] table", filename)
-    out: dict[str, tuple[Line, ...]] = {}
-    for slot, entries in table.items():
-        where = f"{filename}: lines.{slot}"
-        if slot not in SLOTS:
-            raise PackError(f"unknown slot (known: {', '.join(SLOTS)})", where)
-        if not isinstance(entries, list) or not entries:
-            raise PackError("must be a non-empty list of strings", where)
-        lines = []
-        for i, entry in enumerate(entries):
-            if not isinstance(entry, str) or not entry.strip():
-                raise PackError("must be a non-empty string", f"{where}[{i}]")
-            source = " ".join(entry.split())
-            at = f"{where}[{i}]"
-            lines.append(Line(source, compile_line(source, at), at, translate))
-        out[slot] = tuple(lines)
-    return out
+# -- lines and their conditions ----------------------------------------------------------
+
+Conditions = Mapping[str, frozenset[Any]]
 
 
-@lru_cache(maxsize=64)
-def _read(path: Path, mtime_ns: int) -> Pack:
+@dataclass(frozen=True)
+class Line:
+    """One line of a pack: its template, where it came from, and when it is true.
+
+    :param conditions: for each fact it names, the values the line is true for.
+    :param layer: 0 for the built-in packs, then one more for each merchant folder.
+    """
+
+    source: str
+    template: LineTemplate
+    where: str
+    conditions: Conditions = field(default_factory=dict)
+    layer: int = 0
+
+    def holds(self, facts: Mapping[str, Any] | Any) -> bool:
+        """Whether the line is true of an order with *facts* (a :class:`~delightmail.facts.Facts`)."""
+        return all(facts.value(fact) in values for fact, values in self.conditions.items())
+
+
+def _values(fact: str, raw: Any, where: str) -> frozenset[Any]:
+    known = FACTS[fact]
+    groups = GROUPS.get(fact, {})
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise PackError(f"{fact} must name at least one value", where)
+    out: set[Any] = set()
+    for item in items:
+        if isinstance(item, str) and item in groups:
+            out.update(groups[item])
+        elif item in known and type(item) is type(known[0]):
+            out.add(item)
+        else:
+            names = [_shown(v) for v in known] + list(groups)
+            raise PackError(f"{fact} cannot be {item!r} (one of: {', '.join(names)})", where)
+    return frozenset(out)
+
+
+def _shown(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+# [informal|formal]: the two registers of a language that has them.
+_REGISTER = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
+
+
+def in_register(text: str, formal: bool) -> str:
+    """*text* with each ``[du|Sie]`` resolved to one side."""
+    return _REGISTER.sub(lambda m: m.group(2 if formal else 1), text)
+
+
+def _entry(
+    raw: Any, where: str, slot: str, language: str, formal: bool, layer: int
+) -> Line:
+    conditions: dict[str, frozenset[Any]] = {}
+    if isinstance(raw, dict):
+        text = raw.get("text")
+        for key, value in raw.items():
+            if key == "text":
+                continue
+            if key not in FACTS:
+                known = ", ".join(["text", *FACTS])
+                raise PackError(f"unknown key {key!r} (known: {known})", where)
+            conditions[key] = _values(key, value, where)
+    else:
+        text = raw
+    if not isinstance(text, str) or not text.strip():
+        raise PackError("must be a non-empty string, or a table with a text", where)
+    for fact, values in APPLIES.get(slot, {}).items():
+        conditions[fact] = conditions.get(fact, values) & values
+    source = " ".join(in_register(text, formal).split())
+    template = compile_line(source, where, language)
+    for name in sorted(template.names):
+        need = NEEDS.get(name)
+        if need is None:
+            continue
+        fact, allowed = need
+        if not conditions.get(fact, frozenset(FACTS[fact])) <= allowed:
+            shown = ", ".join(sorted(_shown(v) for v in allowed))
+            raise PackError(
+                f"prints {{{{ {name} }}}}, which only some orders have: "
+                f"add the condition {fact} = {shown}",
+                where,
+            )
+    return Line(source, template, where, conditions, layer)
+
+
+@dataclass(frozen=True)
+class Pack:
+    """The lines of one tone in one language (and register), by slot, with its words."""
+
+    tone: str
+    language: str
+    lines: Mapping[str, tuple[Line, ...]]
+    words: Mapping[str, str] = field(default_factory=dict)
+    #: The files each slot's lines came from, for error messages.
+    files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def slot(self, name: str) -> tuple[Line, ...]:
+        return self.lines.get(name, ())
+
+    def eligible(self, slot: str, facts: Any) -> list[Line]:
+        """The lines of *slot* true of an order with *facts*, from the topmost layer that has one."""
+        best, out = -1, []
+        for line in self.lines.get(slot, ()):
+            if line.holds(facts):
+                if line.layer > best:
+                    best, out = line.layer, [line]
+                elif line.layer == best:
+                    out.append(line)
+        return out
+
+
+# -- reading packs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _File:
+    tone: str
+    language: str
+    lines: Mapping[str, tuple[Line, ...]]
+    words: Mapping[str, str]
+
+
+def _language_of(path: Path, header: Mapping[str, Any], filename: str) -> str:
+    locale = header.get("locale")
+    if locale is not None and (not isinstance(locale, str) or not locale.strip()):
+        raise PackError("[pack] locale must be a string such as 'de'", filename)
+    if locale:
+        return locale.replace("-", "_").split("_")[0].lower()
+    parts = path.name.split(".")
+    return parts[1].lower() if len(parts) == 3 else "en"
+
+
+@lru_cache(maxsize=128)
+def _read(path: Path, mtime_ns: int, formal: bool, layer: int) -> _File:
     filename = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -233,38 +429,159 @@ def _read(path: Path, mtime_ns: int) -> Pack:
     header = data.get("pack")
     if not isinstance(header, dict) or header.get("tone") not in TONES:
         raise PackError(f"[pack] must set tone to one of {', '.join(TONES)}", filename)
-    locale = header.get("locale")
-    if locale is not None and not isinstance(locale, str):
-        raise PackError("[pack] locale must be a string such as 'de'", filename)
-    return Pack(tone=header["tone"], lines=_lines(data, filename, translate=locale is None))
+    language = _language_of(path, header, filename)
+    table = data.get("lines")
+    if not isinstance(table, dict):
+        raise PackError("missing the [lines] table", filename)
+    lines: dict[str, list[Line]] = {}
+    for name, entries in table.items():
+        where = f"{filename}: lines.{name}"
+        slot, legacy = name, None
+        if name in LEGACY_SLOTS:
+            slot, fact, value = LEGACY_SLOTS[name]
+            legacy = (fact, value)
+        elif name not in SLOTS:
+            raise PackError(f"unknown slot (known: {', '.join(SLOTS)})", where)
+        if not isinstance(entries, list) or not entries:
+            raise PackError("must be a non-empty list of lines", where)
+        for i, raw in enumerate(entries):
+            if legacy is not None:
+                raw = {"text": raw} if isinstance(raw, str) else raw
+                if isinstance(raw, dict):
+                    raw = {**raw, legacy[0]: legacy[1]}
+            line = _entry(raw, f"{where}[{i}]", slot, language, formal, layer)
+            lines.setdefault(slot, []).append(line)
+    words = data.get("words", {})
+    if not isinstance(words, dict) or any(
+        key not in WORDS or not isinstance(value, str) or not value.strip()
+        for key, value in words.items()
+    ):
+        raise PackError(f"[words] may only set {', '.join(WORDS)}, each to a string", filename)
+    return _File(
+        header["tone"], language, {slot: tuple(found) for slot, found in lines.items()}, words
+    )
 
 
-def read_pack(path: Path) -> Pack:
-    """Read and validate the pack at *path* (cached until the file changes)."""
+def read_pack(path: Path, *, formal: bool = False, layer: int = 0) -> _File:
+    """Read and validate the pack file at *path* (cached until the file changes)."""
     try:
         mtime = path.stat().st_mtime_ns
     except OSError as exc:
         raise PackError(f"cannot read: {exc}", str(path)) from None
-    return _read(path, mtime)
+    return _read(path, mtime, formal, layer)
 
 
-def load_pack(tone: str, locale: str = "en", pack_dirs: Sequence[Path] = ()) -> Pack:
-    """The pack for *tone*: the merchant's slots over the built-in ones.
+def pack_files(folder: Path, tone: str, language: str) -> Iterator[Path]:
+    """The pack files in *folder* for *tone* written in *language*."""
+    names = [f"{tone}.toml", f"{tone}.{language}.toml"] if language == "en" else [
+        f"{tone}.{language}.toml",
+        f"{tone}.toml",
+    ]
+    for name in names:
+        path = folder / name
+        if path.is_file():
+            yield path
 
-    In each folder, ``<tone>.<language>.toml`` (written in that language) wins
-    over ``<tone>.toml`` (English, translated by the catalogs) for *locale*.
+
+def load_pack(
+    tone: str, language: str = "en", pack_dirs: Sequence[Path] = (), *, formal: bool = False
+) -> Pack:
+    """The pack for *tone* in *language*: the merchant's lines over the built-in ones.
+
+    Only files written in *language* are read: ``<tone>.toml`` is English
+    unless it says otherwise, ``<tone>.<language>.toml`` is *language*.
+
+    :raises PackError: a file is broken, or some order would find no true line in a slot.
     """
-    language = locale.replace("-", "_").split("_")[0]
-    merged: dict[str, tuple[Line, ...]] = {}
-    for folder in (PACK_DIR, *pack_dirs):
-        for name in (f"{tone}.toml", f"{tone}.{language}.toml"):
-            path = Path(folder) / name
-            if path.is_file():
-                pack = read_pack(path)
-                if pack.tone != tone:
-                    raise PackError(f"file is named for {tone} but says tone = {pack.tone}", name)
-                merged.update(pack.lines)
-    missing = [slot for slot in REQUIRED_SLOTS if slot not in merged]
-    if missing:
-        raise PackError(f"no pack for tone {tone!r} fills {', '.join(missing)}")
-    return Pack(tone=tone, lines=merged)
+    lines: dict[str, list[Line]] = {}
+    words: dict[str, str] = {}
+    files: dict[str, list[str]] = {}
+    found = False
+    for layer, folder in enumerate((PACK_DIR, *pack_dirs)):
+        for path in pack_files(Path(folder), tone, language):
+            read = read_pack(path, formal=formal, layer=layer)
+            if read.language != language:
+                continue
+            if read.tone != tone:
+                raise PackError(f"file is named for {tone} but says tone = {read.tone}", str(path))
+            found = found or layer == 0
+            for slot, slot_lines in read.lines.items():
+                lines.setdefault(slot, []).extend(slot_lines)
+                files.setdefault(slot, []).append(str(path))
+            words.update(read.words)
+    if not found:
+        raise PackError(f"no built-in {tone} pack is written in {language!r}")
+    pack = Pack(
+        tone=tone,
+        language=language,
+        lines={slot: tuple(found_lines) for slot, found_lines in lines.items()},
+        words=words,
+        files={slot: tuple(paths) for slot, paths in files.items()},
+    )
+    check_coverage(pack)
+    return pack
+
+
+# -- coverage: a true line for every order ------------------------------------------------
+
+# Combinations no order can have: a gift goes straight to someone else, and a
+# parcel to a destination town, only when it is shipped.
+_SHIPPED = frozenset(GROUPS["shipping"]["shipped"])
+
+
+def _possible(assignment: Mapping[str, Any]) -> bool:
+    shipping = assignment.get("shipping")
+    if shipping is None or shipping in _SHIPPED:
+        return True
+    return assignment.get("gift") != "to_other" and assignment.get("destination") is not True
+
+
+def _uncovered(
+    lines: Sequence[Line], domain: Mapping[str, frozenset[Any]], assignment: dict[str, Any]
+) -> dict[str, Any] | None:
+    """A combination of facts (as far as it matters) that no line is true of, or ``None``."""
+    if not _possible(assignment):
+        return None
+    candidates = [
+        line
+        for line in lines
+        if all(
+            assignment[fact] in values
+            for fact, values in line.conditions.items()
+            if fact in assignment
+        )
+    ]
+    if not candidates:
+        return assignment
+    if any(all(fact in assignment for fact in line.conditions) for line in candidates):
+        return None
+    fact = next(f for line in candidates for f in line.conditions if f not in assignment)
+    for value in FACTS[fact]:
+        if value in domain[fact]:
+            missing = _uncovered(candidates, domain, {**assignment, fact: value})
+            if missing is not None:
+                return missing
+    return None
+
+
+def check_coverage(pack: Pack) -> None:
+    """Raise :class:`PackError` naming the file, slot and facts of an order no line fits."""
+    for slot in SLOTS:
+        domain = {fact: frozenset(values) for fact, values in FACTS.items()}
+        applies = APPLIES.get(slot, {})
+        domain.update(applies)
+        lines = pack.slot(slot)
+        if not lines:
+            raise PackError(f"no pack for tone {pack.tone!r} in {pack.language!r} fills {slot}")
+        # For a slot that applies to some orders only, each value it applies to.
+        for values in itertools.product(*(sorted(v, key=str) for v in applies.values())):
+            start = dict(zip(applies, values, strict=True))
+            missing = _uncovered(lines, domain, start)
+            if missing is not None:
+                where = pack.files.get(slot, (f"{pack.tone} pack",))[-1]
+                facts = ", ".join(f"{k}={_shown(v)}" for k, v in missing.items()) or "any order"
+                raise PackError(
+                    f"no line is true of an order with {facts} "
+                    f"(add a line for it, or widen a line's conditions)",
+                    f"{where}: lines.{slot}",
+                )

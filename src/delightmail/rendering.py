@@ -169,16 +169,23 @@ class Mailer:
         self._html_source = _read(html_path)
         self._text_source = _read(text_path)
         self._merchant_json = self.merchant.model_dump_json()
-        self._packs: dict[tuple[str, str], Pack] = {}
+        self._packs: dict[tuple[str, str, bool], Pack] = {}
         self._htmls: dict[str, tuple[jinja2.Template, compiler.JinjaSource | None]] = {}
         # Compile (and check the story pack) now, so that a broken template or
         # pack fails here, at start-up, rather than on the first order.
-        self._text_for(locale)
-        self._html_for(locale)
+        key = self._catalog_key(locale, self.tone)
+        self._text_for(key)
+        self._html_for(key)
         self._pack_for(self.tone, locale)
 
-    def _html_for(self, locale: str) -> tuple[jinja2.Template, compiler.JinjaSource | None]:
-        key = i18n.catalog_key(locale)
+    def _formal(self, locale: str, tone: str) -> bool:
+        """Whether an email in *tone* and *locale* addresses the customer formally."""
+        return self.merchant.voice.formal(tone) and i18n.has_formal(locale)
+
+    def _catalog_key(self, locale: str, tone: str) -> str:
+        return i18n.catalog_key(locale, self._formal(locale, tone))
+
+    def _html_for(self, key: str) -> tuple[jinja2.Template, compiler.JinjaSource | None]:
         if key not in self._htmls:
             if self.precompile:
                 self._htmls[key] = merchant_html(
@@ -188,12 +195,11 @@ class Mailer:
                 self._htmls[key] = (reference_html(self._html_source, self._html_filename), None)
         return self._htmls[key]
 
-    def _text_for(self, locale: str) -> jinja2.Template:
+    def _text_for(self, key: str) -> jinja2.Template:
         # The reference path keeps the gettext calls as written: it is what the
         # translated-once fast path is checked against.
         if not self.precompile:
             return text_template(self._text_source, self._text_filename, None, None)
-        key = i18n.catalog_key(locale)
         return text_template(self._text_source, self._text_filename, self._merchant_json, key)
 
     def html_template(self, locale: str | None = None) -> jinja2.Template:
@@ -202,12 +208,12 @@ class Mailer:
         On the compiled path it is already MJML'd, inlined and folded: what
         :meth:`render` runs per email (benchmarks measure it alone).
         """
-        return self._html_for(locale or self.locale)[0]
+        return self._html_for(self._catalog_key(locale or self.locale, self.tone))[0]
 
     def _pack_for(self, tone: str, locale: str) -> Pack:
-        key = (tone, i18n.catalog_key(locale))
+        key = (tone, i18n.text_language(locale), self._formal(locale, tone))
         if key not in self._packs:
-            self._packs[key] = load_pack(tone, locale, self.pack_dirs)
+            self._packs[key] = load_pack(tone, key[1], self.pack_dirs, formal=key[2])
         return self._packs[key]
 
     def context(self, order: Order | Mapping[str, Any]) -> dict[str, Any]:
@@ -224,6 +230,8 @@ class Mailer:
         )
         shipping_to = order.shipping_address
         billing = order.billing_address
+        language = i18n.text_language(locale)
+        catalog = self._catalog_key(locale, tone)
         return {
             "order": order,
             "merchant": merchant,
@@ -232,8 +240,10 @@ class Mailer:
             "story": story,
             "tone": tone,
             "locale": locale,
-            "lang": i18n.babel_locale(locale).split("_")[0],
-            "dir": i18n.text_direction(locale),
+            # The language the words are in: a locale without a catalog reads in English.
+            "lang": language,
+            "dir": i18n.text_direction(language),
+            "catalog": catalog,
             "show_prices": not order.hide_prices,
             "lines_shown": order.lines[:MAX_LINES_SHOWN],
             "lines_hidden": max(len(order.lines) - MAX_LINES_SHOWN, 0),
@@ -243,7 +253,7 @@ class Mailer:
             "billing_lines": billing.lines(locale) if billing and not billing.is_empty() else [],
             "subject": story.subject,
             "preheader": story.preheader,
-            i18n.CONTEXT_KEY: i18n.translations(locale),
+            i18n.CONTEXT_KEY: i18n.translations(catalog),
         }
 
     def render(self, order: Order | Mapping[str, Any]) -> RenderedEmail:
@@ -252,15 +262,22 @@ class Mailer:
         :raises OrderValidationError: the order is not valid; the message names each field.
         :raises TemplateError: the template failed; the message names its file and line.
         """
-        context = self.context(order)
+        return self.render_context(self.context(order))
+
+    def render_context(self, context: Mapping[str, Any]) -> RenderedEmail:
+        """Render the email of a :meth:`context` (what :meth:`render` does after making it).
+
+        For callers that read the context too, such as the copy linter, which
+        checks each email against its story.
+        """
         valid: Order = context["order"]
-        template, compiled = self._html_for(context["locale"])
+        template, compiled = self._html_for(context["catalog"])
         if compiled is not None:
             html = render_template(template, context, self._html_filename, compiled.original_line)
         else:
             mjml_source = render_template(template, context, self._html_filename)
             html = compiler.mjml_to_html(mjml_source, self._html_filename)
-        text = render_template(self._text_for(context["locale"]), context, self._text_filename)
+        text = render_template(self._text_for(context["catalog"]), context, self._text_filename)
         customer = valid.customer
         signer = self.merchant.signer
         reply = signer.email or self.merchant.support_email

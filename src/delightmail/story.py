@@ -3,18 +3,22 @@
 :func:`tell` is a pure function of the order, the merchant, the tone and the
 locale: the same order always tells the same story (a retried job sends the
 same email), while different orders pick different lines from the story
-packs (see :mod:`delightmail.packs`). Every fact the story mentions (the
-customer's name, the items, the merchant's town, the date, the shipping, the
-customer's history) comes from the order; only the telling is playful.
+packs (see :mod:`delightmail.packs`).
+
+Only the telling is playful. Each slot's line is chosen among the lines
+whose conditions hold for the order's :class:`~delightmail.facts.Facts`
+(a pick-up is never shipped, a gift for Arthur is never "all yours", the
+shop's "this morning" is the shop's morning); what the lines print comes
+from the order (the items, by :mod:`delightmail.grammar`), the merchant
+(its town, its people) and the two clocks (the shop's day for what happens
+"here", the customer's for "your" day), every date in the email's language.
 """
 
 from __future__ import annotations
 
-import gettext
 import hashlib
+import math
 import re
-import struct
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,178 +29,24 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date
 
+from . import i18n
 from .checks import SUBJECT_MAX
-from .i18n import babel_locale, has_catalog, translations
-from .models import TONES, LineItem, Merchant, Order
-from .packs import PACK_DIR, SLOTS, Line, LineTemplate, Pack, compile_line, load_pack
+from .facts import MILESTONES, Facts, facts_of
+from .grammar import ItemsRef, Mentions, count_word, items_phrase, join_words
+from .lexicon import content_pairs, words
+from .models import TONES, Merchant, Order, localized
+from .packs import Line, Pack, load_pack
 
-__all__ = ["MILESTONES", "TONES", "Story", "items_phrase", "tell"]
-
-#: Order counts that earn a milestone line.
-MILESTONES = frozenset({5, 10, 25, 50, 100, 250, 500, 1000})
-
-
-# -- grammar: naming the things bought, per language ---------------------------
-
-_NUMBER_WORDS = {
-    "en": "zero one two three four five six seven eight nine ten eleven twelve",
-    "de": "null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf",
-}
-
-
-def _count_word(n: int, language: str) -> str:
-    words = _NUMBER_WORDS.get(language, _NUMBER_WORDS["en"]).split(" ")
-    return words[n] if n < len(words) else str(n)
-
-
-def _plural_en(noun: str) -> str:
-    """A good-enough English plural: record → records, box → boxes, candy → candies."""
-    head, sep, tail = noun.partition(" of ")
-    if sep:  # "pack of sleeves" → "packs of sleeves"
-        return _plural_en(head) + sep + tail
-    lower = noun.lower()
-    if lower.endswith(("s", "x", "z", "ch", "sh")):
-        return noun + "es"
-    if lower.endswith("y") and len(noun) > 1 and lower[-2] not in "aeiou":
-        return noun[:-1] + "ies"
-    return noun + "s"
+__all__ = ["MILESTONES", "TONES", "Story", "Told", "tell"]
 
 
 @dataclass(frozen=True)
-class _Noun:
-    one: str
-    other: str
-    gender: str  # "m", "f", "n" (languages with genders)
+class Told:
+    """One line as told: its slot, where it came from, and its words."""
 
-
-@cache
-def _nouns(language: str) -> Mapping[str, _Noun]:
-    """The kinds of things a language has words for: ``packs/nouns.<language>.toml``."""
-    path = PACK_DIR / f"nouns.{language}.toml"
-    if not path.is_file():
-        return {}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {
-        kind.lower(): _Noun(entry["one"], entry["other"], entry.get("gender", "n"))
-        for kind, entry in data.items()
-    }
-
-
-@dataclass(frozen=True)
-class _Items:
-    """The things bought, named: with "your" and without."""
-
-    mine: str
-    bare: str
-    one: bool
-
-
-def _counts(lines: Sequence[LineItem]) -> tuple[dict[str, int], dict[str, str], bool]:
-    """How many of each kind (by lower-cased kind), each kind's first spelling, and
-    whether any quantity is fractional. One pass: an order may have 1,000 lines."""
-    counts: dict[str, int] = {}
-    spelling: dict[str, str] = {}
-    fractional = False
-    for line in lines:
-        kind = line.kind or "thing"
-        key = kind.lower()
-        whole = line.whole_quantity
-        if whole is None:
-            fractional, whole = True, 1
-        if key in counts:
-            counts[key] += whole
-        else:
-            counts[key] = whole
-            spelling[key] = kind
-    return counts, spelling, fractional
-
-
-def _items_en(lines: Sequence[LineItem]) -> _Items:
-    counts, kinds, fractional = _counts(lines)
-    total = sum(counts.values())
-    if fractional:
-        if len(lines) > 1:
-            return _Items("your order", "your order", one=True)
-        return _Items(f"your {lines[0].name}", lines[0].name, one=True)
-    if total == 1:
-        only = lines[0]
-        noun = only.kind or only.name
-        article = "an" if noun[:1].lower() in "aeiou" else "a"
-        return _Items(f"your {noun}", f"{article} {noun}" if only.kind else noun, one=True)
-    if len(lines) == 1 and not lines[0].kind:  # 42 of one unnamed kind
-        words = f"{lines[0].name} ({_count_word(total, 'en')} of them)"
-        return _Items(f"your {words}", words, one=False)
-    if len(counts) > 3 or "thing" in counts:
-        # Too many kinds to list: count them, and still name one.
-        words = f"{_count_word(total, 'en')} things ({lines[0].name} among them)"
-        return _Items(f"your {words}", words, one=False)
-    parts: list[str] = []
-    for key, n in counts.items():
-        noun = kinds[key]
-        if n == 1:
-            article = "an" if noun[:1].lower() in "aeiou" else "a"
-            parts.append(noun if not parts else f"{article} {noun}")
-        else:
-            parts.append(f"{_count_word(n, 'en')} {_plural_en(noun)}")
-    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    bare = joined
-    if counts[next(iter(counts))] == 1:  # "record and a book" → "a record and a book"
-        first = kinds[next(iter(counts))]
-        bare = ("an " if first[:1].lower() in "aeiou" else "a ") + joined
-    return _Items(f"your {joined}", bare, one=False)
-
-
-_DE_POSSESSIVE = {"m": "dein", "f": "deine", "n": "dein", "pl": "deine"}
-_DE_ARTICLE = {"m": "ein", "f": "eine", "n": "ein"}
-
-
-def _items_de(lines: Sequence[LineItem]) -> _Items:
-    """German, in the nominative: "deine drei Platten und dein T-Shirt"."""
-    nouns = _nouns("de")
-    counts, _, fractional = _counts(lines)
-    total = sum(counts.values())
-    known = all(kind in nouns for kind in counts)
-    if fractional or (not known and total == 1):
-        if len(lines) > 1:
-            return _Items("deine Bestellung", "deine Bestellung", one=True)
-        return _Items(f"„{lines[0].name}“", f"„{lines[0].name}“", one=True)
-    if len(lines) == 1 and not known:
-        words = f"„{lines[0].name}“ ({_count_word(total, 'de')} Stück)"
-        return _Items(words, words, one=False)
-    if not known or len(counts) > 3:
-        words = f"{_count_word(total, 'de')} Sachen (darunter „{lines[0].name}“)"
-        return _Items(f"deine {words}", words, one=False)
-    mine: list[str] = []
-    bare: list[str] = []
-    for kind, n in counts.items():
-        noun = nouns[kind]
-        if n == 1:
-            mine.append(f"{_DE_POSSESSIVE[noun.gender]} {noun.one}")
-            bare.append(f"{_DE_ARTICLE[noun.gender]} {noun.one}")
-        else:
-            words = f"{_count_word(n, 'de')} {noun.other}"
-            mine.append(f"{_DE_POSSESSIVE['pl']} {words}")
-            bare.append(words)
-
-    def join(parts: list[str]) -> str:
-        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} und {parts[-1]}"
-
-    return _Items(join(mine), join(bare), one=total == 1)
-
-
-_GRAMMARS = {"en": _items_en, "de": _items_de}
-
-
-def items_phrase(lines: Sequence[LineItem], language: str = "en") -> str:
-    """Name what was bought, with counts: "your record", "your three records and a T-shirt".
-
-    A single item without a kind is called by its name; more than three kinds
-    of things become "your 42 things".
-    """
-    return _GRAMMARS.get(language, _items_en)(lines).mine
-
-
-# -- the story ---------------------------------------------------------------------
+    slot: str
+    where: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -204,26 +54,34 @@ class Story:
     """What the templates tell about an order, ready to print."""
 
     tone: str
+    #: The first name, or ``""`` when the order has none (templates greet without one).
     name: str
     has_name: bool
+    #: The things bought, named in full ("your three records and a T-shirt").
     items: str
+    #: The shop's weekday and date, in the email's language ("Sunday, November 22").
     day: str
     subject: str
     preheader: str
     paragraphs: tuple[str, ...]
-    #: The opening line alone (the first paragraph may go on after it).
+    #: The opening line alone (the first paragraph goes on after it).
     opening: str = ""
     #: Where each line told came from, such as ``playful.toml: lines.opening[3]``.
     sources: tuple[str, ...] = ()
+    #: The language the story is written in, and whether formally (German Sie).
+    language: str = "en"
+    formal: bool = False
+    #: The gift's recipient (a first name) when it goes straight to them.
+    recipient: str | None = None
+    #: Every line told, subject and preheader first, with its slot.
+    told: tuple[Told, ...] = ()
+    facts: Facts | None = None
 
 
-_SIXTEEN_WORDS = struct.Struct(">16I")
-
-
-def _seeds(*parts: object) -> list[int]:
-    """Sixteen independent 32-bit seeds from one hash of *parts*: one per story slot."""
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=64)
-    return list(_SIXTEEN_WORDS.unpack(digest.digest()))
+def _seed(*parts: object) -> int:
+    """A 64-bit seed from *parts*: the same parts, the same seed, on every machine."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=8)
+    return int.from_bytes(digest.digest(), "big")
 
 
 _YEAR = re.compile(r"(?:\s*'[^']*')?[\s,،.]*y+(?:\s*'[^']*'|[年년]|\s*г\.)?")
@@ -238,7 +96,7 @@ def _day_pattern(locale: str) -> str:
 
 def _day(when: datetime, locale: str) -> str:
     """The weekday and date in *locale*'s words: "Sunday, November 22", "Sonntag, 22. November"."""
-    return _format_day(when.date(), babel_locale(locale))
+    return _format_day(when.date(), i18n.babel_locale(locale))
 
 
 @lru_cache(maxsize=4096)
@@ -248,36 +106,13 @@ def _format_day(day: date, locale: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _translated(text: str, where: str) -> LineTemplate:
-    return compile_line(text, f"{where} (translated)")
-
-
-def _render_line(line: Line, variables: Mapping[str, Any], tr: gettext.NullTranslations) -> str:
-    template = line.template
-    if line.translate:
-        text = tr.gettext(line.source)
-        if text != line.source:
-            template = _translated(text, line.where)
-    rendered = " ".join(template.render(variables).split())
-    return rendered[:1].upper() + rendered[1:]
-
-
-def _shipping_slot(order: Order) -> str:
-    if order.shipping is None:
-        return "shipping_digital"
-    return f"shipping_{order.shipping.kind}"
+def _weekday(day: date, locale: str) -> str:
+    return format_date(day, "EEEE", locale=locale)
 
 
 def _customer_key(order: Order) -> str:
     customer = order.customer
     return str(customer.email or customer.full_name or f"order {order.number}").lower()
-
-
-def _join(items: Sequence[str], tr: gettext.NullTranslations) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    word = tr.gettext("and")
-    return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def _fit_subject(candidates: Iterable[str]) -> str:
@@ -288,6 +123,60 @@ def _fit_subject(candidates: Iterable[str]) -> str:
             return subject
         first = first or subject
     return (first or "")[: SUBJECT_MAX - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _coprime_step(n: int, seed: int) -> int:
+    """A step through *n* openings that visits each one before any repeats."""
+    steps = [s for s in range(1, n) if math.gcd(s, n) == 1] or [1]
+    return steps[seed % len(steps)]
+
+
+def _render(line: Line, variables: Mapping[str, Any], mentions: Mentions) -> str:
+    rendered = " ".join(line.template.render(variables).split())
+    rendered = mentions.finish(rendered)
+    return rendered[:1].upper() + rendered[1:]
+
+
+def _variables(
+    order: Order, merchant: Merchant, facts: Facts, pack: Pack, locale: str, language: str
+) -> dict[str, Any]:
+    voice = merchant.voice
+    text_locale = i18n.story_locale(locale)
+    today = _day(facts.shop_time, text_locale)
+    # The merchant's extras come in every parcel: a download has none.
+    extras = [localized(e, text_locale) or "" for e in voice.extras] if facts.shipping != "digital" else []
+    return {
+        "name": facts.first_name or "",
+        "who": facts.first_name or "",
+        "town": localized(merchant.city, text_locale) or "",
+        "merchant": merchant.name,
+        "team": localized(voice.team, text_locale) or pack.words.get("team", ""),
+        "packer": localized(voice.packer, text_locale) or pack.words.get("packer", ""),
+        "day": today,
+        "today": today,
+        "weekday": _weekday(facts.shop_time.date(), text_locale),
+        "your_day": _day(facts.customer_time, text_locale),
+        "your_weekday": _weekday(facts.customer_time.date(), text_locale),
+        "order_number": order.number,
+        "nth": count_word(facts.count, language),
+        "shipping_method": order.shipping.method if order.shipping else "",
+        "extras": join_words([*extras, *order.extras], language),
+        "recipient": facts.recipient or "",
+        "destination": facts.destination_town or "",
+        "note": facts.note_text or "",
+        "engraving": facts.engraving_text or "",
+    }
+
+
+def _own_words(order: Order, merchant: Merchant, variables: Mapping[str, Any]) -> frozenset[str]:
+    """The words of the order's and the merchant's own names, which a story may repeat
+    (a pack's own words, such as its default team, it may not)."""
+    names = [variables[key] for key in ("name", "town", "merchant", "recipient", "destination",
+                                        "shipping_method", "extras")]
+    voice = merchant.voice
+    names += [variables["team"] if voice.team else "", variables["packer"] if voice.packer else ""]
+    names += [line.name for line in order.lines[:50]]
+    return frozenset(w for text in names if text for w in words(str(text)))
 
 
 def tell(
@@ -303,8 +192,8 @@ def tell(
 
     Deterministic: lines are chosen by seeds drawn from the merchant, the
     customer and the order number, never from the clock or a random
-    generator. The opening moves on by a fixed step with each order a
-    customer places, so two consecutive orders never open alike.
+    generator. A customer's opening moves on with each order they place and
+    goes through every opening before one repeats.
 
     :param tone: ``playful``, ``warm`` or ``plain``; by default the order's,
         then the merchant's.
@@ -312,84 +201,96 @@ def tell(
     :param pack: the pack to use, already loaded (a :class:`~delightmail.Mailer` keeps them).
     """
     tone = tone or order.tone or merchant.voice.tone
+    language = i18n.text_language(locale)
+    formal = merchant.voice.formal(tone) and i18n.has_formal(locale)
     if pack is None:
-        pack = load_pack(tone, locale, tuple(Path(p) for p in pack_dirs))
-    tr = translations(locale)
-    language = babel_locale(locale).split("_")[0]
-    # Without a catalog the story is told in English, so English grammar too.
-    if not has_catalog(locale):
-        language = "en"
-    items = _GRAMMARS.get(language, _items_en)(order.lines)
-    voice = merchant.voice
-    has_name = bool(order.customer.first_name)
-    name = order.customer.first_name or tr.gettext("friend")
-    count = order.customer.previous_orders + 1
-    variables: dict[str, Any] = {
-        "who": name,
-        "name": name,
-        "has_name": has_name,
-        "items": items.mine,
-        "items_bare": items.bare,
-        "one": items.one,
-        "it": tr.gettext("it") if items.one else tr.gettext("them"),
-        "they": tr.gettext("it") if items.one else tr.gettext("they"),
-        "town": merchant.city or tr.gettext("our little town"),
-        "merchant": merchant.name,
-        "team": voice.team or tr.gettext("the whole team"),
-        "packer": voice.packer or tr.gettext("our packer"),
-        "day": _day(order.local_placed_at(merchant.timezone), locale),
-        "order_number": order.number,
-        "nth": _count_word(count, language),
-        "shipping_method": order.shipping.method if order.shipping else "",
-        "extras": _join([*voice.extras, *order.extras], tr),
-    }
+        pack = load_pack(tone, language, tuple(Path(p) for p in pack_dirs), formal=formal)
+    facts = facts_of(order, merchant)
+    phrase = items_phrase(order.lines, language, formal=formal)
+    variables = _variables(order, merchant, facts, pack, locale, language)
+    variables["one"] = not phrase.plural  # verbs agree with the phrase: "is" or "are"
 
-    sources: list[str] = []
-    seeds = _seeds(merchant.name, order.number)
+    told: list[Told] = []
+    said: set[str] = set()
+    said_pairs: set[tuple[str, str]] = set()
+    # The order's own words (names, towns, the products) may well come twice;
+    # our phrases may not.
+    own = _own_words(order, merchant, variables)
+    order_seed = (merchant.name, order.number)
 
-    def line(slot: str, index: int | None = None) -> str | None:
-        options = pack.slot(slot)
+    def choose(slot: str, mentions: Mentions, index: int | None = None) -> str | None:
+        options = pack.eligible(slot, facts)
         if not options:
             return None
-        if index is None:
-            index = seeds[SLOTS.index(slot)]
-        chosen = options[index % len(options)]
-        sources.append(chosen.where)
-        return _render_line(chosen, variables, tr)
+        start = _seed(*order_seed, slot) if index is None else index
+        before = mentions.state()
+        # The seeded line, or the next one that says nothing said already.
+        for k in range(len(options)):
+            chosen = options[(start + k) % len(options)]
+            text = _render(chosen, {**variables, "items": ItemsRef(mentions)}, mentions)
+            pairs = set(content_pairs(text, language, own))
+            if text not in said and not pairs & said_pairs:
+                break
+            if k < len(options) - 1:
+                mentions.restore(before)
+        said.add(text)
+        said_pairs.update(pairs)
+        told.append(Told(slot, chosen.where, text))
+        return text
 
-    # The opening follows the customer, not the order: it moves on by a fixed
-    # step (never a multiple of the number of openings) with each order they place.
-    customer_seeds = _seeds(merchant.name, _customer_key(order))
-    openings = len(pack.slot("opening"))
-    step = 1 + customer_seeds[1] % max(openings - 1, 1)
-    opening_index = customer_seeds[0] + order.customer.previous_orders * step
+    # The subject: the seeded line that fits an inbox preview, each tried afresh.
+    subjects = pack.eligible("subject", facts)
+    first = _seed(*order_seed, "subject")
+    rotated = [subjects[(first + k) % len(subjects)] for k in range(len(subjects))]
 
-    if count == 1:
-        history = line("history_first")
-    elif count in MILESTONES:
-        history = line("history_milestone")
-    else:
-        history = line("history_returning")
-    opening = line("opening", opening_index)
-    first = [opening, history]
-    second = [line("journey"), line("gift") if order.is_gift else None, line(_shipping_slot(order))]
-    third = [line("extras")] if variables["extras"] else []
-    paragraphs = [" ".join(part for part in group if part) for group in (first, second, third)]
-    paragraphs.append(line("closing") or "")
+    def subject_texts() -> Iterable[tuple[Line, str]]:
+        for line in rotated:
+            mentions = Mentions(language, phrase)
+            yield line, _render(line, {**variables, "items": ItemsRef(mentions)}, mentions)
 
-    options = pack.slot("subject")
-    start = seeds[SLOTS.index("subject")] % len(options)
-    # Lazily: the chosen subject almost always fits, the others are fallbacks.
-    subjects = (_render_line(s, variables, tr) for s in (*options[start:], *options[:start]))
+    subject = _fit_subject(text for _, text in subject_texts())
+    subject_line = next((line for line, text in subject_texts() if text == subject), rotated[0])
+    told.append(Told("subject", subject_line.where, subject))
+
+    body = Mentions(language, phrase)
+    # The opening follows the customer, not the order.
+    openings = len(pack.eligible("opening", facts))
+    customer_seed = _seed(merchant.name, _customer_key(order))
+    step = _coprime_step(openings, customer_seed >> 32)
+    opening_index = customer_seed + order.customer.previous_orders * step
+    opening = choose("opening", body, opening_index)
+    history = choose("history", body)
+    body.paragraph = 1
+    second = [choose("journey", body), choose("gift", body), choose("shipping", body)]
+    body.paragraph = 2
+    third = [choose("extras", body)]
+    body.paragraph = 3
+    closing = choose("closing", body)
+    groups = ([opening, history], second, third, [closing])
+    paragraphs = tuple(p for p in (" ".join(x for x in group if x) for group in groups) if p)
+
+    # The preheader sits beside the subject in the inbox and before the first
+    # sentence in some clients: it says neither again.
+    said_pairs.clear()
+    said_pairs.update(content_pairs(subject, language, own))
+    said_pairs.update(content_pairs(opening or "", language, own))
+    preheader = choose("preheader", Mentions(language, phrase))
+    # Told in reading order: subject, preheader, then the body.
+    told.insert(1, told.pop())
     return Story(
         tone=tone,
-        name=name,
-        has_name=has_name,
-        items=items.mine,
-        day=variables["day"],
-        subject=_fit_subject(subjects),
-        preheader=line("preheader") or "",
-        paragraphs=tuple(p for p in paragraphs if p),
+        name=facts.first_name or "",
+        has_name=facts.name,
+        items=phrase.full["nom"],
+        day=variables["today"],
+        subject=subject,
+        preheader=preheader or "",
+        paragraphs=paragraphs,
         opening=opening or "",
-        sources=tuple(sources),
+        sources=tuple(t.where for t in told),
+        language=language,
+        formal=formal,
+        recipient=facts.recipient,
+        told=tuple(told),
+        facts=facts,
     )

@@ -1,0 +1,185 @@
+"""Word lists per language, kept as data (``lexicon/<language>.toml``), and the
+small text tools that read copy with them.
+
+The copy linter (:mod:`delightmail.lint`) uses them to tell when a sentence
+contradicts the order ("packed" for a download, "to you" for a gift going
+to Arthur, "this morning" in the shop's evening), speaks another language,
+or repeats itself; the story uses :func:`shares_phrase` to keep its
+preheader from saying the subject again.
+
+>>> lexicon("en").find("shipping", "It is on its way to you.")  # doctest: +SKIP
+['on its way']
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+__all__ = [
+    "LEXICON_DIR",
+    "Lexicon",
+    "content_pairs",
+    "languages",
+    "lexicon",
+    "sentences",
+    "shares_phrase",
+    "words",
+]
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+
+# A word: letters and digits, with inner apostrophes and hyphens ("we're", "T-shirt").
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
+# A sentence ends at . ! ? or … followed by space and what can start a sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”“»«)]*\s+(?=[\"„“«»(‚‘]*[\w¿¡])")
+
+
+def words(text: str) -> list[str]:
+    """The words of *text*, lower case, curly apostrophes made straight."""
+    return [w.replace("’", "'") for w in _WORD.findall(text.casefold())]
+
+
+def sentences(text: str) -> list[str]:
+    """*text* split into sentences (good enough for copy we write ourselves)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    words: tuple[str, ...]
+    #: Whether the last word matches any ending ("ship*").
+    prefix: bool
+    shown: str
+
+    def occurs(self, text_words: Sequence[str]) -> bool:
+        n = len(self.words)
+        last = self.words[-1]
+        for i in range(len(text_words) - n + 1):
+            if tuple(text_words[i : i + n - 1]) != self.words[:-1]:
+                continue
+            word = text_words[i + n - 1]
+            if word == last or (self.prefix and word.startswith(last)):
+                return True
+        return False
+
+
+def _phrases(raw: Sequence[str]) -> tuple[_Phrase, ...]:
+    out = []
+    for entry in raw:
+        prefix = entry.endswith("*")
+        found = tuple(words(entry.rstrip("*")))
+        if found:
+            out.append(_Phrase(found, prefix, entry))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The word lists of one language."""
+
+    language: str
+    function: frozenset[str]
+    lists: Mapping[str, tuple[_Phrase, ...]]
+    #: Phrases of a time of day, each with the times it is true at.
+    times: tuple[tuple[_Phrase, frozenset[str]], ...]
+    #: Words of each register (``informal``, ``formal``), as written (case counts).
+    register: Mapping[str, frozenset[str]]
+    #: Words of this language that look like another's small words ("die" in English).
+    shared: frozenset[str] = frozenset()
+
+    def find(self, name: str, text: str) -> list[str]:
+        """The phrases of list *name* that occur in *text*."""
+        text_words = words(text)
+        return [p.shown for p in self.lists.get(name, ()) if p.occurs(text_words)]
+
+    def times_in(self, text: str) -> list[tuple[str, frozenset[str]]]:
+        """The time-of-day phrases in *text*, each with the times it is true at."""
+        text_words = words(text)
+        return [(p.shown, when) for p, when in self.times if p.occurs(text_words)]
+
+
+@cache
+def lexicon(language: str) -> Lexicon:
+    """The word lists of *language* (empty lists for a language without a file)."""
+    path = LEXICON_DIR / f"{language}.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    lists = {
+        name: _phrases(value)
+        for name, value in data.items()
+        if name not in ("function", "time", "register", "shared") and isinstance(value, list)
+    }
+    times = tuple(
+        (phrase, frozenset(key.split()))
+        for key, value in data.get("time", {}).items()
+        for phrase in _phrases(value)
+    )
+    register = {key: frozenset(value) for key, value in data.get("register", {}).items()}
+    return Lexicon(
+        language,
+        frozenset(data.get("function", ())),
+        lists,
+        times,
+        register,
+        frozenset(data.get("shared", ())),
+    )
+
+
+@cache
+def languages() -> tuple[str, ...]:
+    """The languages with a word list."""
+    return tuple(sorted(p.stem for p in LEXICON_DIR.glob("*.toml")))
+
+
+@cache
+def foreign_words(language: str) -> frozenset[str]:
+    """Small words of the other languages that are no words of *language*."""
+    others: set[str] = set()
+    for other in languages():
+        if other != language:
+            others |= lexicon(other).function
+    own = lexicon(language)
+    return frozenset(others - own.function - own.shared)
+
+
+def is_latin(text: str) -> bool:
+    """Whether every letter of *text* is a Latin letter."""
+    return all(
+        not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text
+    )
+
+
+# What breaks a run of content words: a number, or a masked fact.
+_BARRIER = re.compile(r"\d|\u2063")
+
+
+def content_pairs(
+    text: str, language: str, ignore: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """Pairs of neighbouring content words, in order: what a repeated phrase or
+    gag shares with its twin ("extra care"). Small words are skipped; numbers,
+    masked facts and the words in *ignore* (the order's own: names, towns)
+    break a run."""
+    small = lexicon(language).function
+    pairs = []
+    for run in _BARRIER.split(text):
+        kept: list[str | None] = []
+        for w in words(run):
+            if w in ignore:
+                kept.append(None)
+            elif w not in small and len(w) > 2:
+                kept.append(w)
+        pairs += [(a, b) for a, b in zip(kept, kept[1:], strict=False) if a and b]
+    return pairs
+
+
+def shares_phrase(a: str, b: str, language: str, ignore: frozenset[str] = frozenset()) -> bool:
+    """Whether *a* and *b* share a phrase of two content words ("extra care")."""
+    if not a or not b:
+        return False
+    return bool(set(content_pairs(a, language, ignore)) & set(content_pairs(b, language, ignore)))
