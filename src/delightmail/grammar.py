@@ -279,7 +279,8 @@ def _items_de(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
         short = words if len(name) <= _SHORT_NAME else order
         return NounPhrase(words, words, short, short, _DE_PRONOUN["n"], plural=False)
 
-    known = all(kind in nouns for kind in c.counts)
+    # A line of no kind is called by its name, never "deine Sache".
+    known = all(kind in nouns and kind != "thing" for kind in c.counts)
     if c.fractional:
         if c.lines > 1:
             return NounPhrase(order, order, order, order, _DE_PRONOUN["f"], plural=False)

@@ -57,26 +57,55 @@ class _Phrase:
     prefix: bool
     shown: str
 
-    def occurs(self, text_words: Sequence[str]) -> bool:
+    def occurs_at(self, text_words: Sequence[str], i: int) -> bool:
         n = len(self.words)
-        last = self.words[-1]
-        for i in range(len(text_words) - n + 1):
-            if tuple(text_words[i : i + n - 1]) != self.words[:-1]:
-                continue
-            word = text_words[i + n - 1]
-            if word == last or (self.prefix and word.startswith(last)):
-                return True
-        return False
+        if i + n > len(text_words) or tuple(text_words[i : i + n - 1]) != self.words[:-1]:
+            return False
+        word, last = text_words[i + n - 1], self.words[-1]
+        return word == last or (self.prefix and word.startswith(last))
 
 
-def _phrases(raw: Sequence[str]) -> tuple[_Phrase, ...]:
-    out = []
-    for entry in raw:
-        prefix = entry.endswith("*")
-        found = tuple(words(entry.rstrip("*")))
-        if found:
-            out.append(_Phrase(found, prefix, entry))
-    return tuple(out)
+@dataclass(frozen=True)
+class Phrases:
+    """A word list, indexed for matching: one pass over a sentence's words."""
+
+    phrases: tuple[_Phrase, ...]
+    #: Phrases by their first word, and the one-word prefixes ("ship*").
+    by_first: Mapping[str, tuple[_Phrase, ...]]
+    prefixes: tuple[tuple[str, _Phrase], ...]
+    starts: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, raw: Sequence[str]) -> Phrases:
+        phrases = []
+        for entry in raw:
+            found = tuple(words(entry.rstrip("*")))
+            if found:
+                phrases.append(_Phrase(found, entry.endswith("*"), entry))
+        by_first: dict[str, list[_Phrase]] = {}
+        prefixes = []
+        for phrase in phrases:
+            if phrase.prefix and len(phrase.words) == 1:
+                prefixes.append((phrase.words[0], phrase))
+            else:
+                by_first.setdefault(phrase.words[0], []).append(phrase)
+        return cls(
+            tuple(phrases),
+            {k: tuple(v) for k, v in by_first.items()},
+            tuple(prefixes),
+            tuple(start for start, _ in prefixes),
+        )
+
+    def found_in(self, text_words: Sequence[str]) -> list[_Phrase]:
+        """The phrases that occur in *text_words*, each once, in list order."""
+        hits: set[_Phrase] = set()
+        for i, word in enumerate(text_words):
+            for phrase in self.by_first.get(word, ()):
+                if phrase.occurs_at(text_words, i):
+                    hits.add(phrase)
+            if self.starts and word.startswith(self.starts):
+                hits.update(p for start, p in self.prefixes if word.startswith(start))
+        return [p for p in self.phrases if p in hits]
 
 
 @dataclass(frozen=True)
@@ -85,23 +114,27 @@ class Lexicon:
 
     language: str
     function: frozenset[str]
-    lists: Mapping[str, tuple[_Phrase, ...]]
-    #: Phrases of a time of day, each with the times it is true at.
-    times: tuple[tuple[_Phrase, frozenset[str]], ...]
+    lists: Mapping[str, Phrases]
+    #: Phrases of a time of day, and the times each is true at.
+    times: Phrases
+    when: Mapping[str, frozenset[str]]
     #: Words of each register (``informal``, ``formal``), as written (case counts).
     register: Mapping[str, frozenset[str]]
     #: Words of this language that look like another's small words ("die" in English).
     shared: frozenset[str] = frozenset()
 
-    def find(self, name: str, text: str) -> list[str]:
-        """The phrases of list *name* that occur in *text*."""
-        text_words = words(text)
-        return [p.shown for p in self.lists.get(name, ()) if p.occurs(text_words)]
+    def find(self, name: str, text: str | Sequence[str]) -> list[str]:
+        """The phrases of list *name* that occur in *text* (or in its :func:`words`)."""
+        found = self.lists.get(name)
+        if found is None:
+            return []
+        text_words = words(text) if isinstance(text, str) else text
+        return [p.shown for p in found.found_in(text_words)]
 
-    def times_in(self, text: str) -> list[tuple[str, frozenset[str]]]:
+    def times_in(self, text: str | Sequence[str]) -> list[tuple[str, frozenset[str]]]:
         """The time-of-day phrases in *text*, each with the times it is true at."""
-        text_words = words(text)
-        return [(p.shown, when) for p, when in self.times if p.occurs(text_words)]
+        text_words = words(text) if isinstance(text, str) else text
+        return [(p.shown, self.when[p.shown]) for p in self.times.found_in(text_words)]
 
 
 @cache
@@ -110,21 +143,19 @@ def lexicon(language: str) -> Lexicon:
     path = LEXICON_DIR / f"{language}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     lists = {
-        name: _phrases(value)
+        name: Phrases.of(value)
         for name, value in data.items()
         if name not in ("function", "time", "register", "shared") and isinstance(value, list)
     }
-    times = tuple(
-        (phrase, frozenset(key.split()))
-        for key, value in data.get("time", {}).items()
-        for phrase in _phrases(value)
-    )
+    times = data.get("time", {})
+    when = {entry: frozenset(key.split()) for key, value in times.items() for entry in value}
     register = {key: frozenset(value) for key, value in data.get("register", {}).items()}
     return Lexicon(
         language,
         frozenset(data.get("function", ())),
         lists,
-        times,
+        Phrases.of([entry for value in times.values() for entry in value]),
+        when,
         register,
         frozenset(data.get("shared", ())),
     )
@@ -149,7 +180,7 @@ def foreign_words(language: str) -> frozenset[str]:
 
 def is_latin(text: str) -> bool:
     """Whether every letter of *text* is a Latin letter."""
-    return all(
+    return text.isascii() or all(
         not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text
     )
 

@@ -218,7 +218,9 @@ def tell(
     own = _own_words(order, merchant, variables)
     order_seed = (merchant.name, order.number)
 
-    def choose(slot: str, mentions: Mentions, index: int | None = None) -> str | None:
+    def choose(
+        slot: str, mentions: Mentions, index: int | None = None, own: frozenset[str] = own
+    ) -> str | None:
         options = pack.eligible(slot, facts)
         if not options:
             return None
@@ -272,9 +274,9 @@ def tell(
     # The preheader sits beside the subject in the inbox and before the first
     # sentence in some clients: it says neither again.
     said_pairs.clear()
-    said_pairs.update(content_pairs(subject, language, own))
-    said_pairs.update(content_pairs(opening or "", language, own))
-    preheader = choose("preheader", Mentions(language, phrase))
+    said_pairs.update(content_pairs(subject, language))
+    said_pairs.update(content_pairs(opening or "", language))
+    preheader = choose("preheader", Mentions(language, phrase), own=frozenset())
     # Told in reading order: subject, preheader, then the body.
     told.insert(1, told.pop())
     return Story(
