@@ -14,6 +14,7 @@ import pytest
 from delightmail import Mailer, Merchant
 from delightmail.i18n import catalog_key, text_direction, translations
 from delightmail.models import TONES
+from delightmail.packs import load_pack
 from delightmail.testing import assert_same_html
 
 from .conftest import ORDER_FILES, ROOT, load
@@ -27,12 +28,15 @@ def visible(html: str) -> str:
 
 
 def english_sentences() -> list[str]:
-    """Our English copy (template and pack messages), as the literal runs a reader would see."""
+    """Our English copy (template messages and English pack lines), as the literal runs
+    a reader would see."""
+    sources = [m.id for m in messages.catalog() if m.id and isinstance(m.id, str)]
+    for tone in TONES:
+        pack = load_pack(tone, "en")
+        sources += [line.source for lines in pack.lines.values() for line in lines]
     runs = []
-    for message in messages.catalog():
-        if not message.id or not isinstance(message.id, str):
-            continue
-        for run in re.split(r"\{\{.*?\}\}|%\(\w+\)s", message.id):
+    for source in sources:
+        for run in re.split(r"\{\{.*?\}\}|%\(\w+\)s", source):
             run = " ".join(run.split()).strip(" .,:;!?()'")
             if len(run.split()) >= 3:  # long enough to be a sentence fragment, not a name
                 runs.append(run)
@@ -58,7 +62,7 @@ def test_german_order_is_german_throughout(
         assert run not in text, f"English left in the text: {run!r}"
     for amount in ("71,61\xa0€", "42,00\xa0€", "-7,19\xa0€", "6,71\xa0€"):
         assert " ".join(amount.split()) in html_text and amount in email.text
-    assert "21. November 2026" in html_text and "Samstag, 21. November" in text
+    assert "21. November 2026" in html_text and "21. November 2026" in text
     assert "Zwischensumme" in text and "Gesamt" in html_text
     assert 'lang="de"' in email.html and 'dir="ltr"' in email.html
     assert "Bestell" in email.subject
@@ -67,21 +71,23 @@ def test_german_order_is_german_throughout(
 def test_locale_without_catalog_falls_back_to_english_with_local_formats(
     mailer: Mailer, german_order: dict[str, Any]
 ) -> None:
-    """A French order reads in English but shows French money and dates."""
+    """A French order reads in English but shows French money and dates where they
+    stand alone; the html says it is English."""
     order = {**german_order, "locale": "fr_FR"}
     email = mailer.render(order)
     assert "Subtotal" in email.text and "Hi Jörg!" in email.text
     assert "71,61\u202f€" in email.text or "71,61\xa0€" in email.text
     assert "21 novembre 2026" in email.text
-    assert 'lang="fr"' in email.html
+    assert 'lang="en"' in email.html
     assert catalog_key("fr_FR") == "en" and catalog_key("de_AT") == "de"
 
 
-def test_right_to_left_locale_sets_dir(mailer: Mailer, order_data: dict[str, Any]) -> None:
-    """An Arabic order gets dir="rtl" on <html>; Arabic digits and dates come from Babel."""
+def test_direction_is_the_texts(mailer: Mailer, order_data: dict[str, Any]) -> None:
+    """An Arabic order without an Arabic catalog reads in English, so left to right;
+    Arabic and Hebrew themselves are right-to-left."""
     email = mailer.render({**order_data, "locale": "ar"})
     root = lxml.html.document_fromstring(email.html)
-    assert root.get("dir") == "rtl" and root.get("lang") == "ar"
+    assert root.get("dir") == "ltr" and root.get("lang") == "en"
     assert text_direction("he") == "rtl" and text_direction("de") == "ltr"
 
 
@@ -108,8 +114,18 @@ def test_gift_order_without_prices_shows_none(mailer: Mailer) -> None:
 
 
 def test_catalogs_are_complete() -> None:
-    """Every message in the templates, packs and code has a German translation."""
+    """Every message in the templates and code has a German translation, and the formal
+    catalog a formal one of every message the German catalog says informally."""
     assert messages.missing("de") == []
+    assert messages.unformal("de@formal") == []
+
+
+def test_formal_catalog_falls_back_to_the_language() -> None:
+    """de@formal holds only what changes with the register; the rest is German."""
+    formal = translations("de@formal")
+    assert formal.gettext("Your note to us") == "Ihre Nachricht an uns"
+    assert formal.gettext("Subtotal") == "Zwischensumme"
+    assert catalog_key("de_AT", formal=True) == "de@formal" and catalog_key("fr", True) == "en"
 
 
 def test_translations_fall_back_by_region() -> None:

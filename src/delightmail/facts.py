@@ -87,7 +87,29 @@ _TIMES = ((5, "night"), (12, "morning"), (17, "afternoon"), (22, "evening"), (24
 
 # Honorifics that are not a first name ("Mr Arthur Whitfield" is Arthur).
 _HONORIFICS = frozenset(
-    "mr mrs ms miss mx dr prof sir dame herr frau fr hr m mme mlle sr sra srta dhr mevr".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "herr",
+        "frau",
+        "fr",
+        "hr",
+        "m",
+        "mme",
+        "mlle",
+        "sr",
+        "sra",
+        "srta",
+        "dhr",
+        "mevr",
+    ]
 )
 _ENGRAVING = re.compile(r"engrav|inscri|personali[sz]|gravur|monogram|widmung", re.IGNORECASE)
 
@@ -180,7 +202,11 @@ def _gift(order: Order, shipping: str) -> tuple[str, str | None]:
     address = order.shipping_address
     # Only a parcel goes somewhere else: a pick-up is collected by the buyer,
     # a download arrives in the buyer's inbox.
-    to = _clean(address.name) if address is not None and shipping in GROUPS["shipping"]["shipped"] else None
+    to = (
+        _clean(address.name)
+        if address is not None and shipping in GROUPS["shipping"]["shipped"]
+        else None
+    )
     if to is None:
         return "to_buyer", None
     customer = order.customer

@@ -33,8 +33,8 @@ from .models import Merchant, Money, localized
 __all__ = [
     "FILTERS",
     "date_filter",
-    "local_filter",
     "datetime_filter",
+    "local_filter",
     "money_filter",
     "negative_money_filter",
     "number_filter",

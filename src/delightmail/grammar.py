@@ -48,8 +48,36 @@ CASES = ("nom", "acc", "dat")
 LANGUAGES = ("en", "de")
 
 _NUMBER_WORDS = {
-    "en": "zero one two three four five six seven eight nine ten eleven twelve".split(),
-    "de": "null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf".split(),
+    "en": [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+    ],
+    "de": [
+        "null",
+        "eins",
+        "zwei",
+        "drei",
+        "vier",
+        "fünf",
+        "sechs",
+        "sieben",
+        "acht",
+        "neun",
+        "zehn",
+        "elf",
+        "zwölf",
+    ],
 }
 _AND = {"en": "and", "de": "und"}
 
@@ -192,7 +220,9 @@ def _items_en(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
         noun = lines[0].kind
         if not noun:
             return _named_en(lines[0].name)
-        return _en(f"your {noun}", f"{_article_en(noun)} {noun}", f"your {noun}", f"your {noun}", False)
+        return _en(
+            f"your {noun}", f"{_article_en(noun)} {noun}", f"your {noun}", f"your {noun}", False
+        )
     things = f"{count_word(c.total, 'en')} things"
     if c.lines == 1 and not lines[0].kind:  # 42 of one product of no kind
         words = f"{lines[0].name} ({count_word(c.total, 'en')} of them)"
@@ -204,7 +234,9 @@ def _items_en(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
     parts: list[str] = []
     for key, n in c.counts.items():
         noun = c.spelling[key]
-        parts.append(f"{_article_en(noun)} {noun}" if n == 1 else f"{count_word(n, 'en')} {plural_en(noun)}")
+        parts.append(
+            f"{_article_en(noun)} {noun}" if n == 1 else f"{count_word(n, 'en')} {plural_en(noun)}"
+        )
     bare = join_words(parts, "en")
     # "your a record and a book" → "your record and a book"
     first = parts[0].removeprefix("a ").removeprefix("an ")
@@ -233,7 +265,9 @@ def _nouns_de() -> Mapping[str, _Noun]:
     nouns: dict[str, _Noun] = {}
     for kind, entry in data.items():
         other = entry["other"]
-        dative = entry.get("dative_plural") or (other if other.endswith(("n", "s")) else other + "n")
+        dative = entry.get("dative_plural") or (
+            other if other.endswith(("n", "s")) else other + "n"
+        )
         noun = _Noun(entry["one"], other, entry.get("gender", "n"), dative)
         nouns[kind.lower()] = noun
         nouns.setdefault(noun.one.lower(), noun)  # a German shop writes "Platte"
@@ -255,7 +289,7 @@ _DE_PRONOUN = {
 
 
 def _items_de(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
-    """German: "deine drei Platten und dein T-Shirt", "mit deinen drei Platten und deinem T-Shirt"."""
+    """German: "deine Platte und dein T-Shirt", dative "deiner Platte und deinem T-Shirt"."""
     nouns = _nouns_de()
     stem = "Ihr" if formal else "dein"
     c = _count(lines)
@@ -346,7 +380,9 @@ _GRAMMARS: Mapping[str, Callable[[Sequence[LineItem], bool], NounPhrase]] = {
 }
 
 
-def items_phrase(lines: Sequence[LineItem], language: str = "en", *, formal: bool = False) -> NounPhrase:
+def items_phrase(
+    lines: Sequence[LineItem], language: str = "en", *, formal: bool = False
+) -> NounPhrase:
     """Name what was bought in *language* (English for a language without a grammar here).
 
     :param formal: the formal register where the language has one (German "Ihr" for "dein").
@@ -470,4 +506,6 @@ class ItemsRef:
 
 
 #: The attributes a line may read from ``items``.
-ITEMS_ATTRIBUTES = frozenset({"nom", "acc", "dat", "bare", "bare_acc", "bare_dat", "short", "short_acc"})
+ITEMS_ATTRIBUTES = frozenset(
+    {"nom", "acc", "dat", "bare", "bare_acc", "bare_dat", "short", "short_acc"}
+)

@@ -36,8 +36,8 @@ __all__ = [
     "has_formal",
     "install",
     "story_locale",
-    "text_language",
     "text_direction",
+    "text_language",
     "translations",
 ]
 

@@ -13,6 +13,7 @@ preheader from saying the subject again.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 import unicodedata
@@ -37,7 +38,8 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 # A word: letters and digits, with inner apostrophes and hyphens ("we're", "T-shirt").
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 # A sentence ends at . ! ? or … followed by space and what can start a sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”“»«)]*\s+(?=[\"„“«»(‚‘]*[\w¿¡])")
+# (Not after a number's point: "Sonntag, 22. November" is one sentence.)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\d\.)[\"”“»«)]*\s+(?=[\"„“«»(‚‘]*[\w¿¡])")
 
 
 def words(text: str) -> list[str]:
@@ -205,7 +207,7 @@ def content_pairs(
                 kept.append(None)
             elif w not in small and len(w) > 2:
                 kept.append(w)
-        pairs += [(a, b) for a, b in zip(kept, kept[1:], strict=False) if a and b]
+        pairs += [(a, b) for a, b in itertools.pairwise(kept) if a and b]
     return pairs
 
 

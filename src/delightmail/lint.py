@@ -210,7 +210,9 @@ def _weekday_names(language: str) -> Mapping[str, str]:
     for offset, name in enumerate(
         ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     ):
-        names[format_date(monday + timedelta(days=offset), "EEEE", locale=language).casefold()] = name
+        names[format_date(monday + timedelta(days=offset), "EEEE", locale=language).casefold()] = (
+            name
+        )
     return names
 
 
@@ -226,7 +228,9 @@ class _Reader:
     base: CopyFinding
     found: list[CopyFinding] = field(default_factory=list)
 
-    def report(self, check: str, message: str, sentence: str, slot: str = "", where: str = "") -> None:
+    def report(
+        self, check: str, message: str, sentence: str, slot: str = "", where: str = ""
+    ) -> None:
         self.found.append(
             CopyFinding(
                 check=check,
@@ -249,7 +253,9 @@ class _Reader:
             if applies(self.facts):
                 hits = lex.find(name, masked)
                 if hits:
-                    self.report("contradiction", f"{message} ({', '.join(hits)})", sentence, slot, where)
+                    self.report(
+                        "contradiction", f"{message} ({', '.join(hits)})", sentence, slot, where
+                    )
         for phrase, when in lex.times_in(masked):
             if self.facts.time not in when:
                 self.report(
@@ -283,14 +289,22 @@ class _Reader:
         if not is_latin(masked):
             foreign.append("letters of another script")
         if foreign:
-            self.report("language", f"not {self.language}: {', '.join(foreign)}", sentence, slot, where)
+            self.report(
+                "language", f"not {self.language}: {', '.join(foreign)}", sentence, slot, where
+            )
         register = lexicon(self.language).register
         if not register:
             return
         if self.story.formal:
             wrong = {w for w in words(masked) if w in register.get("informal", frozenset())}
             if wrong:
-                self.report("register", f"informal {', '.join(sorted(wrong))} in a formal email", sentence, slot, where)
+                self.report(
+                    "register",
+                    f"informal {', '.join(sorted(wrong))} in a formal email",
+                    sentence,
+                    slot,
+                    where,
+                )
             return
         formal = register.get("formal", frozenset())
         raw = re.findall(r"\w+", masked)
@@ -298,11 +312,19 @@ class _Reader:
         if raw and raw[0] == "Sie":
             wrong.add("Sie (starting a sentence, it reads as the formal you)")
         if wrong:
-            self.report("register", f"formal {', '.join(sorted(wrong))} in an informal email", sentence, slot, where)
+            self.report(
+                "register",
+                f"formal {', '.join(sorted(wrong))} in an informal email",
+                sentence,
+                slot,
+                where,
+            )
 
 
 def _weekday_of(when: datetime) -> str:
-    return ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[when.weekday()]
+    return ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[
+        when.weekday()
+    ]
 
 
 def _prose(text: str, story_sentences: set[str]) -> list[str]:
@@ -348,12 +370,14 @@ def lint_email(
                 body.append((sentence, told.slot, told.where))
     told_by_slot = {t.slot: t for t in story.told}
 
-    if len(email.subject) > SUBJECT_MAX:
-        subject = told_by_slot.get("subject")
+    subject = told_by_slot.get("subject")
+    said = subject.text if subject is not None else email.subject
+    if len(said) > SUBJECT_MAX:
+        cut = f" (cut to “{email.subject}”)" if said != email.subject else ""
         reader.report(
             "subject",
-            f"{len(email.subject)} characters, over {SUBJECT_MAX}",
-            email.subject,
+            f"{len(said)} characters, over {SUBJECT_MAX}{cut}",
+            said,
             "subject",
             subject.where if subject else "",
         )
@@ -363,12 +387,24 @@ def lint_email(
         # Unmasked: "a note from Portland" twice is said twice, facts and all.
         masked = mask(preheader.text)
         for other, what in ((email.subject, "the subject"), (first, "the first sentence")):
-            if shares_phrase(preheader.text, other, language):
-                reader.report("preheader", f"repeats {what}: “{other}”", preheader.text, "preheader", preheader.where)
+            if _same_words(preheader.text, other) or shares_phrase(preheader.text, other, language):
+                reader.report(
+                    "preheader",
+                    f"repeats {what}: “{other}”",
+                    preheader.text,
+                    "preheader",
+                    preheader.where,
+                )
         pairs = Counter(content_pairs(masked, language))
         twice = [" ".join(p) for p, n in pairs.items() if n > 1]
         if twice:
-            reader.report("preheader", f"says “{twice[0]}” twice", preheader.text, "preheader", preheader.where)
+            reader.report(
+                "preheader",
+                f"says “{twice[0]}” twice",
+                preheader.text,
+                "preheader",
+                preheader.where,
+            )
 
     # The body as a whole: the story and the template's fixed lines together.
     story_sentences = {s for s, _, _ in body}
@@ -377,7 +413,11 @@ def lint_email(
     _repetitions(reader, everything, language, mask)
     for sentence, slot, where in template:
         reader.language_of(sentence, slot, where)
-    thanks = [(s, slot, where) for s, slot, where in everything if lexicon(language).find("thanks", mask(s))]
+    thanks = [
+        (s, slot, where)
+        for s, slot, where in everything
+        if lexicon(language).find("thanks", mask(s))
+    ]
     if len(thanks) > 1:
         sentence, slot, where = thanks[1]
         reader.report("repetition", f"{len(thanks)} thank-yous in one email", sentence, slot, where)
@@ -386,6 +426,12 @@ def lint_email(
     if full and told_body.count(full) > 1 and len(words(full)) > 3:
         reader.report("repetition", f"the items phrase twice: “{full}”", told_body, "", "")
     return reader.found
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Whether one says all the words of the other, in order ("Order 5 is in")."""
+    x, y = " ".join(words(a)), " ".join(words(b))
+    return bool(x and y) and (x in y or y in x)
 
 
 def _repetitions(
@@ -411,7 +457,7 @@ def _repetitions(
             owner.setdefault(pair, sentence)
 
 
-# -- the matrix of orders ---------------------------------------------------------------------------
+# -- the matrix of orders ------------------------------------------------------------------
 
 _FIRST = ["Sam", "Priya", "Jörg", "Eleanor", "Ana", "Kwame", "Mei", "Olu", "Zoë", "Hannah"]
 _LAST = ["Rivera", "Natarajan", "Schäfer", "Whitfield", "Costa", "Mensah", "Lin", "Adeyemi"]
@@ -440,7 +486,9 @@ def _pick(i: int, dimension: str, values: Sequence[Any]) -> Any:
     return values[int.from_bytes(digest, "big") % len(values)]
 
 
-def order_matrix(count: int = 1000, shop_timezone: str = "America/Los_Angeles") -> list[dict[str, Any]]:
+def order_matrix(
+    count: int = 1000, shop_timezone: str = "America/Los_Angeles"
+) -> list[dict[str, Any]]:
     """*count* generated orders (plain dicts, as JSON gives them) that vary every fact.
 
     Deterministic. Each order draws each of its facts on its own, so that a

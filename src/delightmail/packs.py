@@ -54,6 +54,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .exceptions import PackError
-from .facts import FACTS, GROUPS
+from .facts import FACTS, GROUPS, Facts
 from .grammar import ITEMS_ATTRIBUTES, ItemsRef, Mentions, items_phrase
 from .models import TONES, LineItem, Money
 
@@ -160,8 +161,8 @@ _SAMPLE_LINES = (
     LineItem(
         name="Blue Train",
         kind="record",
-        quantity=3,  # type: ignore[arg-type]
-        unit_price=Money(amount=1, currency="USD"),  # type: ignore[arg-type]
+        quantity=Decimal(3),
+        unit_price=Money(amount=Decimal(1), currency="USD"),
     ),
 )
 
@@ -298,8 +299,8 @@ class Line:
     conditions: Conditions = field(default_factory=dict)
     layer: int = 0
 
-    def holds(self, facts: Mapping[str, Any] | Any) -> bool:
-        """Whether the line is true of an order with *facts* (a :class:`~delightmail.facts.Facts`)."""
+    def holds(self, facts: Facts) -> bool:
+        """Whether the line is true of an order with *facts*."""
         return all(facts.value(fact) in values for fact, values in self.conditions.items())
 
 
@@ -334,9 +335,7 @@ def in_register(text: str, formal: bool) -> str:
     return _REGISTER.sub(lambda m: m.group(2 if formal else 1), text)
 
 
-def _entry(
-    raw: Any, where: str, slot: str, language: str, formal: bool, layer: int
-) -> Line:
+def _entry(raw: Any, where: str, slot: str, language: str, formal: bool, layer: int) -> Line:
     conditions: dict[str, frozenset[Any]] = {}
     if isinstance(raw, dict):
         text = raw.get("text")
@@ -384,8 +383,8 @@ class Pack:
     def slot(self, name: str) -> tuple[Line, ...]:
         return self.lines.get(name, ())
 
-    def eligible(self, slot: str, facts: Any) -> list[Line]:
-        """The lines of *slot* true of an order with *facts*, from the topmost layer that has one."""
+    def eligible(self, slot: str, facts: Facts) -> list[Line]:
+        """The lines of *slot* true of an order with *facts*, from the topmost layer with one."""
         best, out = -1, []
         for line in self.lines.get(slot, ()):
             if line.holds(facts):
@@ -473,10 +472,14 @@ def read_pack(path: Path, *, formal: bool = False, layer: int = 0) -> _File:
 
 def pack_files(folder: Path, tone: str, language: str) -> Iterator[Path]:
     """The pack files in *folder* for *tone* written in *language*."""
-    names = [f"{tone}.toml", f"{tone}.{language}.toml"] if language == "en" else [
-        f"{tone}.{language}.toml",
-        f"{tone}.toml",
-    ]
+    names = (
+        [f"{tone}.toml", f"{tone}.{language}.toml"]
+        if language == "en"
+        else [
+            f"{tone}.{language}.toml",
+            f"{tone}.toml",
+        ]
+    )
     for name in names:
         path = folder / name
         if path.is_file():

@@ -144,7 +144,11 @@ def _variables(
     text_locale = i18n.story_locale(locale)
     today = _day(facts.shop_time, text_locale)
     # The merchant's extras come in every parcel: a download has none.
-    extras = [localized(e, text_locale) or "" for e in voice.extras] if facts.shipping != "digital" else []
+    extras = (
+        [localized(e, text_locale) or "" for e in voice.extras]
+        if facts.shipping != "digital"
+        else []
+    )
     return {
         "name": facts.first_name or "",
         "who": facts.first_name or "",
@@ -171,8 +175,18 @@ def _variables(
 def _own_words(order: Order, merchant: Merchant, variables: Mapping[str, Any]) -> frozenset[str]:
     """The words of the order's and the merchant's own names, which a story may repeat
     (a pack's own words, such as its default team, it may not)."""
-    names = [variables[key] for key in ("name", "town", "merchant", "recipient", "destination",
-                                        "shipping_method", "extras")]
+    names = [
+        variables[key]
+        for key in (
+            "name",
+            "town",
+            "merchant",
+            "recipient",
+            "destination",
+            "shipping_method",
+            "extras",
+        )
+    ]
     voice = merchant.voice
     names += [variables["team"] if voice.team else "", variables["packer"] if voice.packer else ""]
     names += [line.name for line in order.lines[:50]]
@@ -251,8 +265,12 @@ def tell(
             yield line, _render(line, {**variables, "items": ItemsRef(mentions)}, mentions)
 
     subject = _fit_subject(text for _, text in subject_texts())
-    subject_line = next((line for line, text in subject_texts() if text == subject), rotated[0])
-    told.append(Told("subject", subject_line.where, subject))
+    # Told as the line said it, so that a line too long to fit is seen cut.
+    subject_line, subject_text = next(
+        ((line, text) for line, text in subject_texts() if text == subject),
+        next(iter(subject_texts())),
+    )
+    told.append(Told("subject", subject_line.where, subject_text))
 
     body = Mentions(language, phrase)
     # The opening follows the customer, not the order.
