@@ -22,7 +22,7 @@ tone = "playful"
 
 [lines]
 opening = [
-  { text = "The parrot squawked {{ items.acc }} twice, which in {{ town }} means yes.", town = true },
+  { text = "The parrot squawked {{ items.acc }}, which in {{ town }} means yes.", town = true },
 ]
 closing = [
   { text = "The harbour foghorn sounded twice for you in {{ town }} on {{ day }}.", town = true },
@@ -43,10 +43,10 @@ def test_merchants_own_pack_is_picked_up(merchant: Merchant, tmp_path: Path) -> 
     write(folder, "playful.toml", OWN_PACK)
     mailer = Mailer(merchant=merchant, pack_dirs=(folder,))
     story = mailer.context(load(ORDER_FILES[0]))["story"]
-    assert story.opening == "The parrot squawked your record twice, which in Portland means yes."
+    assert story.opening == "The parrot squawked your record, which in Portland means yes."
     assert "foghorn" in story.paragraphs[-1]
     assert any(s.startswith(str(PACK_DIR)) for s in story.sources)  # journeys: built-in
-    assert "Otis the parrot" in mailer.render(load(ORDER_FILES[0])).text
+    assert "The parrot squawked" in mailer.render(load(ORDER_FILES[0])).text
 
 
 def test_pack_written_in_its_own_language(merchant: Merchant, tmp_path: Path) -> None:
