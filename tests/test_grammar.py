@@ -45,9 +45,18 @@ def line(kind: str | None, quantity: str, name: str = "Item") -> LineItem:
         ([line("umbrella", "1"), line("apron", "1")], "your umbrella and an apron",
          "an umbrella and an apron", "your things"),
         ([line("record", "13")], "your 13 records", "13 records", "your records"),
+        ([line("records", "1"), line("T-Shirts", "2")], "your record and two T-Shirts",
+         "a record and two T-Shirts", "your things"),
+        ([line("LP", "1"), line("CD", "1")], "your LP and a CD", "an LP and a CD", "your things"),
+        ([line("headphones", "1")], "your headphones", "a pair of headphones", "your headphones"),
+        ([line("socks", "3"), line("knife", "2")], "your three pairs of socks and two knives",
+         "three pairs of socks and two knives", "your things"),
+        ([line(None, "1", "The Hobbit")], "The Hobbit", "The Hobbit", "The Hobbit"),
+        ([line("tip", "1", "Tip"), line("record", "1")], "your record", "a record", "your record"),
     ],
     ids=["one", "three-and-one", "many-unnamed", "unnamed-and-known", "named", "list",
-         "plural-es", "of-phrase", "too-many-kinds", "fractional", "article-an", "digits"],
+         "plural-es", "of-phrase", "too-many-kinds", "fractional", "article-an", "digits",
+         "kinds-in-plural", "acronyms", "pair", "pairs-and-irregular", "title", "tip-not-bought"],
 )  # fmt: skip
 def test_english_names_counts_articles_and_plurals(
     lines: list[LineItem], full: str, bare: str, again: str
@@ -74,10 +83,12 @@ def test_english_names_counts_articles_and_plurals(
         ([line("banjo", "2", "Banjo"), line("record", "1")], "nom",
          "deine drei Sachen (darunter „Banjo“)"),
         ([line("Platte", "2")], "acc", "deine zwei Platten"),
+        ([line("candles", "3"), line("LP", "1")], "dat", "deinen drei Kerzen und deiner LP"),
+        ([line("fee", "1", "Fee"), line("mug", "1")], "acc", "deinen Becher"),
     ],
     ids=["one", "three-and-one", "dative-list", "masculine", "masculine-acc", "masculine-dat",
          "dative-plural-n", "unknown-kind-named", "no-kind-named", "unknown-kinds",
-         "kind-in-german"],
+         "kind-in-german", "english-plural-kind", "fee-not-bought"],
 )  # fmt: skip
 def test_german_gender_case_and_agreement(lines: list[LineItem], case: str, expected: str) -> None:
     """German names the things with the possessive for their gender and case."""
@@ -88,6 +99,12 @@ def test_formal_german_says_ihr() -> None:
     """In the formal register the possessive is Ihr, declined the same way."""
     phrase = items_phrase([line("mug", "1"), line("record", "2")], "de", formal=True)
     assert phrase.full["dat"] == "Ihrem Becher und Ihren zwei Platten"
+
+
+def test_a_plural_name_takes_a_plural_verb() -> None:
+    """A product of no kind whose name ends like a plural is "they"; a title is "it"."""
+    assert items_phrase([line(None, "1", "Wool Socks")]).plural
+    assert not items_phrase([line(None, "1", "Blue Train")]).plural
 
 
 def test_numbers_and_lists() -> None:

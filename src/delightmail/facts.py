@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .models import LineItem, Merchant, Order
+from .models import LineItem, Merchant, Order, goods
 
 __all__ = [
     "FACTS",
@@ -122,7 +122,7 @@ def time_of_day(when: datetime) -> str:
     return "night"  # pragma: no cover - the table ends at 24
 
 
-def _size(lines: list[LineItem]) -> tuple[str, int]:
+def _size(lines: Sequence[LineItem]) -> tuple[str, int]:
     count = 0
     for line in lines:
         whole = line.whole_quantity
@@ -224,7 +224,7 @@ def facts_of(order: Order, merchant: Merchant) -> Facts:
     customer_time = order.local_placed_at(merchant.timezone)
     count = order.customer.previous_orders + 1
     history = "first" if count == 1 else "milestone" if count in MILESTONES else "returning"
-    size, item_count = _size(order.lines)
+    size, item_count = _size(goods(order.lines))
     # The merchant's extras come in every parcel: an order with nothing to
     # ship has no parcel to find them in.
     voice_extras = merchant.voice.extras if shipping != "digital" else []

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .models import LineItem
+from .models import LineItem, goods
 
 __all__ = [
     "CASES",
@@ -143,13 +143,14 @@ class _Count:
     lines: int
 
 
-def _count(lines: Sequence[LineItem]) -> _Count:
+def _count(lines: Sequence[LineItem], one: Callable[[str], str]) -> _Count:
+    """Count *lines* by kind, each kind as *one* writes it in the singular."""
     # One pass: an order may have 1,000 lines.
     counts: dict[str, int] = {}
     spelling: dict[str, str] = {}
     fractional = False
     for line in lines:
-        kind = line.kind or "thing"
+        kind = one(line.kind) if line.kind else "thing"
         key = kind.lower()
         whole = line.whole_quantity
         if whole is None:
@@ -175,17 +176,60 @@ _EN_A = re.compile(r"^(?:uni|use|usu|eu|one|once|ur[aeiou])", re.IGNORECASE)
 _EN_AN = re.compile(r"^(?:hour|honest|honou?r|heir|[aeiou])", re.IGNORECASE)
 
 
+# An acronym is read letter by letter: "an LP", "an EP", "a CD", "a USB stick".
+_ACRONYM = re.compile(r"^[A-Z]{2,}\b")
+_LETTER_AN = frozenset("AEFHILMNORSX")
+
+
 def _article_en(noun: str) -> str:
+    if _ACRONYM.match(noun):
+        return "an" if noun[0] in _LETTER_AN else "a"
+    if noun[:1] == "8" or noun[:2] in ("11", "18"):
+        return "an"
     return "a" if _EN_A.match(noun) or not _EN_AN.match(noun) else "an"
 
 
 @cache
 def _plurals_en() -> Mapping[str, str]:
+    """Plurals English spells its own way (``nouns.en.toml``), by the singular."""
     path = PACK_DIR / "nouns.en.toml"
     if not path.is_file():
         return {}
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return {kind.lower(): entry["other"] for kind, entry in data.items()}
+
+
+@cache
+def _pairs_en() -> frozenset[str]:
+    """Kinds that come in pairs (``pair = true``): one is "a pair of headphones"."""
+    path = PACK_DIR / "nouns.en.toml"
+    if not path.is_file():
+        return frozenset()
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return frozenset(kind.lower() for kind, entry in data.items() if entry.get("pair"))
+
+
+@cache
+def _singulars_en() -> Mapping[str, str]:
+    return {other.lower(): kind for kind, other in _plurals_en().items()}
+
+
+def singular_en(noun: str) -> str:
+    """A kind written in the plural ("records", "T-shirts"), as one: "record", "T-shirt"."""
+    head, sep, tail = noun.partition(" of ")
+    if sep:  # "packs of sleeves" → "pack of sleeves"
+        return singular_en(head) + sep + tail
+    lower = noun.lower()
+    known = _singulars_en().get(lower)
+    if known is not None:
+        return known
+    if lower in _plurals_en() or not lower.endswith("s") or lower.endswith(("ss", "us", "is")):
+        return noun
+    if lower.endswith("ies"):
+        return noun[:-3] + "y"
+    if lower.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return noun[:-2]
+    return noun[:-1]
 
 
 def plural_en(noun: str) -> str:
@@ -204,25 +248,36 @@ def plural_en(noun: str) -> str:
     return noun + "s"
 
 
+_TITLE = re.compile(r"^(?:the|a|an)\s", re.IGNORECASE)
+
+
 def _named_en(name: str) -> NounPhrase:
-    """One product of no kind, or a fraction of one (1.5 kg): called by its name."""
-    short = f"your {name}" if len(name) <= _SHORT_NAME else "your order"
-    return _en(f"your {name}", name, short, short, plural=False)
+    """One product of no kind, or a fraction of one (1.5 kg): called by its name.
+
+    A title with its own article stands without "your" ("The Hobbit"); a name
+    that ends like a plural ("Wool Socks") takes a plural verb.
+    """
+    full = name if _TITLE.match(name) else f"your {name}"
+    short = full if len(name) <= _SHORT_NAME else "your order"
+    lower = name.lower()
+    plural = lower.endswith("s") and not lower.endswith(("ss", "us", "is"))
+    return _en(full, name, short, short, plural=plural)
 
 
 def _items_en(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
-    c = _count(lines)
+    c = _count(lines, singular_en)
     if c.fractional:
         if c.lines > 1:
             return _en("your order", "your order", "your order", "your order", plural=False)
         return _named_en(c.first_name)
     if c.total == 1:
-        noun = lines[0].kind
-        if not noun:
+        if not lines[0].kind:
             return _named_en(lines[0].name)
-        return _en(
-            f"your {noun}", f"{_article_en(noun)} {noun}", f"your {noun}", f"your {noun}", False
-        )
+        noun = c.spelling[next(iter(c.counts))]
+        mine = f"your {noun}"
+        if noun.lower() in _pairs_en():  # "your headphones are", "a pair of headphones"
+            return _en(mine, f"a pair of {noun}", mine, mine, plural=True)
+        return _en(mine, f"{_article_en(noun)} {noun}", mine, mine, plural=False)
     things = f"{count_word(c.total, 'en')} things"
     if c.lines == 1 and not lines[0].kind:  # 42 of one product of no kind
         words = f"{lines[0].name} ({count_word(c.total, 'en')} of them)"
@@ -234,11 +289,14 @@ def _items_en(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
     parts: list[str] = []
     for key, n in c.counts.items():
         noun = c.spelling[key]
-        parts.append(
-            f"{_article_en(noun)} {noun}" if n == 1 else f"{count_word(n, 'en')} {plural_en(noun)}"
-        )
+        if key in _pairs_en():
+            parts.append(f"{'a pair' if n == 1 else count_word(n, 'en') + ' pairs'} of {noun}")
+        elif n == 1:
+            parts.append(f"{_article_en(noun)} {noun}")
+        else:
+            parts.append(f"{count_word(n, 'en')} {plural_en(noun)}")
     bare = join_words(parts, "en")
-    # "your a record and a book" → "your record and a book"
+    # "your a record and a book" → "your record and a book" (but "your pair of socks")
     first = parts[0].removeprefix("a ").removeprefix("an ")
     full = "your " + join_words([first, *parts[1:]], "en")
     if len(c.counts) == 1:
@@ -292,7 +350,8 @@ def _items_de(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
     """German: "deine Platte und dein T-Shirt", dative "deiner Platte und deinem T-Shirt"."""
     nouns = _nouns_de()
     stem = "Ihr" if formal else "dein"
-    c = _count(lines)
+    # A kind is looked up as written ("Platte", "record"), or as an English plural's singular.
+    c = _count(lines, lambda kind: kind if kind.lower() in nouns else singular_en(kind))
 
     def poss(case: str, gender: str) -> str:
         return stem + _DE_ENDING[case][gender]
@@ -387,7 +446,7 @@ def items_phrase(
 
     :param formal: the formal register where the language has one (German "Ihr" for "dein").
     """
-    return _GRAMMARS.get(language, _items_en)(lines, formal)
+    return _GRAMMARS.get(language, _items_en)(goods(lines), formal)
 
 
 # -- mentions: the long phrase once, then a pronoun or a short phrase --------------------

@@ -57,8 +57,9 @@ from .lexicon import (
     words,
 )
 from .models import TONES, Merchant, Order, localized, validate_order
+from .packs import Pack
 from .rendering import Mailer, RenderedEmail
-from .story import Story
+from .story import Story, subject_variants
 
 __all__ = [
     "CopyFinding",
@@ -341,9 +342,18 @@ def _prose(text: str, story_sentences: set[str]) -> list[str]:
 
 
 def lint_email(
-    email: RenderedEmail, story: Story, order: Order, merchant: Merchant, locale: str
+    email: RenderedEmail,
+    story: Story,
+    order: Order,
+    merchant: Merchant,
+    locale: str,
+    pack: Pack | None = None,
 ) -> list[CopyFinding]:
-    """Everything the linter finds in one rendered *email* of *order*."""
+    """Everything the linter finds in one rendered *email* of *order*.
+
+    :param pack: the pack the story was told from; with it, every subject line
+        the order could have had is checked to fit, not only the one told.
+    """
     facts = story.facts
     if facts is None:  # pragma: no cover - tell() always sets them
         raise ValueError("the story carries no facts")
@@ -370,17 +380,18 @@ def lint_email(
                 body.append((sentence, told.slot, told.where))
     told_by_slot = {t.slot: t for t in story.told}
 
-    subject = told_by_slot.get("subject")
-    said = subject.text if subject is not None else email.subject
-    if len(said) > SUBJECT_MAX:
-        cut = f" (cut to “{email.subject}”)" if said != email.subject else ""
-        reader.report(
-            "subject",
-            f"{len(said)} characters, over {SUBJECT_MAX}{cut}",
-            said,
-            "subject",
-            subject.where if subject else "",
-        )
+    subjects = [t for t in story.told if t.slot == "subject"]
+    if pack is not None:
+        subjects = subject_variants(order, merchant, locale, story.tone, pack=pack)
+    for subject in subjects:
+        if len(subject.text) > SUBJECT_MAX:
+            reader.report(
+                "subject",
+                f"{len(subject.text)} characters, over {SUBJECT_MAX}",
+                subject.text,
+                "subject",
+                subject.where,
+            )
     preheader = told_by_slot.get("preheader")
     if preheader is not None:
         first = body[0][0] if body else ""
@@ -459,7 +470,19 @@ def _repetitions(
 
 # -- the matrix of orders ------------------------------------------------------------------
 
-_FIRST = ["Sam", "Priya", "Jörg", "Eleanor", "Ana", "Kwame", "Mei", "Olu", "Zoë", "Hannah"]
+_FIRST = [
+    "Sam",
+    "Priya",
+    "Jörg",
+    "Eleanor",
+    "Ana",
+    "Kwame",
+    "Mei",
+    "Olu",
+    "Zoë",
+    "Anna-Katharina",
+    "Bartholomew",
+]
 _LAST = ["Rivera", "Natarajan", "Schäfer", "Whitfield", "Costa", "Mensah", "Lin", "Adeyemi"]
 _RECIPIENTS = ["Arthur Whitfield", "Mrs Ida Brandt", "Tomás Ortega", "Lena Vogel"]
 _TOWNS = ["Bristol", "Köln", "Osaka", "Portland", "Wien", None]
@@ -468,6 +491,8 @@ _PRODUCTS = [
     ("Band tee", "T-shirt"), ("Spin Cycle mug", "mug"), ("Tour poster", "poster"),
     ("Demo tape", "cassette"), ("Mystery item", None), ("Kazoo deluxe", "kazoo"),
     ("Signed hoodie", "hoodie"), ("Gift card", "gift card"), ("Stylus brush", "brush"),
+    ("Studio headphones", "headphones"), ("Live at Roundhouse", "EP"), ("Tour tees", "T-Shirts"),
+    ("Wool Socks", None), ("Beeswax candle", "candle"), ("Tip", "tip"),
 ]  # fmt: skip
 _SHIPPING: Sequence[dict[str, str] | None] = (
     {"method": "USPS Ground", "amount": "5.00", "kind": "standard"},
@@ -615,5 +640,7 @@ def lint_packs(
                         context = mailer.context(told)
                         email = mailer.render_context(context)
                         report.emails += 1
-                        report.findings += lint_email(email, context["story"], told, who, locale)
+                        story = context["story"]
+                        pack = mailer.pack(story.tone, locale)
+                        report.findings += lint_email(email, story, told, who, locale, pack)
     return report

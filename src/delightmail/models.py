@@ -22,7 +22,7 @@ take the order's currency, so a hand-written order stays short::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache
@@ -50,6 +50,7 @@ from .i18n import babel_locale
 from .links import utm_name
 
 __all__ = [
+    "CHARGE_KINDS",
     "TONES",
     "Address",
     "Customer",
@@ -69,6 +70,7 @@ __all__ = [
     "Theme",
     "Tone",
     "Voice",
+    "goods",
     "localized",
     "validate_order",
 ]
@@ -424,6 +426,18 @@ class LineDiscount(_Model):
     amount: Money = Field(description="The discount, as a positive amount.")
 
 
+#: Kinds of line that are charges, not things bought: a tip, a fee, duties
+#: (the platform adapters write them so). The story does not count them.
+CHARGE_KINDS = frozenset({"tip", "fee", "duties", "surcharge", "deposit"})
+
+
+def goods(lines: Sequence[LineItem]) -> Sequence[LineItem]:
+    """The lines that are things bought, not charges (a tip, a fee); all of them if
+    every line is a charge."""
+    kept = [line for line in lines if not line.is_charge]
+    return kept or lines
+
+
 class LineItem(_Model):
     """One line of the order: a product variant, a quantity and its price."""
 
@@ -460,6 +474,11 @@ class LineItem(_Model):
     def line_total(self) -> Money:
         """The line's total, as given or as computed."""
         return self.total if self.total is not None else self.computed_total
+
+    @property
+    def is_charge(self) -> bool:
+        """A tip, a fee or duties: charged on the order, but nothing the customer receives."""
+        return self.kind is not None and self.kind.lower() in CHARGE_KINDS
 
     @cached_property
     def whole_quantity(self) -> int | None:

@@ -210,6 +210,10 @@ class Mailer:
         """
         return self._html_for(self._catalog_key(locale or self.locale, self.tone))[0]
 
+    def pack(self, tone: str | None = None, locale: str | None = None) -> Pack:
+        """The story pack this mailer tells *tone* in for *locale* (by default its own)."""
+        return self._pack_for(tone or self.tone, locale or self.locale)
+
     def _pack_for(self, tone: str, locale: str) -> Pack:
         key = (tone, i18n.text_language(locale), self._formal(locale, tone))
         if key not in self._packs:

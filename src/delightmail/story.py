@@ -32,12 +32,12 @@ from babel.dates import format_date
 from . import i18n
 from .checks import SUBJECT_MAX
 from .facts import MILESTONES, Facts, facts_of
-from .grammar import ItemsRef, Mentions, count_word, items_phrase, join_words
+from .grammar import ItemsRef, Mentions, NounPhrase, count_word, items_phrase, join_words
 from .lexicon import content_pairs, words
 from .models import TONES, Merchant, Order, localized
 from .packs import Line, Pack, load_pack
 
-__all__ = ["MILESTONES", "TONES", "Story", "Told", "tell"]
+__all__ = ["MILESTONES", "TONES", "Story", "Told", "subject_variants", "tell"]
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,60 @@ def _own_words(order: Order, merchant: Merchant, variables: Mapping[str, Any]) -
     return frozenset(w for text in names if text for w in words(str(text)))
 
 
+@dataclass(frozen=True)
+class _Telling:
+    """What every line of one story is told with."""
+
+    tone: str
+    language: str
+    formal: bool
+    pack: Pack
+    facts: Facts
+    phrase: NounPhrase
+    variables: dict[str, Any]
+
+    def render(self, line: Line, mentions: Mentions) -> str:
+        return _render(line, {**self.variables, "items": ItemsRef(mentions)}, mentions)
+
+
+def _telling(
+    order: Order,
+    merchant: Merchant,
+    locale: str,
+    tone: str | None,
+    pack_dirs: Sequence[Path],
+    pack: Pack | None,
+) -> _Telling:
+    tone = tone or order.tone or merchant.voice.tone
+    language = i18n.text_language(locale)
+    formal = merchant.voice.formal(tone) and i18n.has_formal(locale)
+    if pack is None:
+        pack = load_pack(tone, language, tuple(Path(p) for p in pack_dirs), formal=formal)
+    facts = facts_of(order, merchant)
+    phrase = items_phrase(order.lines, language, formal=formal)
+    variables = _variables(order, merchant, facts, pack, locale, language)
+    variables["one"] = not phrase.plural  # verbs agree with the phrase: "is" or "are"
+    return _Telling(tone, language, formal, pack, facts, phrase, variables)
+
+
+def subject_variants(
+    order: Order,
+    merchant: Merchant,
+    locale: str = "en",
+    tone: str | None = None,
+    *,
+    pack: Pack | None = None,
+) -> list[Told]:
+    """Every subject line true of *order*, as it would read: what a linter checks fits."""
+    telling = _telling(order, merchant, locale, tone, (), pack)
+    return [
+        Told(
+            "subject", line.where, telling.render(line, Mentions(telling.language, telling.phrase))
+        )
+        for line in telling.pack.eligible("subject", telling.facts)
+    ]
+
+
 def tell(
     order: Order,
     merchant: Merchant,
@@ -214,15 +268,9 @@ def tell(
     :param pack_dirs: folders with the merchant's own story packs.
     :param pack: the pack to use, already loaded (a :class:`~delightmail.Mailer` keeps them).
     """
-    tone = tone or order.tone or merchant.voice.tone
-    language = i18n.text_language(locale)
-    formal = merchant.voice.formal(tone) and i18n.has_formal(locale)
-    if pack is None:
-        pack = load_pack(tone, language, tuple(Path(p) for p in pack_dirs), formal=formal)
-    facts = facts_of(order, merchant)
-    phrase = items_phrase(order.lines, language, formal=formal)
-    variables = _variables(order, merchant, facts, pack, locale, language)
-    variables["one"] = not phrase.plural  # verbs agree with the phrase: "is" or "are"
+    telling = _telling(order, merchant, locale, tone, pack_dirs, pack)
+    tone, language, formal = telling.tone, telling.language, telling.formal
+    pack, facts, phrase, variables = telling.pack, telling.facts, telling.phrase, telling.variables
 
     told: list[Told] = []
     said: set[str] = set()
@@ -243,7 +291,7 @@ def tell(
         # The seeded line, or the next one that says nothing said already.
         for k in range(len(options)):
             chosen = options[(start + k) % len(options)]
-            text = _render(chosen, {**variables, "items": ItemsRef(mentions)}, mentions)
+            text = telling.render(chosen, mentions)
             pairs = set(content_pairs(text, language, own))
             if text not in said and not pairs & said_pairs:
                 break
@@ -261,8 +309,7 @@ def tell(
 
     def subject_texts() -> Iterable[tuple[Line, str]]:
         for line in rotated:
-            mentions = Mentions(language, phrase)
-            yield line, _render(line, {**variables, "items": ItemsRef(mentions)}, mentions)
+            yield line, telling.render(line, Mentions(language, phrase))
 
     subject = _fit_subject(text for _, text in subject_texts())
     # Told as the line said it, so that a line too long to fit is seen cut.
