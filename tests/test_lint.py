@@ -13,6 +13,8 @@ from delightmail.facts import facts_of
 from delightmail.lint import LOCALES, CopyReport, lint_packs, merchants, order_matrix
 from delightmail.models import TONES, validate_order
 
+from .conftest import EXAMPLES
+
 
 @pytest.fixture(scope="module")
 def built_in() -> CopyReport:
@@ -109,6 +111,13 @@ def test_packs_check_passes_on_the_built_in_packs() -> None:
     result = CliRunner().invoke(cli, ["packs", "check", "--orders", "30"])
     assert result.exit_code == 0, result.output
     assert f"read {30 * 3 * (len(LOCALES) + 1)} emails: no findings" in result.output
+
+
+def test_the_example_merchant_pack_reads_clean() -> None:
+    """examples/packs (the README's own example) passes the linter with the demo merchant."""
+    result = CliRunner().invoke(cli, ["packs", "check", str(EXAMPLES / "packs"), "--merchant",
+                                      str(EXAMPLES / "merchant.json"), "--orders", "60"])  # fmt: skip
+    assert result.exit_code == 0, result.output
 
 
 def test_packs_check_names_a_broken_pack_and_exits_2(tmp_path: Path) -> None:
