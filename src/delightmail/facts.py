@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .models import LineItem, Merchant, Order, goods
+from .models import LineItem, Merchant, Order
 
 __all__ = [
     "FACTS",
@@ -182,6 +182,14 @@ class Facts:
     note_text: str | None
     engraving_text: str | None
 
+    @property
+    def key(self) -> tuple[str | bool, ...]:
+        """The values of every fact of :data:`FACTS`, in order: what lines are chosen by."""
+        return (
+            self.shipping, self.gift, self.name, self.time, self.weekday, self.history,
+            self.items, self.extras, self.town, self.destination, self.note, self.engraving,
+        )  # fmt: skip
+
     def value(self, fact: str) -> str | bool:
         """The value of the fact named *fact* (a key of :data:`FACTS`)."""
         value: str | bool = getattr(self, fact)
@@ -224,7 +232,7 @@ def facts_of(order: Order, merchant: Merchant) -> Facts:
     customer_time = order.local_placed_at(merchant.timezone)
     count = order.customer.previous_orders + 1
     history = "first" if count == 1 else "milestone" if count in MILESTONES else "returning"
-    size, item_count = _size(goods(order.lines))
+    size, item_count = _size(order.goods)
     # The merchant's extras come in every parcel: an order with nothing to
     # ship has no parcel to find them in.
     voice_extras = merchant.voice.extras if shipping != "digital" else []

@@ -24,7 +24,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .models import LineItem, goods
@@ -214,6 +214,7 @@ def _singulars_en() -> Mapping[str, str]:
     return {other.lower(): kind for kind, other in _plurals_en().items()}
 
 
+@lru_cache(maxsize=4096)
 def singular_en(noun: str) -> str:
     """A kind written in the plural ("records", "T-shirts"), as one: "record", "T-shirt"."""
     head, sep, tail = noun.partition(" of ")
@@ -484,13 +485,6 @@ class Mentions:
         if last != self.paragraph:
             return _mark("n", case, self.phrase.again[case])
         return _mark("p", case, self.phrase.pronoun[case])
-
-    def state(self) -> tuple[int, int]:
-        """What :meth:`restore` needs to take back a line that was tried and not told."""
-        return self.times, self.said_in
-
-    def restore(self, state: tuple[int, int]) -> None:
-        self.times, self.said_in = state
 
     def short(self, case: str) -> str:
         return _mark("n", case, self.phrase.short[case])

@@ -13,7 +13,6 @@ preheader from saying the subject again.
 
 from __future__ import annotations
 
-import itertools
 import re
 import tomllib
 import unicodedata
@@ -187,8 +186,9 @@ def is_latin(text: str) -> bool:
     )
 
 
-# What breaks a run of content words: a number, or a masked fact.
-_BARRIER = re.compile(r"\d|\u2063")
+# A word, or what breaks a run of content words: a number, a masked fact, or
+# punctuation (a phrase does not run over a comma).
+_TOKEN = re.compile(r"[\d\u2063,.;:!?()–—\"“”„«»]+|\w+(?:['’-]\w+)*")
 
 
 def content_pairs(
@@ -200,14 +200,18 @@ def content_pairs(
     break a run."""
     small = lexicon(language).function
     pairs = []
-    for run in _BARRIER.split(text):
-        kept: list[str | None] = []
-        for w in words(run):
-            if w in ignore:
-                kept.append(None)
-            elif w not in small and len(w) > 2:
-                kept.append(w)
-        pairs += [(a, b) for a, b in itertools.pairwise(kept) if a and b]
+    previous = None
+    for token in _TOKEN.findall(text.casefold()):
+        if not token[0].isalpha() and token[0] != "_":
+            previous = None
+            continue
+        word = token.replace("’", "'")
+        if word in ignore:
+            previous = None
+        elif word not in small and len(word) > 2:
+            if previous is not None:
+                pairs.append((previous, word))
+            previous = word
     return pairs
 
 

@@ -475,7 +475,7 @@ class LineItem(_Model):
         """The line's total, as given or as computed."""
         return self.total if self.total is not None else self.computed_total
 
-    @property
+    @cached_property
     def is_charge(self) -> bool:
         """A tip, a fee or duties: charged on the order, but nothing the customer receives."""
         return self.kind is not None and self.kind.lower() in CHARGE_KINDS
@@ -793,6 +793,11 @@ class Order(_Model):
                 f" = {expected.amount}, but total is {self.total.amount} {self.currency}"
             )
         return self
+
+    @cached_property
+    def goods(self) -> Sequence[LineItem]:
+        """The lines that are things bought, not charges (see :func:`goods`)."""
+        return goods(self.lines)
 
     @property
     def is_gift(self) -> bool:

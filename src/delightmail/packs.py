@@ -153,6 +153,10 @@ NEEDS: Mapping[str, tuple[str, frozenset[Any]]] = {
     "engraving": ("engraving", frozenset({True})),
 }
 
+#: How many (slot, facts) choices a pack remembers: every combination of facts
+#: a story can meet, with room to spare.
+_ELIGIBLE_CACHE = 65536
+
 _ENV = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
@@ -379,20 +383,31 @@ class Pack:
     words: Mapping[str, str] = field(default_factory=dict)
     #: The files each slot's lines came from, for error messages.
     files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The eligible lines by slot and facts: orders share facts, and a story asks
+    # for every slot.
+    _eligible: dict[tuple[str, tuple[Any, ...]], tuple[Line, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def slot(self, name: str) -> tuple[Line, ...]:
         return self.lines.get(name, ())
 
-    def eligible(self, slot: str, facts: Facts) -> list[Line]:
+    def eligible(self, slot: str, facts: Facts) -> tuple[Line, ...]:
         """The lines of *slot* true of an order with *facts*, from the topmost layer with one."""
-        best, out = -1, []
-        for line in self.lines.get(slot, ()):
-            if line.holds(facts):
-                if line.layer > best:
-                    best, out = line.layer, [line]
-                elif line.layer == best:
-                    out.append(line)
-        return out
+        key = (slot, facts.key)
+        found = self._eligible.get(key)
+        if found is None:
+            best, out = -1, []
+            for line in self.lines.get(slot, ()):
+                if line.holds(facts):
+                    if line.layer > best:
+                        best, out = line.layer, [line]
+                    elif line.layer == best:
+                        out.append(line)
+            found = tuple(out)
+            if len(self._eligible) < _ELIGIBLE_CACHE:
+                self._eligible[key] = found
+        return found
 
 
 # -- reading packs ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from the order (the items, by :mod:`delightmail.grammar`), the merchant
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,7 +34,7 @@ from . import i18n
 from .checks import SUBJECT_MAX
 from .facts import MILESTONES, Facts, facts_of
 from .grammar import ItemsRef, Mentions, NounPhrase, count_word, items_phrase, join_words
-from .lexicon import content_pairs, words
+from .lexicon import content_pairs
 from .models import TONES, Merchant, Order, localized
 from .packs import Line, Pack, load_pack
 
@@ -125,6 +126,14 @@ def _fit_subject(candidates: Iterable[str]) -> str:
     return (first or "")[: SUBJECT_MAX - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _rotated(options: Sequence[Line], start: int) -> list[Line]:
+    """*options* from the seeded one on, round to the one before it."""
+    if not options:
+        return []
+    first = start % len(options)
+    return [*options[first:], *options[:first]]
+
+
 def _coprime_step(n: int, seed: int) -> int:
     """A step through *n* openings that visits each one before any repeats."""
     steps = [s for s in range(1, n) if math.gcd(s, n) == 1] or [1]
@@ -172,25 +181,29 @@ def _variables(
     }
 
 
-def _own_words(order: Order, merchant: Merchant, variables: Mapping[str, Any]) -> frozenset[str]:
-    """The words of the order's and the merchant's own names, which a story may repeat
-    (a pack's own words, such as its default team, it may not)."""
-    names = [
-        variables[key]
-        for key in (
-            "name",
-            "town",
-            "merchant",
-            "recipient",
-            "destination",
-            "shipping_method",
-            "extras",
-        )
-    ]
-    voice = merchant.voice
-    names += [variables["team"] if voice.team else "", variables["packer"] if voice.packer else ""]
-    names += [line.name for line in order.lines[:50]]
-    return frozenset(w for text in names if text for w in words(str(text)))
+# Where a line prints a variable: in a line's own phrases, a break.
+_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+@lru_cache(maxsize=8192)
+def _line_pairs(
+    source: str, language: str, team: str | None, packer: str | None
+) -> frozenset[tuple[str, str]]:
+    """The phrases a line says of its own: its text, with the pack's own words for the
+    team and the packer (when the merchant gives none); what the order fills in breaks
+    a phrase, for the order's names and things may well come twice."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(0)[2:-2].strip()
+        if name == "team" and team:
+            return f" {team} "
+        if name == "packer" and packer:
+            return f" {packer} "
+        if name.startswith("items"):  # "you chose {{ items.acc }}" twice is said twice
+            return " _items "
+        return " \u2063 "
+
+    return frozenset(content_pairs(_EXPRESSION.sub(fill, source), language))
 
 
 @dataclass(frozen=True)
@@ -223,7 +236,7 @@ def _telling(
     if pack is None:
         pack = load_pack(tone, language, tuple(Path(p) for p in pack_dirs), formal=formal)
     facts = facts_of(order, merchant)
-    phrase = items_phrase(order.lines, language, formal=formal)
+    phrase = items_phrase(order.goods, language, formal=formal)
     variables = _variables(order, merchant, facts, pack, locale, language)
     variables["one"] = not phrase.plural  # verbs agree with the phrase: "is" or "are"
     return _Telling(tone, language, formal, pack, facts, phrase, variables)
@@ -275,37 +288,31 @@ def tell(
     told: list[Told] = []
     said: set[str] = set()
     said_pairs: set[tuple[str, str]] = set()
-    # The order's own words (names, towns, the products) may well come twice;
-    # our phrases may not.
-    own = _own_words(order, merchant, variables)
+    # A pack's own words (its default team) may not come twice; the merchant's may.
+    voice = merchant.voice
+    team = None if voice.team else pack.words.get("team")
+    packer = None if voice.packer else pack.words.get("packer")
     order_seed = (merchant.name, order.number)
 
-    def choose(
-        slot: str, mentions: Mentions, index: int | None = None, own: frozenset[str] = own
-    ) -> str | None:
+    def choose(slot: str, mentions: Mentions, index: int | None = None) -> str | None:
+        """The seeded line of *slot*, or the next one that says no phrase said already."""
         options = pack.eligible(slot, facts)
         if not options:
             return None
         start = _seed(*order_seed, slot) if index is None else index
-        before = mentions.state()
-        # The seeded line, or the next one that says nothing said already.
         for k in range(len(options)):
             chosen = options[(start + k) % len(options)]
-            text = telling.render(chosen, mentions)
-            pairs = set(content_pairs(text, language, own))
-            if text not in said and not pairs & said_pairs:
+            pairs = _line_pairs(chosen.source, language, team, packer)
+            if chosen.source not in said and not pairs & said_pairs:
                 break
-            if k < len(options) - 1:
-                mentions.restore(before)
-        said.add(text)
+        said.add(chosen.source)
         said_pairs.update(pairs)
+        text = telling.render(chosen, mentions)
         told.append(Told(slot, chosen.where, text))
         return text
 
     # The subject: the seeded line that fits an inbox preview, each tried afresh.
-    subjects = pack.eligible("subject", facts)
-    first = _seed(*order_seed, "subject")
-    rotated = [subjects[(first + k) % len(subjects)] for k in range(len(subjects))]
+    rotated = _rotated(pack.eligible("subject", facts), _seed(*order_seed, "subject"))
 
     def subject_texts() -> Iterable[tuple[Line, str]]:
         for line in rotated:
@@ -337,13 +344,21 @@ def tell(
     paragraphs = tuple(p for p in (" ".join(x for x in group if x) for group in groups) if p)
 
     # The preheader sits beside the subject in the inbox and before the first
-    # sentence in some clients: it says neither again.
-    said_pairs.clear()
-    said_pairs.update(content_pairs(subject, language))
-    said_pairs.update(content_pairs(opening or "", language))
-    preheader = choose("preheader", Mentions(language, phrase), own=frozenset())
-    # Told in reading order: subject, preheader, then the body.
-    told.insert(1, told.pop())
+    # sentence in some clients: it says neither again, facts and all ("a note
+    # from Portland" twice is said twice).
+    beside = set(content_pairs(subject, language)) | set(content_pairs(opening or "", language))
+    preheaders = (
+        Told("preheader", line.where, telling.render(line, Mentions(language, phrase)))
+        for line in _rotated(pack.eligible("preheader", facts), _seed(*order_seed, "preheader"))
+    )
+    first_preheader = next(preheaders, None)
+    preheader = next(
+        (t for t in itertools.chain([first_preheader], preheaders)
+         if t is not None and not set(content_pairs(t.text, language)) & beside),
+        first_preheader,
+    )  # fmt: skip
+    if preheader is not None:
+        told.insert(1, preheader)
     return Story(
         tone=tone,
         name=facts.first_name or "",
@@ -351,7 +366,7 @@ def tell(
         items=phrase.full["nom"],
         day=variables["today"],
         subject=subject,
-        preheader=preheader or "",
+        preheader=preheader.text if preheader is not None else "",
         paragraphs=paragraphs,
         opening=opening or "",
         sources=tuple(t.where for t in told),
