@@ -20,7 +20,7 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -32,6 +32,7 @@ from babel.dates import format_date
 
 from . import i18n
 from .checks import SUBJECT_MAX
+from .exceptions import PackError
 from .facts import MILESTONES, Facts, facts_of
 from .grammar import ItemsRef, Mentions, NounPhrase, count_word, items_phrase, join_words
 from .lexicon import content_pairs
@@ -116,14 +117,11 @@ def _customer_key(order: Order) -> str:
     return str(customer.email or customer.full_name or f"order {order.number}").lower()
 
 
-def _fit_subject(candidates: Iterable[str]) -> str:
-    """The first candidate that fits an inbox preview, else the first one shortened."""
-    first = None
-    for subject in candidates:
-        if len(subject) <= SUBJECT_MAX:
-            return subject
-        first = first or subject
-    return (first or "")[: SUBJECT_MAX - 1].rsplit(" ", 1)[0] + "…"
+def _cut(subject: str) -> str:
+    """*subject* as an inbox preview shows it: whole, or cut at a word with "…"."""
+    if len(subject) <= SUBJECT_MAX:
+        return subject
+    return subject[: SUBJECT_MAX - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _rotated(options: Sequence[Line], start: int) -> list[Line]:
@@ -311,20 +309,20 @@ def tell(
         told.append(Told(slot, chosen.where, text))
         return text
 
-    # The subject: the seeded line that fits an inbox preview, each tried afresh.
-    rotated = _rotated(pack.eligible("subject", facts), _seed(*order_seed, "subject"))
-
-    def subject_texts() -> Iterable[tuple[Line, str]]:
-        for line in rotated:
-            yield line, telling.render(line, Mentions(language, phrase))
-
-    subject = _fit_subject(text for _, text in subject_texts())
-    # Told as the line said it, so that a line too long to fit is seen cut.
-    subject_line, subject_text = next(
-        ((line, text) for line, text in subject_texts() if text == subject),
-        next(iter(subject_texts())),
-    )
-    told.append(Told("subject", subject_line.where, subject_text))
+    # The subject: the seeded line, or the next that fits an inbox preview (the
+    # seeded one cut if none does), each told afresh. Kept as the line said it,
+    # so that a linter sees a line too long to fit.
+    subject_told: Told | None = None
+    for line in _rotated(pack.eligible("subject", facts), _seed(*order_seed, "subject")):
+        candidate = Told("subject", line.where, telling.render(line, Mentions(language, phrase)))
+        subject_told = subject_told or candidate
+        if len(candidate.text) <= SUBJECT_MAX:
+            subject_told = candidate
+            break
+    if subject_told is None:  # pragma: no cover - coverage guarantees a subject
+        raise PackError(f"no subject for {facts.describe()}")
+    subject = _cut(subject_told.text)
+    told.append(subject_told)
 
     body = Mentions(language, phrase)
     # The opening follows the customer, not the order.
