@@ -1,9 +1,11 @@
 """Turn a :class:`~delightmail.rendering.RenderedEmail` into a stdlib email message.
 
 The message is multipart/alternative (plain text first, HTML last, as
-RFC 2046 wants the preferred part last). Headers are built so that nothing
-from an order can inject another header: every value is folded onto one line
-and addresses go through :class:`email.headerregistry.Address`.
+RFC 2046 wants the preferred part last). Every header that carries text from
+an order or a merchant is written by :mod:`delightmail.headers` and stored
+as it is written (the standard library's header parser, which decodes
+encoded words found in a value, never sees it): nothing from an order can
+add a header, end the header block or change where mail goes.
 """
 
 from __future__ import annotations
@@ -12,46 +14,24 @@ import hashlib
 import re
 from collections.abc import Mapping
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
-from email_validator import EmailNotValidError, validate_email
-
+from . import headers as _headers
 from .exceptions import MessageError
+from .headers import Mailbox, parse_address
 
 if TYPE_CHECKING:
     from .rendering import RenderedEmail
 
-__all__ = ["build_message", "parse_address"]
+__all__ = ["POLICY", "build_message", "parse_address"]
 
 AddressLike = str | tuple[str, str]
-_HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable, no colon
 
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def parse_address(value: AddressLike, what: str = "address") -> Address:
-    """``"Ada <ada@example.com>"`` or ``("Ada", "ada@example.com")`` as a safe header address.
-
-    The display name is folded onto one line (a name cannot smuggle in a
-    ``Bcc:``), the address itself must be a valid email address.
-    """
-    if isinstance(value, tuple):
-        name, addr = value
-    else:
-        if "\r" in value or "\n" in value:
-            raise MessageError(f"{what} {value!r} contains a line break")
-        name, addr = parseaddr(value)
-    try:
-        checked = validate_email(addr.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise MessageError(f"{what} {addr!r} is not a valid email address: {exc}") from None
-    local, _, domain = checked.normalized.rpartition("@")
-    return Address(display_name=_one_line(name), username=local, domain=domain)
+#: SMTP's policy (CRLF, 78-column folding), storing the headers written here
+#: exactly as written: they are already folded and encoded.
+POLICY = policy.SMTP.clone(refold_source="none")
 
 
 def _digest(email: RenderedEmail) -> str:
@@ -62,7 +42,7 @@ def _digest(email: RenderedEmail) -> str:
 
 
 def _message_id(email: RenderedEmail, digest: str, domain: str) -> str:
-    number = re.sub(r"[^A-Za-z0-9]+", "", email.order_number) or "order"
+    number = re.sub(r"[^A-Za-z0-9]+", "", email.order_number)[:40] or "order"
     return f"<order-{number}.{digest}@{domain}>"
 
 
@@ -74,30 +54,35 @@ def build_message(
     reply_to: AddressLike | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
-    """Build the multipart/alternative message for *email*. See ``RenderedEmail.to_message``."""
+    """Build the multipart/alternative message for *email*. See ``RenderedEmail.to_message``.
+
+    :raises MessageError: an address is not exactly one valid address, the
+        order has no customer email and no *to* was given, or an extra header
+        is not one line of printable ASCII.
+    """
     from_address = parse_address(sender, "sender")
     recipient = to if to is not None else email.recipient
     if recipient is None:
         raise MessageError("the order has no customer email: pass to=... explicitly")
     to_address = parse_address(recipient, "recipient")
     reply = reply_to if reply_to is not None else email.reply_to
+    reply_address: Mailbox | None = (
+        parse_address(reply, "reply-to address") if reply is not None else None
+    )
+    extra = [(name, _headers.raw_value(name, value)) for name, value in (headers or {}).items()]
 
-    msg = EmailMessage(policy=policy.SMTP)
-    msg["Subject"] = _one_line(email.subject)
-    msg["From"] = from_address
-    msg["To"] = to_address
-    if reply is not None:
-        msg["Reply-To"] = parse_address(reply, "reply-to address")
+    msg = EmailMessage(policy=POLICY)
+    msg.set_raw("Subject", _headers.unstructured("Subject", email.subject))
+    msg.set_raw("From", _headers.mailbox("From", from_address))
+    msg.set_raw("To", _headers.mailbox("To", to_address))
+    if reply_address is not None:
+        msg.set_raw("Reply-To", _headers.mailbox("Reply-To", reply_address))
     if email.placed_at is not None:
-        msg["Date"] = format_datetime(email.placed_at)
+        msg.set_raw("Date", format_datetime(email.placed_at))
     digest = _digest(email)
-    msg["Message-ID"] = _message_id(email, digest, from_address.domain)
-    for name, value in (headers or {}).items():
-        if not _HEADER_NAME.match(name):
-            raise MessageError(f"{name!r} is not a valid header name")
-        if "\r" in value or "\n" in value:
-            raise MessageError(f"header {name} contains a line break")
-        msg[name] = value
+    msg.set_raw("Message-ID", _message_id(email, digest, from_address.domain))
+    for name, value in extra:
+        msg.set_raw(name, value)
     msg.set_content(email.text, subtype="plain", charset="utf-8")
     msg.add_alternative(email.html, subtype="html", charset="utf-8")
     msg.set_boundary(f"=_delightmail_{digest}")
