@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache
 from typing import Annotated, Any, Literal, Self
@@ -96,13 +96,88 @@ def _check_currency(code: str) -> str:
     return code
 
 
-def _no_float(value: Any) -> Any:
-    # A float has already lost the cents it was meant to carry (0.1 + 0.2).
+#: The largest amount or quantity an order may hold (a trillion), and the most
+#: decimal places it may have: beyond these a number means nothing, and costs
+#: arithmetic a hostile value could make expensive (``1e30000000``).
+MAX_INTEGER_DIGITS = 13
+MAX_DECIMAL_PLACES = 28  # the precision of the decimal context: what a division gives
+#: A plain decimal number: no exponent, no underscores, no spaces inside.
+_DECIMAL_TEXT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+
+
+def _bounded_decimal(value: Any, what: str = "amount") -> Any:
+    """*value* checked for size before any arithmetic: a float is refused (it has
+    already lost the cents it was meant to carry), text must be a plain number,
+    and no number may pass :data:`MAX_INTEGER_DIGITS` or :data:`MAX_DECIMAL_PLACES`."""
     if isinstance(value, float):
         raise ValueError(
-            "money must be a string or Decimal, not a float "
+            f"{what} must be a string or Decimal, not a float "
             "(parse JSON with json.loads(..., parse_float=Decimal))"
         )
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a number, not true or false")
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 40 or not _DECIMAL_TEXT.match(text):
+            raise ValueError(f"{what} {value[:40]!r} is not a plain decimal number such as 12.50")
+        value = Decimal(text)
+    if isinstance(value, int):
+        if value.bit_length() > 44:  # 2**44 > 10**13
+            raise ValueError(f"{what} is too large (at most {MAX_INTEGER_DIGITS} digits)")
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{what} must be a finite number")
+        exponent = value.as_tuple().exponent
+        if value.adjusted() >= MAX_INTEGER_DIGITS:
+            raise ValueError(f"{what} is too large (at most {MAX_INTEGER_DIGITS} digits)")
+        if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+            raise ValueError(f"{what} has more than {MAX_DECIMAL_PLACES} decimal places")
+    return value
+
+
+def _no_float(value: Any) -> Any:
+    return _bounded_decimal(value, "money")
+
+
+def _quantity(value: Any) -> Any:
+    return _bounded_decimal(value, "quantity")
+
+
+def _count(value: Any) -> Any:
+    """A whole count (``previous_orders``), checked for size before it is converted."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    if not isinstance(value, int | str | Decimal):
+        return value  # pydantic names the wrong type
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,7}", value.strip()):
+        raise ValueError(f"{value[:20]!r} is not a whole number up to a million")
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -6 or value.adjusted() > 6:
+            raise ValueError("must be a whole number up to a million")
+    if isinstance(value, int) and value.bit_length() > 32:
+        raise ValueError("must be a whole number up to a million")
+    return value
+
+
+#: The dates an order may be placed on: any later one, in any time zone, would
+#: not survive arithmetic on the calendar.
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _date_text(value: Any) -> Any:
+    # A number would be read as a Unix timestamp: an order's date is written out.
+    if not isinstance(value, str | datetime) or (isinstance(value, str) and len(value) > 40):
+        raise ValueError(
+            "must be an ISO 8601 date and time with a time zone, such as 2026-11-22T10:15:00+01:00"
+        )
+    return value
+
+
+def _sane_date(value: datetime) -> datetime:
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError("must be a date between 1970 and 2200")
     return value
 
 
@@ -171,6 +246,8 @@ def localized(value: str | Mapping[str, str] | None, locale: str) -> str | None:
 
 CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
 Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(allow_inf_nan=False)]
+Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=1_000_000)]
+PlacedAt = Annotated[AwareDatetime, BeforeValidator(_date_text), AfterValidator(_sane_date)]
 LocaleName = Annotated[str, AfterValidator(_check_locale)]
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 OptionalText = Annotated[str | None, BeforeValidator(_strip_or_none)]
@@ -178,11 +255,17 @@ Color = Annotated[str, AfterValidator(_check_color)]
 #: A merchant's words: one string, or a table of them by language (``{"en": ..., "de": ...}``).
 Localized = Annotated[str | dict[str, str], AfterValidator(_check_localized)]
 OptionalLocalized = Annotated[Localized | None, BeforeValidator(_strip_or_none)]
-Quantity = Annotated[Decimal, BeforeValidator(_no_float), Field(gt=0, allow_inf_nan=False)]
+Quantity = Annotated[
+    Decimal, BeforeValidator(_quantity), Field(gt=0, le=1_000_000, allow_inf_nan=False)
+]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # Every text an order carries is bounded: a name, a note, a product are
+    # far shorter than this, and nothing a customer types may cost megabytes.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, str_max_length=5000
+    )
 
 
 # -- money -------------------------------------------------------------------
@@ -296,6 +379,18 @@ def _total(currency: str, amounts: Iterable[Money]) -> Money:
     return Money._make(total.quantize(_minor_unit(currency), rounding=ROUND_HALF_UP), currency)
 
 
+def _not_negative(money: Money) -> Money:
+    if money.amount < 0:
+        raise ValueError(
+            "must not be negative (a discount, a refund... is written as a positive amount)"
+        )
+    return money
+
+
+#: Money that means nothing below zero: a price, a discount, shipping, a tax, a total.
+Price = Annotated[Money, AfterValidator(_not_negative)]
+
+
 # -- people and places -------------------------------------------------------
 
 
@@ -305,7 +400,7 @@ class Customer(_Model):
     first_name: OptionalText = None
     last_name: OptionalText = None
     email: EmailStr | None = None
-    previous_orders: int = Field(default=0, ge=0, description="Orders placed before this one.")
+    previous_orders: Count = Field(default=0, description="Orders placed before this one.")
 
     @field_validator("email", mode="before")
     @classmethod
@@ -423,7 +518,7 @@ class LineDiscount(_Model):
 
     title: OptionalText = None
     code: OptionalText = None
-    amount: Money = Field(description="The discount, as a positive amount.")
+    amount: Price = Field(description="The discount, as a positive amount.")
 
 
 #: Kinds of line that are charges, not things bought: a tip, a fee, duties
@@ -448,15 +543,15 @@ class LineItem(_Model):
         default=None, description="What it is, for the story: 'record', 'book', 'T-shirt'."
     )
     quantity: Quantity
-    unit_price: Money
-    discounts: list[LineDiscount] = Field(default_factory=list)
-    total: Money | None = Field(
+    unit_price: Price
+    discounts: list[LineDiscount] = Field(default_factory=list, max_length=100)
+    total: Price | None = Field(
         default=None,
         description="Line total after line discounts; computed when omitted, checked when given.",
     )
     image_url: HttpUrl | None = None
     product_url: HttpUrl | None = None
-    properties: list[Property] = Field(default_factory=list)
+    properties: list[Property] = Field(default_factory=list, max_length=100)
 
     @cached_property
     def discount_total(self) -> Money:
@@ -487,6 +582,11 @@ class LineItem(_Model):
 
     @model_validator(mode="after")
     def _check_total(self) -> Self:
+        if self.computed_total.amount < 0:
+            raise ValueError(
+                f"the line's discounts ({self.discount_total.amount}) are more than "
+                f"{self.quantity} × {self.unit_price.amount}"
+            )
         if self.total is not None:
             expected = self.computed_total
             if self.total.rounded().amount != expected.amount:
@@ -503,7 +603,7 @@ class Discount(_Model):
 
     code: OptionalText = None
     title: OptionalText = None
-    amount: Money = Field(description="The discount, as a positive amount.")
+    amount: Price = Field(description="The discount, as a positive amount.")
 
     @property
     def label(self) -> str:
@@ -517,7 +617,7 @@ class Shipping(_Model):
     """How the order travels, and what that costs."""
 
     method: str = Field(min_length=1, description="Such as 'Standard (3–5 days)'.")
-    amount: Money
+    amount: Price
     kind: ShippingKind = "standard"
 
 
@@ -526,14 +626,14 @@ class TaxLine(_Model):
 
     title: str = Field(min_length=1)
     rate: Decimal | None = Field(default=None, ge=0, description="As a fraction: 0.19 for 19 %.")
-    amount: Money
+    amount: Price
 
 
 class GiftCardPayment(_Model):
     """A gift card used to pay for (part of) the order."""
 
     last_characters: OptionalText = Field(default=None, max_length=8)
-    amount: Money
+    amount: Price
 
 
 class Payment(_Model):
@@ -542,7 +642,7 @@ class Payment(_Model):
     method: OptionalText = Field(default=None, description="Such as 'Credit card' or 'PayPal'.")
     card_brand: OptionalText = None
     card_last4: OptionalText = Field(default=None, pattern=r"^\d{4}$")
-    gift_cards: list[GiftCardPayment] = Field(default_factory=list)
+    gift_cards: list[GiftCardPayment] = Field(default_factory=list, max_length=50)
 
 
 # -- the merchant ------------------------------------------------------------
@@ -681,17 +781,17 @@ class Order(_Model):
     """
 
     number: str = Field(min_length=1, description="The order number shown to the customer.")
-    placed_at: AwareDatetime
+    placed_at: PlacedAt
     currency: CurrencyCode
-    lines: list[LineItem] = Field(min_length=1)
-    subtotal: Money | None = Field(
+    lines: list[LineItem] = Field(min_length=1, max_length=10_000)
+    subtotal: Price | None = Field(
         default=None, description="Sum of line totals; computed when omitted, checked when given."
     )
-    discounts: list[Discount] = Field(default_factory=list)
+    discounts: list[Discount] = Field(default_factory=list, max_length=100)
     shipping: Shipping | None = None
-    taxes: list[TaxLine] = Field(default_factory=list)
+    taxes: list[TaxLine] = Field(default_factory=list, max_length=100)
     taxes_included: bool = Field(default=False, description="Prices already include the taxes.")
-    total: Money
+    total: Price
     customer: Customer = Field(default_factory=Customer)
     shipping_address: Address | None = None
     billing_address: Address | None = None
@@ -706,6 +806,7 @@ class Order(_Model):
     tone: Tone | None = Field(default=None, description="Overrides the merchant's tone.")
     extras: list[str] = Field(
         default_factory=list,
+        max_length=20,
         description="Surprises added to this order only, as 'we upgraded your shipping'.",
     )
     locale: LocaleName | None = Field(default=None, description="The customer's locale.")
@@ -791,6 +892,11 @@ class Order(_Model):
                 f"{self.line_subtotal.amount} − discounts {self.discount_total.amount}"
                 f" + shipping {self.shipping_total.amount} + taxes {taxes}"
                 f" = {expected.amount}, but total is {self.total.amount} {self.currency}"
+            )
+        if self.gift_card_total > self.total.rounded():
+            raise ValueError(
+                f"gift cards pay {self.gift_card_total.amount} but the total is "
+                f"{self.total.amount} {self.currency}"
             )
         return self
 

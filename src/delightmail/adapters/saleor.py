@@ -121,7 +121,7 @@ def _graphql(order: Node, fallback_date: datetime) -> Order:
         name = line.text("translatedProductName") or line.text("productName")
         if name is None:
             line.fail("productName", "missing")
-        quantity = line.require_decimal("quantity")
+        quantity = line.quantity()
         line_total = prices.shown(line, "totalPrice")
         unit = prices.shown(line, "undiscountedUnitPrice") or prices.shown(line, "unitPrice")
         if unit is None:
@@ -197,7 +197,7 @@ def _legacy(order: Node, root: Node, fallback_date: datetime) -> Order:
         name = line.text("translated_product_name") or line.text("product_name")
         if name is None:
             line.fail("product_name", "missing")
-        quantity = line.require_decimal("quantity")
+        quantity = line.quantity()
         unit = line.decimal(f"unit_price_{shown}_amount")
         if unit is None:
             line.fail(f"unit_price_{shown}_amount", "missing")

@@ -245,7 +245,7 @@ def _lines(
         name = item.text("title") or item.text("name")
         if name is None:
             item.fail("title", "missing")
-        quantity = item.require_decimal("quantity")
+        quantity = item.quantity()
         unit_price = money.require(item, "price")
         if modern:
             discounts, shared = _allocations(item, money, applications, is_line=True)

@@ -139,7 +139,7 @@ def _lines(order: Node, gross: bool, currency: str) -> tuple[list[dict[str, Any]
     coupon_codes = [c for node in order.children("coupon_lines") if (c := node.text("code"))]
     label = coupon_codes[0] if len(coupon_codes) == 1 else None
     for item in order.children("line_items", required=True):
-        quantity = item.require_decimal("quantity")
+        quantity = item.quantity()
         if quantity <= 0:
             item.fail("quantity", f"must be more than 0, got {quantity}")
         after = _amount(item, "total", "total_tax", gross)

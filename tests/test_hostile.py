@@ -1,0 +1,144 @@
+"""Hostile input is normal input: bombs of a few bytes are refused fast, with the field named,
+and nothing outside DelightmailError escapes the models or the adapters."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from delightmail import DelightmailError, OrderValidationError
+from delightmail.adapters import to_order
+from delightmail.adapters._common import plain_text
+from delightmail.models import validate_order
+
+from .conftest import ORDER_FILES, load, sample
+
+BASE = load(ORDER_FILES[0])
+
+BOMBS = [
+    Decimal("1e30000000"), Decimal("-1e30000000"), Decimal("1e-30000000"), Decimal("1e27"),
+    "1e999999", "1_0.00", "NaN", "Infinity", "-0x10", "١٢", 10**40, -(10**40), True,
+    "9" * 5000, 1.5, [], {}, "12.5.1", "1e3",
+]  # fmt: skip
+
+
+def with_field(path: str, value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    target: Any = data
+    keys = path.split(".")
+    for key in keys[:-1]:
+        target = target[int(key)] if key.isdigit() else target[key]
+    last = keys[-1]
+    target[int(last) if last.isdigit() else last] = value
+    return data
+
+
+FIELDS = [
+    "total", "subtotal", "lines.0.quantity", "lines.0.unit_price", "lines.0.total",
+    "shipping.amount", "taxes.0.amount", "customer.previous_orders", "placed_at",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", FIELDS)
+@pytest.mark.parametrize("value", BOMBS, ids=[repr(b)[:20] for b in BOMBS])
+def test_numeric_bombs_are_refused_fast_naming_the_field(path: str, value: Any) -> None:
+    """Every hostile number is an OrderValidationError naming its field, at once (a bomb
+    took seconds; the bound here only catches one coming back, it measures nothing)."""
+    data = with_field(path, value)
+    start = time.perf_counter()
+    with pytest.raises(OrderValidationError) as info:
+        validate_order(data)
+    elapsed = time.perf_counter() - start
+    field = path.split(".")[0]
+    assert any(p.path.startswith(field) for p in info.value.problems), info.value
+    assert elapsed < 0.5, f"{elapsed * 1000:.1f} ms"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("shipping.amount", "-5.00", "must not be negative"),
+        ("taxes.0.amount", "-0.01", "must not be negative"),
+        ("lines.0.unit_price", "-32.00", "must not be negative"),
+        ("lines.0.quantity", "0", "greater than 0"),
+        ("placed_at", "9999-12-31T23:59:59-12:00", "between 1970 and 2200"),
+        ("total", "1_0.00", "plain decimal number"),
+    ],
+)
+def test_meaningless_values_are_refused(path: str, value: Any, message: str) -> None:
+    """Negative money, a zero quantity, a date no clock survives, a number with underscores."""
+    with pytest.raises(OrderValidationError, match=message):
+        validate_order(with_field(path, value))
+
+
+def test_gift_cards_cannot_pay_more_than_the_total() -> None:
+    """Gift cards larger than the total mean nothing: refused, with the numbers."""
+    data = with_field("payment", {"gift_cards": [{"amount": "99.00"}]})
+    with pytest.raises(OrderValidationError, match="gift cards pay 99.00 but the total is 36.50"):
+        validate_order(data)
+
+
+def test_discounts_cannot_make_a_line_negative() -> None:
+    """A line discount larger than the line is refused."""
+    data = with_field("lines.0.discounts", [{"amount": "100.00"}])
+    with pytest.raises(OrderValidationError, match="discounts"):
+        validate_order(data)
+
+
+def test_plain_text_is_linear() -> None:
+    """40 KB of "<" (and of "<a") strip in well under a second."""
+    for text in ("<" * 40_000, "<a" * 20_000, "<" * 20_000 + ">"):
+        start = time.perf_counter()
+        plain_text(text)
+        assert time.perf_counter() - start < 0.2
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+    | st.sampled_from(["1e999999", "-1", "0", "1_0", "NaN", "", "<" * 200])
+    | st.decimals(allow_nan=True, allow_infinity=True),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+PAYLOADS = {
+    "shopify": "rest-docs-2026-07-create-order-eur.json",
+    "woocommerce": "rest-docs-v3-create-order-727.json",
+    "saleor": "smtp-app-order-created-example.json",
+}
+
+
+def mutate(payload: Any, path: list[int], value: Any) -> Any:
+    """*payload* with the node that *path* walks to replaced by *value*."""
+    if not path or not isinstance(payload, dict | list) or not payload:
+        return value
+    if isinstance(payload, dict):
+        keys = sorted(payload)
+        key = keys[path[0] % len(keys)]
+        return {**payload, key: mutate(payload[key], path[1:], value)}
+    index = path[0] % len(payload)
+    return [*payload[:index], mutate(payload[index], path[1:], value), *payload[index + 1 :]]
+
+
+@pytest.mark.parametrize("platform", sorted(PAYLOADS))
+@settings(max_examples=150, deadline=None)
+@given(path=st.lists(st.integers(0, 50), min_size=1, max_size=6), value=JSON)
+def test_mutated_platform_payloads_fail_only_as_ours(
+    platform: str, path: list[int], value: Any
+) -> None:
+    """A real payload with any one node replaced by hostile JSON either maps to an order
+    or fails with a DelightmailError, quickly, never with anything else."""
+    payload = mutate(sample(platform, PAYLOADS[platform]), path, value)
+    start = time.perf_counter()
+    try:
+        to_order(json.loads(json.dumps(payload, default=str), parse_float=Decimal), platform)
+    except DelightmailError:
+        pass
+    assert time.perf_counter() - start < 1.0
