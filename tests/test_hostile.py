@@ -81,7 +81,8 @@ def test_meaningless_values_are_refused(path: str, value: Any, message: str) -> 
 def test_gift_cards_cannot_pay_more_than_the_total() -> None:
     """Gift cards larger than the total mean nothing: refused, with the numbers."""
     data = with_field("payment", {"gift_cards": [{"amount": "99.00"}]})
-    with pytest.raises(OrderValidationError, match=r"gift cards pay 99\.00 but the total is 36\.50"):
+    expected = r"gift cards pay 99\.00 but the total is 36\.50"
+    with pytest.raises(OrderValidationError, match=expected):
         validate_order(data)
 
 
@@ -104,7 +105,9 @@ JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12)
     | st.sampled_from(["1e999999", "-1", "0", "1_0", "NaN", "", "<" * 200])
     | st.decimals(allow_nan=True, allow_infinity=True),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )  # fmt: skip
 
