@@ -190,22 +190,28 @@ class CompiledTemplate:
         tag_lines: list[int] = [1]
         lineno = 1
         pos = 0
+        # Literal text, folded values included, is protected as one run up to the
+        # next tag that stays: a value ending in "{" next to HTML starting with
+        # "%" must not make a tag between them.
+        pending = ""
         for index, _statement, start, end in _find_tokens(self.html):
-            literal = protect_literal(self.html[pos:start])
+            pending += self.html[pos:start]
             tag = self.tags[index]
             folded = fold(tag) if fold is not None and tag.kind == "expression" else None
+            pos = end
             if folded is not None:
-                literal += protect_literal(folded)
+                pending += folded
+                continue
+            literal = protect_literal(pending)
             out.append(literal)
             lineno += literal.count("\n")
-            if folded is None:
-                line_starts.append(lineno)
-                tag_lines.append(tag.lineno)
-                text = rewrite(tag.text) if rewrite is not None else tag.text
-                out.append(text)
-                lineno += text.count("\n")
-            pos = end
-        out.append(protect_literal(self.html[pos:]))
+            pending = ""
+            line_starts.append(lineno)
+            tag_lines.append(tag.lineno)
+            text = rewrite(tag.text) if rewrite is not None else tag.text
+            out.append(text)
+            lineno += text.count("\n")
+        out.append(protect_literal(pending + self.html[pos:]))
         return JinjaSource(
             source="".join(out),
             filename=self.filename,
@@ -421,13 +427,19 @@ def _account(html: str, tags: list[Tag], filename: str) -> None:
 
 
 def protect_literal(text: str) -> str:
-    """*text* as Jinja source that outputs it as it is (``{{`` and ``{%`` included)."""
-    # MJML's and premailer's own output must not be read as Jinja syntax.
-    if _TAG_START.search(text):
-        if "endraw" in text:
-            raise CompileError("compiled HTML contains 'endraw' and cannot be protected")
-        return "{% raw %}" + text + "{% endraw %}"
-    return text
+    """*text* as Jinja source that outputs it as it is (``{{`` and ``{%`` included).
+
+    MJML's and premailer's output, and the merchant's words folded in, must
+    never be read as Jinja: text with a tag's start in it, or that ends in
+    ``{`` (the next tag would make ``{{{``), or starts with ``%`` or ``#``
+    (after a ``{``), is wrapped in ``{% raw %}``; text that itself says
+    ``endraw`` has each ``{`` written as an expression instead.
+    """
+    if not (_TAG_START.search(text) or text.endswith("{") or text[:1] in ("%", "#")):
+        return text
+    if "endraw" in text:
+        return text.replace("{", "{{ '{' }}")
+    return "{% raw %}" + text + "{% endraw %}"
 
 
 def compile_source(source: str, filename: str) -> CompiledTemplate:
