@@ -8,16 +8,18 @@ import copy
 import json
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from delightmail import DelightmailError, OrderValidationError
+from delightmail import DelightmailError, Mailer, Merchant, OrderValidationError, PackError
 from delightmail.adapters import to_order
 from delightmail.adapters._common import plain_text
 from delightmail.models import validate_order
+from delightmail.packs import MAX_LINE_OUTPUT
 
 from .conftest import ORDER_FILES, load, sample
 
@@ -144,3 +146,63 @@ def test_mutated_platform_payloads_fail_only_as_ours(
     with contextlib.suppress(DelightmailError):
         to_order(json.loads(json.dumps(payload, default=str), parse_float=Decimal), platform)
     assert time.perf_counter() - start < 1.0
+
+
+BOMB_LINES = [
+    "{{ 10**(10**8) }}",
+    "{{ 9**9**9 }}",
+    "{{ who.zfill(300000000) }}",
+    "{{ who.center(10**9) }}",
+    "{{ '%0999999999d' % 1 }}",
+    "{{ who * 100000000 }}",
+    "{% for a in who %}{% for b in who %}{% for c in who %}x{% endfor %}{% endfor %}{% endfor %}",
+    "{{ who|join(who)|join(who) }}",
+    "{{ range(10**9)|list }}",
+    "{{ lipsum.__globals__['os'].popen('id').read() }}",
+    "{{ cycler.__init__.__globals__.os }}",
+    "{% set x = who %}{{ x }}",
+    "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+    "{{ (" * 400 + "who" + ")" * 400 + " }}",
+    "{{ who[10**9] }}",
+    "{{ {}.a.b }}",
+    "x" * 3000,
+    "{{ who.format(who) }}",
+    "{{ who|format(who) }}",
+    "{{ who.encode() }}",
+    "{% include 'x' %}",
+]
+
+
+@pytest.mark.parametrize("text", BOMB_LINES, ids=[line[:30] for line in BOMB_LINES])
+def test_pack_bombs_are_refused_at_load(merchant: Merchant, tmp_path: Path, text: str) -> None:
+    """A hostile pack line is a PackError naming the file and entry, at once, whatever it
+    tries: huge numbers, growing strings, loops, recursion, reaching for Python."""
+    folder = tmp_path / "packs"
+    folder.mkdir()
+    (folder / "playful.toml").write_text(
+        '[pack]\ntone = "playful"\n[lines]\nopening = [' + json.dumps(text) + "]\n",
+        encoding="utf-8",
+    )
+    start = time.perf_counter()
+    with pytest.raises(PackError) as info:
+        Mailer(merchant=merchant, pack_dirs=(folder,))
+    assert "playful.toml: lines.opening[0]" in str(info.value)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_long_customer_value_cannot_blow_up_a_line(merchant: Merchant, tmp_path: Path) -> None:
+    """What a line prints is cut: a 5,000-character name in a subject line stays bounded."""
+    folder = tmp_path / "packs"
+    folder.mkdir()
+    line = "{{ who|upper }} {{ who|title }} {{ who }} " * 20
+    (folder / "playful.toml").write_text(
+        '[pack]\ntone = "playful"\n[lines]\nopening = [{ text = '
+        + json.dumps(line)
+        + ", name = true }]\n",
+        encoding="utf-8",
+    )
+    mailer = Mailer(merchant=merchant, pack_dirs=(folder,))
+    data = copy.deepcopy(BASE)
+    data["customer"]["first_name"] = "A" * 5000
+    story = mailer.context(data)["story"]
+    assert len(story.opening) <= MAX_LINE_OUTPUT

@@ -91,7 +91,7 @@ def test_pack_written_in_its_own_language(merchant: Merchant, tmp_path: Path) ->
         (
             "[pack]\ntone = \"playful\"\n[lines]\nclosing = [\"{{ town|attr('__class__') }}\"]\n",
             "playful.toml: lines.closing[0]",
-            "not allowed in the sandbox",
+            "no filter 'attr'",
         ),
         (
             '[pack]\ntone = "playful"\n[lines]\nopening = ["Hi {{ customer_password }}"]\n',

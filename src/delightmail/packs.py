@@ -157,9 +157,60 @@ NEEDS: Mapping[str, tuple[str, frozenset[Any]]] = {
 #: a story can meet, with room to spare.
 _ELIGIBLE_CACHE = 65536
 
-_ENV = ImmutableSandboxedEnvironment(
-    undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
+#: A pack line is merchant-written text: it may say the story's variables, a few
+#: string methods and filters, comparisons and if/else, and nothing that loops,
+#: calls out, computes or grows a value (``{{ 10**(10**8) }}``,
+#: ``{{ who.zfill(300000000) }}``). Its source and its output are bounded too.
+MAX_LINE_SOURCE = 2000
+MAX_LINE_OUTPUT = 20_000
+_FILTERS = frozenset(
+    {"capitalize", "count", "d", "default", "first", "last", "length", "lower", "string",
+     "title", "trim", "truncate", "upper", "wordcount"}
+)  # fmt: skip
+_METHODS = frozenset(
+    {"capitalize", "endswith", "lower", "lstrip", "rstrip", "startswith", "strip", "title", "upper"}
 )
+_NODES = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.Getattr,
+    nodes.Getitem, nodes.Slice, nodes.CondExpr, nodes.If, nodes.Filter, nodes.Test,
+    nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Concat, nodes.Call,
+    nodes.Keyword,
+)  # fmt: skip
+
+# Not optimised: Jinja's optimiser computes constant expressions while it
+# compiles, which is where a hostile constant would run.
+_ENV = ImmutableSandboxedEnvironment(
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+    keep_trailing_newline=False,
+    optimized=False,
+)
+_ENV.globals.clear()
+_ENV.filters = {name: f for name, f in _ENV.filters.items() if name in _FILTERS}
+
+
+def _refuse_what_lines_may_not_do(ast: nodes.Template, where: str) -> None:
+    for node in ast.find_all(nodes.Node):
+        if not isinstance(node, _NODES):
+            raise PackError(
+                f"a line may use the story's variables, filters and if/else, not "
+                f"{type(node).__name__.lower()}",
+                where,
+            )
+        if isinstance(node, nodes.Filter) and node.name not in _FILTERS:
+            raise PackError(
+                f"no filter {node.name!r} in a pack line (known: {', '.join(sorted(_FILTERS))})",
+                where,
+            )
+        if isinstance(node, nodes.Call) and not (
+            isinstance(node.node, nodes.Getattr)
+            and node.node.attr in _METHODS
+            and not node.dyn_args
+            and not node.dyn_kwargs
+        ):
+            methods = ", ".join(sorted(_METHODS))
+            raise PackError(f"a line may call only these methods of text: {methods}", where)
+
 
 _SAMPLE_LINES = (
     LineItem(
@@ -240,21 +291,31 @@ class LineTemplate:
 
     def render(self, variables: Mapping[str, Any]) -> str:
         if self.parts is not None:
-            return "".join([p if isinstance(p, str) else p(variables) for p in self.parts])
-        try:
-            return self.template.render(variables)
-        except SecurityError as exc:
-            raise PackError(f"not allowed in the sandbox: {exc}", self.where) from None
-        except jinja2.TemplateError as exc:
-            raise PackError(str(exc), self.where) from None
+            text = "".join([p if isinstance(p, str) else p(variables) for p in self.parts])
+        else:
+            try:
+                text = self.template.render(variables)
+            except SecurityError as exc:
+                raise PackError(f"not allowed in the sandbox: {exc}", self.where) from None
+            except jinja2.TemplateError as exc:
+                raise PackError(str(exc), self.where) from None
+            except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+                raise PackError(f"failed: {type(exc).__name__}: {exc}", self.where) from None
+        # A line is a sentence or two: whatever the order holds, it is cut here.
+        return text[:MAX_LINE_OUTPUT]
 
 
 def compile_line(source: str, where: str, language: str = "en") -> LineTemplate:
     """Compile one line in the sandbox, refusing anything but the story's variables."""
+    if len(source) > MAX_LINE_SOURCE:
+        raise PackError(f"longer than {MAX_LINE_SOURCE} characters", where)
     try:
         ast = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise PackError(f"bad Jinja syntax: {exc.message}", where) from None
+    except RecursionError:
+        raise PackError("nested too deeply", where) from None
+    _refuse_what_lines_may_not_do(ast, where)
     names = meta.find_undeclared_variables(ast)
     unknown = names - set(VARIABLES)
     if unknown:
@@ -280,7 +341,8 @@ def compile_line(source: str, where: str, language: str = "en") -> LineTemplate:
     )
     # A dry run on sample values catches what the parser cannot (a call the
     # sandbox forbids, a filter that does not exist for these values).
-    line.render(sample_variables(language))
+    if len(line.render(sample_variables(language))) > MAX_LINE_SOURCE:
+        raise PackError("says far more than a line of a story", where)
     return line
 
 
