@@ -163,6 +163,18 @@ def _invalid_quantity(tmp_path: Path) -> Path:
     return write(tmp_path / "bad.json", data)
 
 
+def _deep_json(tmp: Path) -> Path:
+    path = tmp / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    return path
+
+
+def _huge_integer(tmp: Path) -> Path:
+    path = tmp / "huge.json"
+    path.write_text('{"number": ' + "9" * 5000 + "}", encoding="utf-8")
+    return path
+
+
 def _invalid_json(tmp_path: Path) -> Path:
     path = tmp_path / "bad.json"
     path.write_text('{\n  "number": "#1",\n  "lines": [,]\n}\n', encoding="utf-8")
@@ -178,6 +190,9 @@ BAD_INPUTS = {
         WITH_MERCHANT,
         "bad.json: invalid Order (1 problem):\n  lines[1].quantity: Input should be greater than 0",
     ),
+    "deep-json": (_deep_json, WITH_MERCHANT, "deep.json: JSON nested too deeply"),
+    "huge-integer": (_huge_integer, WITH_MERCHANT, "huge.json: invalid JSON"),
+    "deep-merchant": (lambda tmp: ONE, ["--merchant", "DEEP"], "deep.json: JSON nested too deeply"),
     "no-merchant": (lambda tmp: ONE, [], "no merchant: pass --merchant FILE"),
     "bad-merchant": (lambda tmp: ONE, ["--merchant", ONE], "invalid Merchant"),
     "unknown-template": (
@@ -186,6 +201,7 @@ BAD_INPUTS = {
         "no template named 'nope'",
     ),
 }
+
 
 COMMANDS = {
     "render": lambda tmp: ["render", "-o", tmp / "out"],
@@ -200,6 +216,7 @@ COMMANDS = {
 def test_bad_input_is_one_clear_message_and_exit_2(tmp_path: Path, command: str, case: str) -> None:
     """Every command reports a bad file, JSON, order or merchant in one message, no traceback."""
     make_path, extra, message = BAD_INPUTS[case]
+    extra = [_deep_json(tmp_path) if part == "DEEP" else part for part in extra]
     args = [*COMMANDS[command](tmp_path), make_path(tmp_path), *extra]
     expected_code = 1 if case == "unknown-template" else 2  # a template problem, not the input's
     result = run(*args, env={"DELIGHTMAIL_MERCHANT": None})
@@ -498,3 +515,54 @@ def test_screenshot_takes_one_order(tmp_path: Path) -> None:
     result = run("screenshot", batch, "--merchant", MERCHANT, "-o", tmp_path / "x.png")
     assert result.exit_code == 2
     assert result.stderr == f"error: {batch}: holds 2 orders; this command takes one\n"
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [("afile/out", "a file is in the way"), ("/proc/1/out", "cannot")],
+    ids=["under-a-file", "not-allowed"],
+)
+def test_an_output_folder_that_cannot_be_written_is_bad_input(
+    tmp_path: Path, output: str, message: str
+) -> None:
+    """-o under a file, or where writing is not allowed: one line, exit 2, nothing written."""
+    (tmp_path / "afile").write_text("x")
+    target = tmp_path / output if not output.startswith("/") else Path(output)
+    result = run("render", ONE, "--merchant", MERCHANT, "-o", target)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_two_orders_of_one_name_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """a/order.json and b/order.json would overwrite each other: refused, nothing written."""
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(ONE, tmp_path / folder / "order.json")
+    out = tmp_path / "out"
+    result = run("render", tmp_path / "a/order.json", tmp_path / "b/order.json",
+                 "--merchant", MERCHANT, "-o", out)  # fmt: skip
+    assert result.exit_code == 2 and "would both be written as order.*" in result.stderr
+    assert not out.exists()
+
+
+def test_an_unknown_locale_is_a_usage_error() -> None:
+    """--locale xx_YY is refused as a bad parameter (exit 2)."""
+    result = run("render", ONE, "--merchant", MERCHANT, "--locale", "xx_YY")
+    assert result.exit_code == 2 and "not a known locale" in result.output
+
+
+def test_output_files_get_the_umask_mode(tmp_path: Path) -> None:
+    """Written files get the mode the umask gives a new file, not 0600."""
+    old = os.umask(0o022)
+    try:
+        from delightmail import _files
+
+        _files._file_mode.cache_clear()
+        result = run("render", ONE, "--merchant", MERCHANT, "-o", tmp_path / "out")
+        assert result.exit_code == 0, result.output
+        modes = {oct(p.stat().st_mode & 0o777) for p in (tmp_path / "out").iterdir()}
+        assert modes == {"0o644"}
+    finally:
+        os.umask(old)
+        _files._file_mode.cache_clear()

@@ -23,11 +23,20 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from babel import Locale, UnknownLocaleError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from . import __version__
-from ._files import InputError, OrderSource, atomic_write, load_json, order_sources
+from ._files import (
+    InputError,
+    OrderSource,
+    atomic_write,
+    load_json,
+    order_sources,
+    unique_labels,
+    writable_folder,
+)
 from .adapters import PLATFORMS, to_order
 from .checks import check_email
 from .checks_external import ExternalCheckers
@@ -168,6 +177,15 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
         setup = Setup(merchant_path, template, template_dirs, tone, locale, platform, pack_dirs)
         return command(*args, setup=setup, **kwargs)
 
+    def known_locale(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        try:
+            Locale.parse(value.replace("-", "_"))
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise click.BadParameter(
+                f"{value!r} is not a known locale (such as en, en_GB, de)"
+            ) from None
+        return value
+
     options = [
         click.option(
             "--merchant",
@@ -200,7 +218,11 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="A folder of the merchant's own story packs (repeatable).",
         ),
         click.option(
-            "--locale", default="en", show_default=True, help="Locale when the order has none."
+            "--locale",
+            default="en",
+            show_default=True,
+            callback=known_locale,
+            help="Locale when the order has none.",
         ),
         click.option(
             "--from",
@@ -282,6 +304,8 @@ def render(
     formats = formats or ("html", "text")
     with _reported():
         items = order_sources(orders)
+        unique_labels(items)
+        writable_folder(output_dir)
         mailer = setup.mailer()
         from_address = _sender(mailer.merchant, sender) if "eml" in formats else None
     batch = any(path.suffix == ".jsonl" for path in orders)
