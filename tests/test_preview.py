@@ -361,3 +361,46 @@ def test_a_hostile_order_is_shown_as_text_in_chromium(page: Any, site: Path) -> 
     assert HOSTILE in subject.inner_text()
     frame = page.frame_locator("article.card >> nth=0 >> iframe.email")
     assert frame.locator("h1").inner_text() == f"Hi {HOSTILE}!"
+
+
+def test_a_foreign_host_gets_nothing(server: PreviewServer) -> None:
+    """A request naming another host (DNS rebinding) is refused: the gallery, its emails
+    and their customers' data are served only to 127.0.0.1:PORT and localhost:PORT."""
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    for host, allowed in (
+        (f"127.0.0.1:{port}", True),
+        (f"localhost:{port}", True),
+        ("evil.example", False),
+        (f"evil.example:{port}", False),
+        ("", False),
+    ):
+        request = urllib.request.Request(server.url, headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, body = response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            with exc:
+                status, body = exc.code, exc.read().decode("utf-8")
+        assert (status == 200) == allowed, (host, status)
+        assert ("Sam" in body) == allowed
+
+
+def test_broken_order_files_are_cards_and_the_rest_still_shows(site: Path) -> None:
+    """Unreadable, deep, huge and invalid files each show as one error card; the good
+    orders render; the merchant file beside the orders is not an order."""
+    orders = site / "orders"
+    (orders / "binary.jsonl").write_bytes(b"\xff\xfe\x00garbage")
+    (orders / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (orders / "huge.json").write_text('{"n": ' + "9" * 5000 + "}", encoding="utf-8")
+    (orders / "empty.json").write_text("", encoding="utf-8")
+    shutil.copy(MERCHANT, orders / "merchant.json")
+    gallery = Gallery(orders, orders / "merchant.json", template_dirs=(site / "templates",))
+    results = [gallery.render(entry) for entry in gallery.entries()]
+    by_order = {r.entry.order: r for r in results}
+    assert "merchant" not in by_order
+    assert by_order["01-one-item"].email is not None and by_order["03-eur-discount-two-taxes"].email
+    for broken in ("binary", "deep", "huge", "empty"):
+        assert by_order[broken].email is None and by_order[broken].error, broken
+    assert "nested too deeply" in by_order["deep"].error
+    page = render_page(results, 1)
+    assert page.count("Sam") >= 1 and "nested too deeply" in page

@@ -79,6 +79,8 @@ class OrderSource:
     path: Path
     line: int | None = None
     text: str = ""
+    #: Why the file could not be read, for an entry that shows it (the preview).
+    problem: str = ""
 
     @property
     def label(self) -> str:
@@ -91,6 +93,8 @@ class OrderSource:
 
     def load(self) -> Any:
         """The order's JSON, numbers with a fraction as ``Decimal``."""
+        if self.problem:
+            raise InputError(self.problem)
         if self.line is None:
             return load_json(self.path)
         return parse_json(self.text, self.where, one_line=True)

@@ -119,14 +119,30 @@ class Gallery:
             return [self.orders]
         if not self.orders.is_dir():
             raise InputError(f"{self.orders}: no such file or folder")
-        return sorted(path for path in self.orders.iterdir() if path.suffix in (".json", ".jsonl"))
+        merchant = self.merchant.resolve()
+        return sorted(
+            path
+            for path in self.orders.iterdir()
+            if path.suffix in (".json", ".jsonl") and path.resolve() != merchant
+        )
+
+    def _sources(self) -> list[OrderSource]:
+        # A file that cannot be read is one entry that shows its error; the
+        # other files still make the gallery.
+        sources: list[OrderSource] = []
+        for path in self._order_files():
+            try:
+                sources += order_sources([path])
+            except DelightmailError as exc:
+                sources.append(OrderSource(path, problem=str(exc)))
+        return sources
 
     def entries(self) -> list[Entry]:
         """Every email in the gallery, in order: orders, templates, locales, then tones."""
         names = self.templates or tuple(available_templates(self.template_dirs))
         return [
             Entry(source, template, locale, tone)
-            for source in order_sources(self._order_files())
+            for source in self._sources()
             for template in names
             for locale in self.locales
             for tone in self.tones
@@ -156,6 +172,8 @@ class Gallery:
             email = mailer.render(self._load_order(entry))
         except DelightmailError as exc:
             return Result(entry, error=str(exc))
+        except Exception as exc:  # one email's failure never takes the gallery down
+            return Result(entry, error=f"unexpected error: {type(exc).__name__}: {exc}")
         return Result(entry, email=email, report=check_email(email))
 
 
@@ -392,7 +410,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _host_is_ours(self) -> bool:
+        """Whether the request names this server: a page on another site that points a
+        name at 127.0.0.1 (DNS rebinding) sends its own Host, and gets nothing."""
+        port = self.server.server_address[1]
+        host = (self.headers.get("Host") or "").strip().lower()
+        return host in {f"127.0.0.1:{port}", f"localhost:{port}"}
+
     def do_GET(self) -> None:
+        if not self._host_is_ours():
+            self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain", "not this server's name")
+            return
         url = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
         preview = self.server.preview
