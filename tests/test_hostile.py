@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import shutil
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -15,13 +16,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from delightmail import DelightmailError, Mailer, Merchant, OrderValidationError, PackError
+from delightmail import (
+    DelightmailError,
+    Mailer,
+    Merchant,
+    OrderValidationError,
+    PackError,
+    TemplateError,
+)
 from delightmail.adapters import to_order
 from delightmail.adapters._common import plain_text
 from delightmail.models import validate_order
 from delightmail.packs import MAX_LINE_OUTPUT
 
-from .conftest import ORDER_FILES, load, sample
+from .conftest import ORDER_FILES, ROOT, load, sample
 
 BASE = load(ORDER_FILES[0])
 
@@ -206,3 +214,49 @@ def test_a_long_customer_value_cannot_blow_up_a_line(merchant: Merchant, tmp_pat
     data["customer"]["first_name"] = "A" * 5000
     story = mailer.context(data)["story"]
     assert len(story.opening) <= MAX_LINE_OUTPUT
+
+
+TEMPLATE_BOMBS = [
+    "{{ lipsum.__globals__['os'].popen('id').read() }}",
+    "{{ cycler.__init__.__globals__.os }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ 10**(10**8) }}",
+    "{{ 'x' * 10**9 }}",
+    "{{ merchant.name.zfill(300000000) }}",
+    "{{ merchant.name|center(1000000000) }}",
+    "{{ '%0999999999d' % 1 }}",
+    "{{ range(10**9)|list }}",
+    "{% set x = merchant.name %}{{ x.__class__ }}",
+]
+
+
+@pytest.fixture(scope="module")
+def template_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the playful template to write a merchant's hostile line into."""
+    folder = tmp_path_factory.mktemp("merchant-template") / "playful"
+    shutil.copytree(ROOT / "templates" / "playful", folder)
+    return folder
+
+
+@pytest.mark.parametrize("bomb", TEMPLATE_BOMBS, ids=[b[:30] for b in TEMPLATE_BOMBS])
+def test_a_sandboxed_template_refuses_what_a_merchant_should_not_do(
+    merchant: Merchant, template_folder: Path, bomb: str
+) -> None:
+    """Mailer(sandbox=True) runs a merchant's template: reaching for Python, huge numbers
+    and growing strings are a TemplateError naming the file and line, at once."""
+    text = template_folder / "email.txt.j2"
+    original = (ROOT / "templates" / "playful" / "email.txt.j2").read_text(encoding="utf-8")
+    text.write_text(bomb + "\n" + original, encoding="utf-8")
+    start = time.perf_counter()
+    with pytest.raises(TemplateError) as info:
+        Mailer(merchant, template=template_folder, sandbox=True).render(BASE)
+    assert info.value.filename == str(text) and info.value.lineno == 1
+    assert time.perf_counter() - start < 5.0
+
+
+def test_the_sandbox_renders_the_built_in_template_the_same(merchant: Merchant) -> None:
+    """The sandbox changes nothing a reader sees for a well-behaved template."""
+    plain, sandboxed = Mailer(merchant), Mailer(merchant, sandbox=True)
+    for path in ORDER_FILES:
+        data = load(path)
+        assert plain.render(data) == sandboxed.render(data)

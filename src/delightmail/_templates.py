@@ -10,6 +10,7 @@ colours, the catalog's words) folded in once per merchant and language.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +20,8 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import compiler, i18n
 from .exceptions import TemplateError
@@ -37,25 +40,108 @@ __all__ = [
 ]
 
 
-def _environment(*, html: bool) -> jinja2.Environment:
+#: What a merchant's template may make in one step, in the sandbox: a number
+#: given to a filter or a method, a string, the numbers ``range`` counts to.
+SANDBOX_MAX_ARGUMENT = 100_000
+SANDBOX_MAX_TEXT = 2_000_000
+SANDBOX_MAX_RANGE = 10_000
+
+
+def _too_big(value: object, limit: int) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return abs(value) > limit
+    return isinstance(value, str | list | tuple) and len(value) > SANDBOX_MAX_TEXT
+
+
+def _guard(result: Any) -> Any:
+    if isinstance(result, str | list | tuple) and len(result) > SANDBOX_MAX_TEXT:
+        raise SecurityError(f"made a value of more than {SANDBOX_MAX_TEXT} characters")
+    return result
+
+
+def _guarded_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    """*function* refusing huge numbers and huge results (``center(10**9)``)."""
+
+    @functools.wraps(function)  # keeps Jinja's pass_context marks
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, int | float) and _too_big(value, SANDBOX_MAX_ARGUMENT):
+                raise SecurityError(f"a filter was given {value!r}, more than it may be")
+        return _guard(function(*args, **kwargs))
+
+    return guarded
+
+
+class MerchantSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, bounded: for templates a merchant writes.
+
+    Beyond what the sandbox refuses (Python internals, changing values), no
+    power, repetition or ``%`` formatting of huge operands, no filter or method
+    given a huge number or making a huge value, ``range`` up to
+    :data:`SANDBOX_MAX_RANGE`, no ``lipsum``, and no constant computed while the
+    template compiles (where a hostile one would run).
+    """
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    MAX_RANGE = SANDBOX_MAX_RANGE
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and (_too_big(left, 10**6) or _too_big(right, 64)):
+            raise SecurityError("a power that large is not allowed")
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("% formatting of text is not allowed: use the format filter")
+        if operator == "*":
+            text, times = (left, right) if isinstance(left, str | list | tuple) else (right, left)
+            repeats = isinstance(text, str | list | tuple) and isinstance(times, int)
+            if repeats and len(text) * max(times, 0) > SANDBOX_MAX_TEXT:
+                raise SecurityError(f"would make more than {SANDBOX_MAX_TEXT} characters")
+        return _guard(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, int | float) and _too_big(value, SANDBOX_MAX_ARGUMENT):
+                raise SecurityError(f"a call was given {value!r}, more than it may be")
+        return _guard(super().call(__context, __obj, *args, **kwargs))
+
+
+def _environment(*, html: bool, sandbox: bool = False) -> jinja2.Environment:
     # Templates are code, written and deployed by developers like any other
     # code; what comes from customers is data, and autoescaping covers it.
-    # (Story packs, which merchants write as data, run in a sandbox.)
-    env = jinja2.Environment(
-        autoescape=html,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=not html,
-        lstrip_blocks=not html,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
+    # A merchant's own template is not code: it runs in the bounded sandbox.
+    # (Story packs, which merchants write as data, run in a sandbox of their own.)
+    options: dict[str, Any] = {
+        "autoescape": html,
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": not html,
+        "lstrip_blocks": not html,
+        "keep_trailing_newline": True,
+        "auto_reload": False,
+    }
+    env = MerchantSandbox(optimized=False, **options) if sandbox else jinja2.Environment(**options)
     env.filters.update(FILTERS)
     i18n.install(env)
+    if sandbox:
+        env.filters = {name: _guarded_filter(f) for name, f in env.filters.items()}
+        env.globals.pop("lipsum", None)
     return env
 
 
 HTML_ENV = _environment(html=True)
 TEXT_ENV = _environment(html=False)
+_SANDBOX = {
+    True: _environment(html=True, sandbox=True),
+    False: _environment(html=False, sandbox=True),
+}
+
+
+def environment(*, html: bool, sandbox: bool = False) -> jinja2.Environment:
+    """The environment the HTML (*html*) or text part compiles in; *sandbox* for a
+    merchant's own template."""
+    if sandbox:
+        return _SANDBOX[html]
+    return HTML_ENV if html else TEXT_ENV
 
 
 def load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template:
@@ -114,9 +200,10 @@ def _constant_folder(
             return None
         try:
             return env.from_string(tag_text).render(constants)
-        except jinja2.UndefinedError:
+        except jinja2.TemplateError:
             # Guarded by a condition that is false for this merchant (a
-            # website's host, with no website): it never renders, so left as is.
+            # website's host, with no website), or refused by the sandbox: left
+            # as it is, to render (or fail, naming its line) with each email.
             return None
 
     return lambda tag: fold(tag.text) if tag.kind == "expression" else None
@@ -158,34 +245,41 @@ def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=64)
 def merchant_html(
-    source: str, filename: str, merchant_json: str, locale: str
+    source: str, filename: str, merchant_json: str, locale: str, sandbox: bool = False
 ) -> tuple[jinja2.Template, compiler.JinjaSource]:
     """The compiled template with this merchant's and locale's constant values folded in."""
+    env = environment(html=True, sandbox=sandbox)
     compiled = compiled_html(source, filename)
     merchant = Merchant.model_validate_json(merchant_json)
     jinja_source = compiled.jinja_source(
-        _constant_folder(compiled.tags, _constants(merchant, locale), HTML_ENV),
+        _constant_folder(compiled.tags, _constants(merchant, locale), env),
         _translation_rewriter(locale, html=True),
     )
-    return load(HTML_ENV, jinja_source.source, filename), jinja_source
+    return load(env, jinja_source.source, filename), jinja_source
 
 
 @lru_cache(maxsize=64)
-def reference_html(source: str, filename: str) -> jinja2.Template:
-    return load(HTML_ENV, compiler.strip_comments(source, filename), filename)
+def reference_html(source: str, filename: str, sandbox: bool = False) -> jinja2.Template:
+    env = environment(html=True, sandbox=sandbox)
+    return load(env, compiler.strip_comments(source, filename), filename)
 
 
 @lru_cache(maxsize=64)
 def text_template(
-    source: str, filename: str, merchant_json: str | None, locale: str | None
+    source: str,
+    filename: str,
+    merchant_json: str | None,
+    locale: str | None,
+    sandbox: bool = False,
 ) -> jinja2.Template:
     """The text template; for a merchant and locale, with their constants folded in
     and its literal gettext calls translated, once."""
-    template = load(TEXT_ENV, source, filename)  # errors name the author's own lines
+    env = environment(html=False, sandbox=sandbox)
+    template = load(env, source, filename)  # errors name the author's own lines
     if merchant_json is not None and locale is not None:
         merchant = Merchant.model_validate_json(merchant_json)
         tags = compiler.scan_tags(source, filename)
-        fold = _constant_folder(tags, _constants(merchant, locale), TEXT_ENV)
+        fold = _constant_folder(tags, _constants(merchant, locale), env)
         rewrite = _translation_rewriter(locale, html=False)
         parts, pos = [], 0
         for tag in tags:
@@ -193,7 +287,7 @@ def text_template(
             text = compiler.protect_literal(folded) if folded is not None else rewrite(tag.text)
             parts += [source[pos : tag.start], text]
             pos = tag.end
-        template = load(TEXT_ENV, "".join([*parts, source[pos:]]), filename)
+        template = load(env, "".join([*parts, source[pos:]]), filename)
     return template
 
 

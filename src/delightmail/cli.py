@@ -113,6 +113,7 @@ class Setup:
     locale: str
     platform: str | None
     pack_dirs: tuple[Path, ...] = ()
+    sandbox: bool = False
 
     def merchant(self) -> Merchant:
         if self.merchant_path is None:
@@ -130,6 +131,7 @@ class Setup:
             tone=self.tone,
             template_dirs=self.template_dirs,
             pack_dirs=self.pack_dirs,
+            sandbox=self.sandbox,
         )
 
     def order(self, item: OrderSource) -> Order | Any:
@@ -172,9 +174,12 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
         locale: str,
         platform: str | None,
         pack_dirs: tuple[Path, ...],
+        sandbox: bool,
         **kwargs: Any,
     ) -> Any:
-        setup = Setup(merchant_path, template, template_dirs, tone, locale, platform, pack_dirs)
+        setup = Setup(
+            merchant_path, template, template_dirs, tone, locale, platform, pack_dirs, sandbox
+        )
         return command(*args, setup=setup, **kwargs)
 
     def known_locale(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -223,6 +228,11 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             callback=known_locale,
             help="Locale when the order has none.",
+        ),
+        click.option(
+            "--sandbox",
+            is_flag=True,
+            help="Run the template in a bounded sandbox: for a template a merchant wrote.",
         ),
         click.option(
             "--from",

@@ -137,6 +137,9 @@ class Mailer:
         and premailer on every email). Only useful to check the fast path.
     :param template_dirs: extra folders to look for templates in, before the built-in ones.
     :param pack_dirs: folders with the merchant's own story packs.
+    :param sandbox: run the template in a bounded Jinja sandbox: for a template a
+        merchant writes (as in a shop's notification editor) rather than a
+        developer. A template folder is otherwise code, and runs as code.
     """
 
     def __init__(
@@ -149,6 +152,7 @@ class Mailer:
         precompile: bool = True,
         template_dirs: tuple[str | Path, ...] = (),
         pack_dirs: tuple[str | Path, ...] = (),
+        sandbox: bool = False,
     ) -> None:
         self.merchant = validate_merchant(merchant)
         self.locale = locale
@@ -156,6 +160,7 @@ class Mailer:
         if self.tone not in TONES:
             raise TemplateError(f"unknown tone {self.tone!r} (known: {', '.join(TONES)})")
         self.precompile = precompile
+        self.sandbox = sandbox
         self.pack_dirs = tuple(Path(p) for p in pack_dirs)
         extra = tuple(Path(p) for p in template_dirs)
         path = Path(template)
@@ -189,18 +194,21 @@ class Mailer:
         if key not in self._htmls:
             if self.precompile:
                 self._htmls[key] = merchant_html(
-                    self._html_source, self._html_filename, self._merchant_json, key
+                    self._html_source, self._html_filename, self._merchant_json, key, self.sandbox
                 )
             else:
-                self._htmls[key] = (reference_html(self._html_source, self._html_filename), None)
+                reference = reference_html(self._html_source, self._html_filename, self.sandbox)
+                self._htmls[key] = (reference, None)
         return self._htmls[key]
 
     def _text_for(self, key: str) -> jinja2.Template:
         # The reference path keeps the gettext calls as written: it is what the
         # translated-once fast path is checked against.
         if not self.precompile:
-            return text_template(self._text_source, self._text_filename, None, None)
-        return text_template(self._text_source, self._text_filename, self._merchant_json, key)
+            return text_template(self._text_source, self._text_filename, None, None, self.sandbox)
+        return text_template(
+            self._text_source, self._text_filename, self._merchant_json, key, self.sandbox
+        )
 
     def html_template(self, locale: str | None = None) -> jinja2.Template:
         """The Jinja template that renders the HTML part for *locale*.
