@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from delightmail import DelightmailError, Mailer
 from delightmail.cli import cli
@@ -566,3 +568,38 @@ def test_output_files_get_the_umask_mode(tmp_path: Path) -> None:
     finally:
         os.umask(old)
         _files._file_mode.cache_clear()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    content=st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(str.encode),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=10) | st.floats(),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+            ),
+            max_leaves=12,
+        ).map(lambda value: json.dumps(value).encode()),
+    ),
+    suffix=st.sampled_from([".json", ".jsonl"]),
+    command=st.sampled_from(["render", "check"]),
+)
+def test_no_input_file_makes_a_traceback(
+    tmp_path: Path, content: bytes, suffix: str, command: str
+) -> None:
+    """Whatever bytes an order file holds, the command line answers with one message and
+    exit code 0, 1 or 2, never a traceback."""
+    path = tmp_path / f"order{suffix}"
+    path.write_bytes(content)
+    args = [command, path, "--merchant", MERCHANT]
+    if command == "render":
+        args += ["-o", tmp_path / "out"]
+    result = run(*args)
+    assert result.exit_code in (0, 1, 2), result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output

@@ -149,6 +149,8 @@ def load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template
         code = env.compile(source, name=filename, filename=filename)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
+    except RecursionError:
+        raise TemplateError("nested too deeply to compile", filename) from None
     return env.template_class.from_code(env, code, env.make_globals(None))
 
 
