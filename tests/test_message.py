@@ -104,3 +104,18 @@ def test_order_without_email_needs_explicit_recipient(mailer: Mailer) -> None:
         email.to_message(sender=SENDER)
     msg = email.to_message(sender=SENDER, to=("Guest", "guest@example.com"))
     assert msg["To"] == "Guest <guest@example.com>"
+
+
+def test_bytes_are_the_message(mailer: Mailer) -> None:
+    """to_bytes() parses back to the headers and parts of to_message(), and is what
+    to_message().as_bytes() sends."""
+    for path in ORDER_FILES:
+        email = mailer.render(load(path))
+        to = None if email.recipient else ("Guest", "guest@example.com")
+        data = email.to_bytes(sender=SENDER, to=to)
+        msg = email.to_message(sender=SENDER, to=to)
+        assert msg.as_bytes() == data
+        parsed = message_from_bytes(data, policy=policy.default)
+        assert list(parsed.keys()) == list(msg.keys())
+        text, html = (p.get_content().replace("\r\n", "\n") for p in parsed.iter_parts())
+        assert (text, html) == (email.text, email.html)

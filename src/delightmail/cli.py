@@ -19,6 +19,7 @@ import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -41,6 +42,7 @@ from .adapters import PLATFORMS, to_order
 from .checks import check_email
 from .checks_external import ExternalCheckers
 from .exceptions import DelightmailError, OrderValidationError, TemplateError
+from .headers import parse_address
 from .i18n import available_locales
 from .models import TONES, Merchant, Order, validate_merchant
 from .rendering import Mailer, RenderedEmail, available_templates
@@ -275,7 +277,7 @@ def _outputs(
     if "text" in formats:
         out["txt"] = email.text
     if "eml" in formats and sender is not None:
-        out["eml"] = email.to_message(sender=sender).as_string()
+        out["eml"] = email.to_bytes(sender=sender).decode("ascii")
     return out
 
 
@@ -483,9 +485,14 @@ def send(
         item = _one_item(order)
         mailer = setup.mailer()
         email = setup.render(mailer, item)
-        msg = email.to_message(sender=_sender(mailer.merchant, sender), to=to)
-        send_message(msg, server, starttls=starttls, user=user, password=password)
-    click.echo(f"sent {msg['Message-ID']} to {msg['To']} through {server}")
+        from_address = _sender(mailer.merchant, sender)
+        data = email.to_bytes(sender=from_address, to=to)
+        envelope = (parse_address(from_address).address, [parse_address(to).address])
+        send_message(
+            data, server, starttls=starttls, user=user, password=password, envelope=envelope
+        )
+    message_id = BytesHeaderParser().parsebytes(data)["Message-ID"]
+    click.echo(f"sent {message_id} to {envelope[1][0]} through {server}")
 
 
 @cli.command()

@@ -30,6 +30,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -72,8 +73,11 @@ def clean(text: str, limit: int = MAX_TEXT) -> str:
     Every control or separator character (CR, LF, NUL, U+0085, U+2028...)
     becomes a space and runs of space become one.
     """
-    kept = "".join(ch if _printable(ch) else " " for ch in text[: limit * 4])
-    line = " ".join(kept.split())
+    text = text[: limit * 4]
+    if text.isascii() and text.isprintable():  # the usual case, checked in C
+        line = " ".join(text.split())
+    else:
+        line = " ".join("".join(ch if _printable(ch) else " " for ch in text).split())
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
     return line
@@ -167,7 +171,9 @@ _NAMED = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def _checked_address(addr: str, what: str) -> str:
+    # The shop's own addresses come with every email: each is checked once.
     try:
         checked = validate_email(addr.strip(), check_deliverability=False)
     except EmailNotValidError as exc:

@@ -1,19 +1,22 @@
 """Turn a :class:`~delightmail.rendering.RenderedEmail` into a stdlib email message.
 
 The message is multipart/alternative (plain text first, HTML last, as
-RFC 2046 wants the preferred part last). Every header that carries text from
-an order or a merchant is written by :mod:`delightmail.headers` and stored
-as it is written (the standard library's header parser, which decodes
-encoded words found in a value, never sees it): nothing from an order can
-add a header, end the header block or change where mail goes.
+RFC 2046 wants the preferred part last), written directly as bytes
+(:func:`message_bytes`): every header that carries text from an order or a
+merchant is written by :mod:`delightmail.headers` (the standard library's
+header parser, which decodes encoded words found in a value, never writes
+one), so nothing from an order can add a header, end the header block or
+change where mail goes. :func:`build_message` parses those bytes into an
+:class:`~email.message.EmailMessage` for code that wants one.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 from collections.abc import Mapping
-from email import policy
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
@@ -25,7 +28,7 @@ from .headers import Mailbox, parse_address
 if TYPE_CHECKING:
     from .rendering import RenderedEmail
 
-__all__ = ["POLICY", "build_message", "parse_address"]
+__all__ = ["POLICY", "build_message", "message_bytes", "parse_address"]
 
 AddressLike = str | tuple[str, str]
 
@@ -46,15 +49,37 @@ def _message_id(email: RenderedEmail, digest: str, domain: str) -> str:
     return f"<order-{number}.{digest}@{domain}>"
 
 
-def build_message(
+_CRLF = b"\r\n"
+
+
+def _part(content_type: str, body: str) -> bytes:
+    """One part: its headers and its body, quoted-printable (binascii's C encoder) with
+    CRLF line ends."""
+    data = body.encode("utf-8")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    encoded = binascii.b2a_qp(data, istext=True).replace(b"\n", _CRLF)
+    head = (
+        f'Content-Type: {content_type}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    )
+    # The line break before the next boundary belongs to the boundary (RFC 2046).
+    return head.encode("ascii") + encoded + _CRLF
+
+
+def message_bytes(
     email: RenderedEmail,
     *,
     sender: AddressLike,
     to: AddressLike | None = None,
     reply_to: AddressLike | None = None,
     headers: Mapping[str, str] | None = None,
-) -> EmailMessage:
-    """Build the multipart/alternative message for *email*. See ``RenderedEmail.to_message``.
+) -> bytes:
+    """The multipart/alternative message for *email*, as the bytes to send.
+
+    Written directly, at about the cost of the render: every header by
+    :mod:`delightmail.headers`, both parts quoted-printable. The same email
+    gives the same bytes (Message-ID and boundary come from its content).
 
     :raises MessageError: an address is not exactly one valid address, the
         order has no customer email and no *to* was given, or an extra header
@@ -70,20 +95,50 @@ def build_message(
         parse_address(reply, "reply-to address") if reply is not None else None
     )
     extra = [(name, _headers.raw_value(name, value)) for name, value in (headers or {}).items()]
-
-    msg = EmailMessage(policy=POLICY)
-    msg.set_raw("Subject", _headers.unstructured("Subject", email.subject))
-    msg.set_raw("From", _headers.mailbox("From", from_address))
-    msg.set_raw("To", _headers.mailbox("To", to_address))
-    if reply_address is not None:
-        msg.set_raw("Reply-To", _headers.mailbox("Reply-To", reply_address))
-    if email.placed_at is not None:
-        msg.set_raw("Date", format_datetime(email.placed_at))
     digest = _digest(email)
-    msg.set_raw("Message-ID", _message_id(email, digest, from_address.domain))
-    for name, value in extra:
-        msg.set_raw(name, value)
-    msg.set_content(email.text, subtype="plain", charset="utf-8")
-    msg.add_alternative(email.html, subtype="html", charset="utf-8")
-    msg.set_boundary(f"=_delightmail_{digest}")
-    return msg
+    boundary = f"=_delightmail_{digest}"
+
+    lines = [
+        f"Subject: {_headers.unstructured('Subject', email.subject)}",
+        f"From: {_headers.mailbox('From', from_address)}",
+        f"To: {_headers.mailbox('To', to_address)}",
+    ]
+    if reply_address is not None:
+        lines.append(f"Reply-To: {_headers.mailbox('Reply-To', reply_address)}")
+    if email.placed_at is not None:
+        lines.append(f"Date: {format_datetime(email.placed_at)}")
+    lines.append(f"Message-ID: {_message_id(email, digest, from_address.domain)}")
+    lines += [f"{name}: {value}" for name, value in extra]
+    lines += [
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"',
+    ]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+    delimiter = f"--{boundary}\r\n".encode("ascii")
+    return b"".join(
+        (
+            head,
+            delimiter,
+            _part("text/plain", email.text),
+            delimiter,
+            _part("text/html", email.html),
+            f"--{boundary}--\r\n".encode("ascii"),
+        )
+    )
+
+
+def build_message(
+    email: RenderedEmail,
+    *,
+    sender: AddressLike,
+    to: AddressLike | None = None,
+    reply_to: AddressLike | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """The message of :func:`message_bytes`, as a stdlib :class:`~email.message.EmailMessage`
+    (parsed from those very bytes, so both say the same). See ``RenderedEmail.to_message``."""
+    data = message_bytes(email, sender=sender, to=to, reply_to=reply_to, headers=headers)
+    message = message_from_bytes(data, policy=POLICY)
+    if not isinstance(message, EmailMessage):  # pragma: no cover - POLICY makes EmailMessage
+        raise MessageError("the message did not parse back")
+    return message

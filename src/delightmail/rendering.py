@@ -121,6 +121,24 @@ class RenderedEmail:
 
         return build_message(self, sender=sender, to=to, reply_to=reply_to, headers=headers)
 
+    def to_bytes(
+        self,
+        sender: str | tuple[str, str],
+        to: str | tuple[str, str] | None = None,
+        reply_to: str | tuple[str, str] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """This email as the bytes of a multipart/alternative message, ready for SMTP
+        (``smtp.sendmail(from, [to], data)``) or an email service's raw API.
+
+        The fast path: the same message as :meth:`to_message`, without building
+        one. Parameters as for :meth:`to_message`.
+        """
+        from .message import message_bytes
+
+        return message_bytes(self, sender=sender, to=to, reply_to=reply_to, headers=headers)
+
 
 # -- the mailer ------------------------------------------------------------------
 

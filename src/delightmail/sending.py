@@ -41,16 +41,20 @@ def parse_server(value: str) -> tuple[str, int]:
 
 
 def send_message(
-    msg: EmailMessage,
+    msg: EmailMessage | bytes,
     server: str,
     *,
     starttls: bool = False,
     user: str | None = None,
     password: str | None = None,
     timeout: float = 30.0,
+    envelope: tuple[str, list[str]] | None = None,
 ) -> list[str]:
-    """Send *msg* to the addresses in its ``To`` header through *server* (``HOST:PORT``).
+    """Send *msg* through *server* (``HOST:PORT``) to the addresses in its ``To`` header.
 
+    :param msg: an :class:`~email.message.EmailMessage`, or message bytes
+        (:meth:`~delightmail.RenderedEmail.to_bytes`) with their *envelope*.
+    :param envelope: ``(from, [to, ...])``: the SMTP envelope, needed for bytes.
     :param starttls: upgrade the connection with STARTTLS (certificate checked) before
         logging in; the server must offer it.
     :param user: log in as *user* with *password*.
@@ -58,7 +62,13 @@ def send_message(
     :raises SendError: the server is unreachable, refused the login or the message.
     """
     host, port = parse_server(server)
-    recipients = [addr for _, addr in getaddresses(msg.get_all("To", [])) if addr]
+    if envelope is not None:
+        sender, recipients = envelope[0], list(envelope[1])
+    elif isinstance(msg, EmailMessage):
+        sender = ""
+        recipients = [addr for _, addr in getaddresses(msg.get_all("To", [])) if addr]
+    else:
+        raise InputError("message bytes need their envelope: (from, [to])")
     if not recipients:
         raise InputError("the message has no recipient")
     try:
@@ -67,8 +77,11 @@ def send_message(
                 smtp.starttls(context=ssl.create_default_context())
             if user:
                 smtp.login(user, password or "")
-            # Explicit envelope: only the To address, whatever other headers say.
-            smtp.send_message(msg, to_addrs=recipients)
+            # Explicit envelope: only these addresses, whatever the headers say.
+            if isinstance(msg, bytes):
+                smtp.sendmail(sender, recipients, msg)
+            else:
+                smtp.send_message(msg, to_addrs=recipients)
     except smtplib.SMTPNotSupportedError as exc:
         raise SendError(f"{host}:{port} does not support that: {_reason(exc)}") from exc
     except smtplib.SMTPAuthenticationError as exc:
