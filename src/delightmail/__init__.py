@@ -5,7 +5,7 @@
 >>> email.subject, email.html, email.text  # doctest: +SKIP
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from .exceptions import (
     CompileError,
@@ -35,10 +35,20 @@ from .models import (
 )
 from .rendering import Mailer, RenderedEmail
 
-try:
-    __version__ = version("delightmail")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> Any:
+    # importlib.metadata costs tens of milliseconds: read it only when asked.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("delightmail")
+        except PackageNotFoundError:  # a source tree that was never installed
+            found = "0+unknown"
+        globals()["__version__"] = found
+        return found
+    raise AttributeError(f"module 'delightmail' has no attribute {name!r}")
+
 
 __all__ = [
     "TONES",

@@ -19,6 +19,7 @@ import lxml.html
 from lxml import etree
 
 from .compiler import TOKEN_PREFIX
+from .limits import GMAIL_CLIP_BYTES, SIZE_BUDGET_BYTES, SUBJECT_MAX, TEXT_WIDTH
 
 if TYPE_CHECKING:
     from .checks_external import ExternalCheckers
@@ -27,14 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["CHECKS", "CheckReport", "Finding", "Severity", "check_email"]
 
 Severity = Literal["error", "warning", "info"]
-
-#: Gmail clips an HTML part larger than about 102 KB and hides the rest.
-GMAIL_CLIP_BYTES = 102 * 1024
-#: What delightmail aims at, leaving room for what an ESP adds (tracking, footers).
-SIZE_BUDGET_BYTES = 90 * 1024
-#: Inbox previews show about this many characters of a subject.
-SUBJECT_MAX = 78
-TEXT_WIDTH = 78
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-import cssutils
-import mjml
-from premailer import Premailer
-
 from .exceptions import CompileError
 
 __all__ = [
@@ -223,6 +219,8 @@ class CompiledTemplate:
 def _silence_cssutils() -> None:
     # cssutils reports every property it does not know (mso-*, tokens) as an
     # error on its own logger; none of that is actionable here.
+    import cssutils  # with premailer: imported only to compile, never to render
+
     cssutils.log.setLevel(logging.CRITICAL)
 
 
@@ -242,6 +240,9 @@ def mjml_to_html(
     :param line_at: maps a UTF-8 offset in *mjml_source* to a line of the
         template, so that an MJML error can name it.
     """
+    import mjml
+    from premailer import Premailer
+
     try:
         html = mjml.mjml2html(mjml_source)
     except Exception as exc:  # mjml-python raises a bare exception type

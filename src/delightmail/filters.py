@@ -25,8 +25,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2.runtime import Context
 
-from .checks import TEXT_WIDTH
 from .i18n import babel_locale, story_locale
+from .limits import TEXT_WIDTH
 from .links import with_utm
 from .models import Merchant, Money, localized
 

@@ -19,9 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -79,6 +76,10 @@ def translations(locale: str) -> gettext.NullTranslations:
     A formal catalog need only hold what differs: the rest comes from the
     language's own catalog.
     """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     for candidate in _candidates(locale):
         po = _po(candidate)
         if po.is_file():

@@ -44,7 +44,6 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from . import i18n
-from .checks import SUBJECT_MAX
 from .facts import GROUPS, Facts
 from .grammar import plural_en
 from .lexicon import (
@@ -56,6 +55,7 @@ from .lexicon import (
     shares_phrase,
     words,
 )
+from .limits import SUBJECT_MAX
 from .models import TONES, Merchant, Order, localized, validate_order
 from .packs import Pack
 from .rendering import Mailer, RenderedEmail

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -37,13 +38,12 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
-    HttpUrl,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from .exceptions import CurrencyMismatchError, FieldProblem, OrderValidationError
 from .i18n import babel_locale
@@ -244,7 +244,81 @@ def localized(value: str | Mapping[str, str] | None, locale: str) -> str | None:
     return next(iter(value.values()))
 
 
+@lru_cache(maxsize=65536)
+def _check_email(value: str) -> str:
+    """A real email address, normalized (``Ada@Example.COM`` → ``Ada@example.com``).
+
+    email_validator is imported here, on the first address, not with the models.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
+
+
+def _email_text(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > 320:  # RFC 5321's longest address
+        raise ValueError("value is not a valid email address: longer than 320 characters")
+    return value
+
+
+class WebUrl(str):
+    """An http(s) URL: text, with its :attr:`host`.
+
+    Checked and normalised the way browsers read it (scheme and host in lower
+    case, an international host in punycode, ``/`` for an empty path), by the
+    standard library: cheaper than a model per URL, and nothing to import.
+    """
+
+    __slots__ = ()
+
+    @property
+    def host(self) -> str:
+        """``groove-harbor.example.com`` (no port, no credentials)."""
+        return urlsplit(self).hostname or ""
+
+    @classmethod
+    def parse(cls, value: Any) -> WebUrl:
+        if not isinstance(value, str):
+            raise ValueError("URL must be text such as https://shop.example/")
+        text = value.strip()
+        if len(text) > 2048 or any(ch.isspace() or not ch.isprintable() for ch in text):
+            raise ValueError("URL must be one line without spaces, at most 2,048 characters")
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname
+            port = parts.port
+        except ValueError as exc:
+            raise ValueError(f"not a valid URL: {exc}") from None
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not host:
+            raise ValueError("URL must start with http:// or https:// and name a host")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(f"URL host {host!r} is not a valid name") from None
+        netloc = host if port is None else f"{host}:{port}"
+        if parts.username is not None:
+            raise ValueError("URL must not carry a user name or password")
+        return cls(urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment)))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_plain_validator_function(
+            cls.parse,
+            json_schema_input_schema=core_schema.str_schema(),
+            serialization=core_schema.to_string_ser_schema(),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "string", "format": "uri", "maxLength": 2048}
+
+
 CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
+EmailAddress = Annotated[str, BeforeValidator(_email_text), AfterValidator(_check_email)]
 Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(allow_inf_nan=False)]
 Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=1_000_000)]
 PlacedAt = Annotated[AwareDatetime, BeforeValidator(_date_text), AfterValidator(_sane_date)]
@@ -263,8 +337,14 @@ Quantity = Annotated[
 class _Model(BaseModel):
     # Every text an order carries is bounded: a name, a note, a product are
     # far shorter than this, and nothing a customer types may cost megabytes.
+    # Built on first use, not at import: a process that never validates an
+    # order (the CLI's --help) does not pay for the schema.
     model_config = ConfigDict(
-        frozen=True, extra="forbid", str_strip_whitespace=True, str_max_length=5000
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        str_max_length=5000,
+        defer_build=True,
     )
 
 
@@ -399,7 +479,7 @@ class Customer(_Model):
 
     first_name: OptionalText = None
     last_name: OptionalText = None
-    email: EmailStr | None = None
+    email: EmailAddress | None = None
     previous_orders: Count = Field(default=0, description="Orders placed before this one.")
 
     @field_validator("email", mode="before")
@@ -549,8 +629,8 @@ class LineItem(_Model):
         default=None,
         description="Line total after line discounts; computed when omitted, checked when given.",
     )
-    image_url: HttpUrl | None = None
-    product_url: HttpUrl | None = None
+    image_url: WebUrl | None = None
+    product_url: WebUrl | None = None
     properties: list[Property] = Field(default_factory=list, max_length=100)
 
     @cached_property
@@ -655,8 +735,8 @@ class Signer(_Model):
     role: OptionalLocalized = Field(
         default=None, description="As 'founder', or a table by language: {'en': ..., 'de': ...}."
     )
-    email: EmailStr | None = None
-    photo_url: HttpUrl | None = None
+    email: EmailAddress | None = None
+    photo_url: WebUrl | None = None
 
 
 class Theme(_Model):
@@ -715,9 +795,9 @@ class Merchant(_Model):
         description="The merchant's town, for the story; one string or a table by language.",
     )
     country_code: OptionalText = Field(default=None, pattern=r"^[A-Z]{2}$")
-    website: HttpUrl | None = None
-    logo_url: HttpUrl | None = None
-    support_email: EmailStr | None = None
+    website: WebUrl | None = None
+    logo_url: WebUrl | None = None
+    support_email: EmailAddress | None = None
     support_phone: OptionalText = None
     signer: Signer
     theme: Theme = Field(default_factory=Theme)
@@ -796,7 +876,7 @@ class Order(_Model):
     shipping_address: Address | None = None
     billing_address: Address | None = None
     payment: Payment | None = None
-    status_url: HttpUrl | None = Field(default=None, description="Where the customer sees it.")
+    status_url: WebUrl | None = Field(default=None, description="Where the customer sees it.")
     note: OptionalText = Field(default=None, description="The customer's note to the merchant.")
     gift: bool = False
     gift_message: OptionalText = None

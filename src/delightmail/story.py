@@ -31,11 +31,11 @@ from babel import Locale
 from babel.dates import format_date
 
 from . import i18n
-from .checks import SUBJECT_MAX
 from .exceptions import PackError
 from .facts import MILESTONES, Facts, facts_of
 from .grammar import ItemsRef, Mentions, NounPhrase, count_word, items_phrase, join_words
 from .lexicon import content_pairs
+from .limits import SUBJECT_MAX
 from .models import TONES, Merchant, Order, localized
 from .packs import Line, Pack, load_pack
 
