@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,9 @@ from typing import Any
 import pytest
 
 from delightmail import Mailer, Merchant
+
+# The tests compile many templates: into a cache of their own, not the user's.
+os.environ.setdefault("DELIGHTMAIL_CACHE_DIR", tempfile.mkdtemp(prefix="delightmail-test-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -5,7 +5,8 @@
 >>> email.subject, email.html, email.text  # doctest: +SKIP
 """
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
     CompileError,
@@ -17,26 +18,45 @@ from .exceptions import (
     TemplateError,
     TemplateNotFound,
 )
-from .models import (
-    TONES,
-    Address,
-    Customer,
-    Discount,
-    LineItem,
-    Merchant,
-    Money,
-    Order,
-    Payment,
-    Shipping,
-    Signer,
-    TaxLine,
-    Theme,
-    Voice,
-)
-from .rendering import Mailer, RenderedEmail
+
+if TYPE_CHECKING:
+    from .models import (
+        TONES,
+        Address,
+        Customer,
+        Discount,
+        LineItem,
+        Merchant,
+        Money,
+        Order,
+        Payment,
+        Shipping,
+        Signer,
+        TaxLine,
+        Theme,
+        Voice,
+    )
+    from .rendering import Mailer, RenderedEmail
+
+# The models and the renderer are imported on first use: `import delightmail`
+# (a Django settings module, a CLI's --help) costs next to nothing.
+_LAZY = {
+    **dict.fromkeys(
+        ("TONES", "Address", "Customer", "Discount", "LineItem", "Merchant", "Money", "Order",
+         "Payment", "Shipping", "Signer", "TaxLine", "Theme", "Voice"),
+        "models",
+    ),
+    "Mailer": "rendering",
+    "RenderedEmail": "rendering",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(import_module(f".{module}", __name__), name)
+        globals()[name] = value
+        return value
     # importlib.metadata costs tens of milliseconds: read it only when asked.
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
@@ -48,6 +68,10 @@ def __getattr__(name: str) -> Any:
         globals()["__version__"] = found
         return found
     raise AttributeError(f"module 'delightmail' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

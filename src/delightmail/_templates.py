@@ -12,10 +12,11 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import marshal
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache, lru_cache
-from types import TracebackType
+from types import CodeType, TracebackType
 from typing import Any
 
 import jinja2
@@ -23,7 +24,7 @@ from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from . import compiler, i18n
+from . import _cache, compiler, i18n
 from .exceptions import TemplateError
 from .filters import FILTERS
 from .models import Merchant
@@ -144,14 +145,26 @@ def environment(*, html: bool, sandbox: bool = False) -> jinja2.Environment:
     return HTML_ENV if html else TEXT_ENV
 
 
-def load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template:
+def _compile(env: jinja2.Environment, source: str, filename: str) -> CodeType:
     try:
-        code = env.compile(source, name=filename, filename=filename)
+        return env.compile(source, name=filename, filename=filename)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
     except RecursionError:
         raise TemplateError("nested too deeply to compile", filename) from None
+
+
+def _from_code(env: jinja2.Environment, code: CodeType) -> jinja2.Template:
     return env.template_class.from_code(env, code, env.make_globals(None))
+
+
+def load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template:
+    return _from_code(env, _compile(env, source, filename))
+
+
+@lru_cache(maxsize=64)
+def _load_cached(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template:
+    return load(env, source, filename)
 
 
 @lru_cache(maxsize=64)
@@ -181,6 +194,23 @@ def _shadows_constants(tags: Sequence[compiler.Tag]) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
+def _foldable(env: jinja2.Environment, tag_text: str) -> jinja2.Template | None:
+    """The tag compiled on its own, if it reads only the merchant, its theme and the
+    catalog; ``None`` if it must render with each email. Compiled once for every
+    merchant and locale."""
+    if tag_text.startswith("{{-") or tag_text.endswith("-}}"):
+        return None  # whitespace control belongs to the tag; keep it
+    ast = env.parse(tag_text)
+    names = meta.find_undeclared_variables(ast)
+    # No names at all is a constant too: _("Subtotal") only reads globals.
+    if not names <= _CONSTANT_NAMES:
+        return None
+    if any(node.name in _ORDER_FILTERS for node in ast.find_all(nodes.Filter)):
+        return None
+    return env.from_string(ast)
+
+
 def _constant_folder(
     tags: Sequence[compiler.Tag], constants: Mapping[str, Any], env: jinja2.Environment
 ) -> Callable[[compiler.Tag], str | None] | None:
@@ -191,17 +221,11 @@ def _constant_folder(
 
     @cache
     def fold(tag_text: str) -> str | None:
-        if tag_text.startswith("{{-") or tag_text.endswith("-}}"):
-            return None  # whitespace control belongs to the tag; keep it
-        ast = env.parse(tag_text)
-        names = meta.find_undeclared_variables(ast)
-        # No names at all is a constant too: _("Subtotal") only reads globals.
-        if not names <= _CONSTANT_NAMES:
-            return None
-        if any(node.name in _ORDER_FILTERS for node in ast.find_all(nodes.Filter)):
+        template = _foldable(env, tag_text)
+        if template is None:
             return None
         try:
-            return env.from_string(tag_text).render(constants)
+            return template.render(constants)
         except jinja2.TemplateError:
             # Guarded by a condition that is false for this merchant (a
             # website's host, with no website), or refused by the sandbox: left
@@ -249,15 +273,27 @@ def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
 def merchant_html(
     source: str, filename: str, merchant_json: str, locale: str, sandbox: bool = False
 ) -> tuple[jinja2.Template, compiler.JinjaSource]:
-    """The compiled template with this merchant's and locale's constant values folded in."""
+    """The compiled template with this merchant's and locale's constant values folded in.
+
+    From the disk cache when this very template was compiled before (see
+    :mod:`delightmail._cache`): then neither MJML nor premailer runs.
+    """
     env = environment(html=True, sandbox=sandbox)
+    entry = _cache.key("html", source, filename, merchant_json, locale, sandbox)
+    hit = _cache.fetch(entry)
+    if hit is not None:
+        jinja_source = compiler.JinjaSource(*hit[0])
+        return _from_code(env, marshal.loads(hit[1])), jinja_source
     compiled = compiled_html(source, filename)
     merchant = Merchant.model_validate_json(merchant_json)
     jinja_source = compiled.jinja_source(
         _constant_folder(compiled.tags, _constants(merchant, locale), env),
         _translation_rewriter(locale, html=True),
     )
-    return load(env, jinja_source.source, filename), jinja_source
+    code = _compile(env, jinja_source.source, filename)
+    fields = (jinja_source.source, filename, jinja_source.line_starts, jinja_source.tag_lines)
+    _cache.store(entry, (fields, marshal.dumps(code)))
+    return _from_code(env, code), jinja_source
 
 
 @lru_cache(maxsize=64)
@@ -275,9 +311,13 @@ def text_template(
     sandbox: bool = False,
 ) -> jinja2.Template:
     """The text template; for a merchant and locale, with their constants folded in
-    and its literal gettext calls translated, once."""
+    and its literal gettext calls translated, once (and kept in the disk cache)."""
     env = environment(html=False, sandbox=sandbox)
-    template = load(env, source, filename)  # errors name the author's own lines
+    entry = _cache.key("text", source, filename, merchant_json, locale, sandbox)
+    hit = _cache.fetch(entry)
+    if hit is not None:
+        return _from_code(env, marshal.loads(hit))
+    template = _load_cached(env, source, filename)  # errors name the author's own lines
     if merchant_json is not None and locale is not None:
         merchant = Merchant.model_validate_json(merchant_json)
         tags = compiler.scan_tags(source, filename)
@@ -289,7 +329,9 @@ def text_template(
             text = compiler.protect_literal(folded) if folded is not None else rewrite(tag.text)
             parts += [source[pos : tag.start], text]
             pos = tag.end
-        template = load(env, "".join([*parts, source[pos:]]), filename)
+        code = _compile(env, "".join([*parts, source[pos:]]), filename)
+        _cache.store(entry, marshal.dumps(code))
+        template = _from_code(env, code)
     return template
 
 

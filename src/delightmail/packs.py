@@ -55,7 +55,7 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -212,19 +212,16 @@ def _refuse_what_lines_may_not_do(ast: nodes.Template, where: str) -> None:
             raise PackError(f"a line may call only these methods of text: {methods}", where)
 
 
-_SAMPLE_LINES = (
-    LineItem(
-        name="Blue Train",
-        kind="record",
-        quantity=Decimal(3),
-        unit_price=Money(amount=Decimal(1), currency="USD"),
-    ),
-)
+@cache
+def _sample_lines() -> tuple[LineItem, ...]:
+    # Made on the first pack loaded, not at import: a model is built on first use.
+    price = Money(amount=Decimal(1), currency="USD")
+    return (LineItem(name="Blue Train", kind="record", quantity=Decimal(3), unit_price=price),)
 
 
 def sample_variables(language: str = "en") -> dict[str, Any]:
     """:data:`VARIABLES` with a fresh ``items``: what a line is tried on when loaded."""
-    mentions = Mentions(language, items_phrase(_SAMPLE_LINES, language))
+    mentions = Mentions(language, items_phrase(_sample_lines(), language))
     return {**VARIABLES, "items": ItemsRef(mentions)}
 
 
@@ -284,14 +281,16 @@ class LineTemplate:
     """A compiled pack line. Simple lines render by plain look-ups, the rest in the sandbox."""
 
     where: str
-    template: jinja2.Template
+    #: The sandboxed template, for a line that is not simple text and look-ups
+    #: (a simple line is never compiled: most lines are simple).
+    template: jinja2.Template | None
     parts: tuple[Part, ...] | None
     #: The variables the line prints.
     names: frozenset[str] = frozenset()
 
     def render(self, variables: Mapping[str, Any]) -> str:
-        if self.parts is not None:
-            text = "".join([p if isinstance(p, str) else p(variables) for p in self.parts])
+        if self.parts is not None or self.template is None:
+            text = "".join([p if isinstance(p, str) else p(variables) for p in self.parts or ()])
         else:
             try:
                 text = self.template.render(variables)
@@ -336,9 +335,8 @@ def compile_line(source: str, where: str, language: str = "en") -> LineTemplate:
             known = ", ".join(sorted(ITEMS_ATTRIBUTES))
             raise PackError(f"items has no {node.attr!r} (known: {known})", where)
     parts = _simple_parts(ast)
-    line = LineTemplate(
-        where, _ENV.from_string(ast), None if parts is None else tuple(parts), frozenset(names)
-    )
+    template = _ENV.from_string(ast) if parts is None else None
+    line = LineTemplate(where, template, None if parts is None else tuple(parts), frozenset(names))
     # A dry run on sample values catches what the parser cannot (a call the
     # sandbox forbids, a filter that does not exist for these values).
     if len(line.render(sample_variables(language))) > MAX_LINE_SOURCE:

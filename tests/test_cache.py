@@ -1,0 +1,94 @@
+"""The compiled-template cache on disk: a warm start skips MJML and premailer, any change
+to what went in is a miss, and a folder others can write to is never used."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from delightmail import Mailer, Merchant, _cache
+
+from .conftest import EXAMPLES, ORDER_FILES, ROOT, load
+
+FIRST_MAILER = """
+import sys, time
+from delightmail import Mailer, Merchant
+merchant = Merchant.model_validate_json(open(sys.argv[1]).read())
+Mailer(merchant, template=sys.argv[2])
+print("premailer" in sys.modules, "mjml" in sys.modules)
+"""
+
+
+def first_mailer(cache: Path, template: Path) -> str:
+    env = {**os.environ, _cache.CACHE_ENV: str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_MAILER, str(EXAMPLES / "merchant.json"), str(template)],
+        env=env, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_a_warm_process_compiles_nothing(tmp_path: Path) -> None:
+    """The second process to make the same Mailer imports neither MJML nor premailer;
+    a template that changed is compiled again."""
+    template = tmp_path / "playful"
+    shutil.copytree(ROOT / "templates" / "playful", template)
+    cache = tmp_path / "cache"
+    assert first_mailer(cache, template) == "True True"  # cold: compiled
+    assert first_mailer(cache, template) == "False False"  # warm: from the cache
+    source = (template / "email.mjml.j2").read_text(encoding="utf-8")
+    (template / "email.mjml.j2").write_text(source.replace("28px 0 16px", "30px 0 16px"))
+    assert first_mailer(cache, template) == "True True"  # changed: compiled again
+
+
+def test_cached_and_compiled_render_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merchant: Merchant
+) -> None:
+    """An email from a cached template is byte for byte the one from a fresh compile."""
+    monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path / "cache"))
+    from delightmail import _templates
+
+    for function in (_templates.merchant_html, _templates.text_template):
+        function.cache_clear()
+    cold = Mailer(merchant).render(load(ORDER_FILES[2]))
+    for function in (_templates.merchant_html, _templates.text_template):
+        function.cache_clear()
+    assert any((tmp_path / "cache").iterdir())
+    warm = Mailer(merchant).render(load(ORDER_FILES[2]))
+    assert warm == cold
+
+
+def test_a_folder_others_can_write_to_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries hold compiled code: a group- or world-writable folder is ignored, and 'off'
+    turns the cache off."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv(_cache.CACHE_ENV, str(shared))
+    assert _cache.cache_dir() is None
+    monkeypatch.setenv(_cache.CACHE_ENV, "off")
+    assert _cache.cache_dir() is None
+    monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path / "mine"))
+    assert _cache.cache_dir() == tmp_path / "mine"
+    assert (tmp_path / "mine").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_broken_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A truncated or garbled entry is compiled again, not an error."""
+    monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path / "cache"))
+    entry = _cache.key("test", "x")
+    _cache.store(entry, ("a", b"b"))
+    assert _cache.fetch(entry) == ("a", b"b")
+    path = tmp_path / "cache" / f"{entry}.pickle"
+    path.write_bytes(path.read_bytes()[:5])
+    assert _cache.fetch(entry) is None
+    path.write_bytes(b"not a pickle at all")
+    assert _cache.fetch(entry) is None
+    assert _cache.key("a") != _cache.key("b")
