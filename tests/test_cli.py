@@ -544,7 +544,7 @@ def test_two_orders_of_one_name_are_refused_before_anything_is_written(tmp_path:
     out = tmp_path / "out"
     result = run("render", tmp_path / "a/order.json", tmp_path / "b/order.json",
                  "--merchant", MERCHANT, "-o", out)  # fmt: skip
-    assert result.exit_code == 2 and "would both be written as order.*" in result.stderr
+    assert result.exit_code == 2 and "would both be written as order" in result.stderr
     assert not out.exists()
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -18,9 +16,12 @@ __all__ = [
     "InputError",
     "OrderSource",
     "atomic_write",
+    "file_labels_are_unique",
+    "iter_order_sources",
     "load_json",
     "order_sources",
     "parse_json",
+    "sync_all",
     "unique_labels",
     "writable_folder",
 ]
@@ -100,6 +101,61 @@ class OrderSource:
         return parse_json(self.text, self.where, one_line=True)
 
 
+#: The longest line of a JSON Lines file: one order, however large, is far less.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+
+def iter_order_sources(paths: Iterable[Path]) -> Iterator[OrderSource]:
+    """Every order in *paths*, read as it is needed: a ``.jsonl`` file a line at a
+    time, so that a file of a million orders costs the memory of one.
+
+    A file that cannot be read yields one source whose :meth:`~OrderSource.load`
+    raises the reason, so that the orders before it still count.
+    """
+    for path in paths:
+        if path.suffix != ".jsonl":
+            yield OrderSource(path)
+            continue
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            yield OrderSource(path, problem=f"{path}: cannot read: {exc.strerror or exc}")
+            continue
+        with handle:
+            number = 0
+            while raw := handle.readline(MAX_LINE_BYTES + 1):
+                number += 1
+                if len(raw) > MAX_LINE_BYTES:
+                    yield OrderSource(path, number, problem=f"{path}, line {number}: too long")
+                    return
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield OrderSource(path, number, problem=f"{path}, line {number}: not UTF-8")
+                    continue
+                if text.strip():
+                    yield OrderSource(path, number, text)
+
+
+def file_labels_are_unique(paths: Sequence[Path]) -> None:
+    """Refuse, before anything is read or written, two order files whose outputs would
+    share a name (``a/order.json`` and ``b/order.json``; ``x.json`` and line 1 of
+    ``x.jsonl``... named ``x-1``)."""
+    seen: dict[str, Path] = {}
+    for path in paths:
+        stem = path.stem if path.suffix != ".jsonl" else f"{path.stem}-"
+        first = seen.setdefault(stem, path)
+        if first != path:
+            raise InputError(
+                f"{first} and {path} would both be written as {path.stem}*: "
+                "rename one, or render them into different folders"
+            )
+    for stem, path in seen.items():
+        head, _, tail = stem.rpartition("-")
+        if path.suffix != ".jsonl" and tail.isdigit() and f"{head}-" in seen:
+            raise InputError(f"{path} and line {tail} of {seen[head + '-']} share a name: {stem}")
+
+
 def order_sources(paths: Iterable[Path]) -> list[OrderSource]:
     """Every order in *paths*: a ``.jsonl`` file holds one a line, any other file one."""
     sources = []
@@ -144,36 +200,37 @@ def writable_folder(folder: Path) -> None:
         raise InputError(f"{folder}: cannot write in {existing}")
 
 
-@functools.cache
-def _file_mode() -> int:
-    """The mode a new file gets under the process's umask (0644 under the usual 022)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def atomic_write(path: Path, data: str | bytes, *, sync: bool = True) -> None:
     """Write *data* to *path* so that it is either all there or not changed at all.
 
     The bytes go to a temporary file beside *path*, are flushed to disk, and the
     file is renamed over *path*: an interrupted run leaves nothing half-written.
     The file gets the mode the umask gives a new file, as ``open`` would.
 
+    :param sync: flush this file to disk before the rename. A batch of many files
+        passes ``False`` and syncs once at its end (see :func:`sync_all`).
     :raises InputError: *path* cannot be written.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    writable_folder(path.parent)
+    if not path.parent.is_dir():
+        writable_folder(path.parent)
+    # Beside the target, named for this process and file (no other writer uses
+    # it), created new, with the mode the umask gives (0o666 minus the umask).
+    tmp = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd = os.open(tmp, _CREATE, 0o666)
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fchmod(handle.fileno(), _file_mode())
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -181,3 +238,8 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sync_all() -> None:
+    """Flush every file written so far to disk: once for a whole batch."""
+    os.sync()

@@ -26,19 +26,21 @@ from typing import Any, NoReturn
 import click
 from babel import Locale, UnknownLocaleError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from ._files import (
     InputError,
     OrderSource,
     atomic_write,
+    file_labels_are_unique,
+    iter_order_sources,
     load_json,
     order_sources,
-    unique_labels,
     writable_folder,
 )
 from .adapters import PLATFORMS, to_order
+from .batch import Outcome, default_jobs, render_batch
 from .checks import check_email
 from .checks_external import ExternalCheckers
 from .exceptions import DelightmailError, OrderValidationError, TemplateError
@@ -301,22 +303,31 @@ def _outputs(
     help="What to write (repeatable). Default: html and text.",
 )
 @click.option("--sender", help="From address, for --format eml. Default: the merchant's.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(0, 256),
+    default=0,
+    help="Worker processes (forked after compiling). Default: every core.",
+)
 def render(
     orders: tuple[Path, ...],
     output_dir: Path,
     setup: Setup,
     formats: tuple[str, ...],
     sender: str | None,
+    jobs: int,
 ) -> None:
     """Render ORDERS (JSON files, or .jsonl with one order a line) into email files.
 
-    Each file is written whole or not at all. An order that fails is reported
+    Orders are read as they are rendered (a .jsonl file a line at a time) by
+    --jobs worker processes. Each file is written whole or not at all, and the
+    batch is synced to disk once at its end. An order that fails is reported
     and skipped; the exit code is then non-zero.
     """
     formats = formats or ("html", "text")
     with _reported():
-        items = order_sources(orders)
-        unique_labels(items)
+        file_labels_are_unique(orders)
         writable_folder(output_dir)
         mailer = setup.mailer()
         from_address = _sender(mailer.merchant, sender) if "eml" in formats else None
@@ -324,42 +335,48 @@ def render(
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     progress = Progress(
         TextColumn("rendering"),
-        BarColumn(),
         MofNCompleteColumn(),
-        TimeRemainingColumn(),
+        TextColumn("orders"),
+        TimeElapsedColumn(),
         console=console,
         disable=not (batch and console.is_terminal),
     )
-    codes: list[int] = []
-    files = 0
     started = time.perf_counter()
+
+    def outputs(item: OrderSource) -> dict[str, str | bytes]:
+        return dict(_outputs(setup.render(mailer, item), formats, from_address))
+
+    def report(outcome: Outcome) -> None:
+        if outcome.error is not None:
+            console.print(f"error: {outcome.error}", markup=False)
+        elif not batch:
+            for path in outcome.files:
+                click.echo(path)
+        progress.advance(task)
+
     with progress:
-        task = progress.add_task("rendering", total=len(items))
-        for item in items:
-            try:
-                email = setup.render(mailer, item)
-                for suffix, content in _outputs(email, formats, from_address).items():
-                    target = output_dir / f"{item.label}.{suffix}"
-                    atomic_write(target, content)
-                    files += 1
-                    if not batch:
-                        click.echo(str(target))
-            except DelightmailError as exc:
-                if _debug():
-                    raise
-                codes.append(_exit_code(exc))
-                console.print(f"error: {exc}", markup=False)
-            progress.advance(task)
+        task = progress.add_task("rendering", total=None)
+        summary = render_batch(
+            outputs,
+            iter_order_sources(orders),
+            output_dir,
+            jobs=jobs or default_jobs(),
+            code_of=_exit_code,
+            on_outcome=report,
+            debug=_debug(),
+        )
     seconds = time.perf_counter() - started
-    done = len(items) - len(codes)
-    summary = f"rendered {done} of {len(items)} orders into {output_dir}/ ({files} files) "
-    summary += f"in {seconds:.2f} s"
-    if codes:
-        summary += f"; {len(codes)} failed"
-    if len(items) > 1:
-        click.echo(summary, err=True)
-    if codes:
-        raise SystemExit(max(codes))
+    total = summary.rendered + summary.failed
+    text = f"rendered {summary.rendered} of {total} orders into {output_dir}/ "
+    text += f"({summary.files} files) in {seconds:.2f} s"
+    if seconds > 0 and total > 1:
+        text += f", {total / seconds:,.0f} a second"
+    if summary.failed:
+        text += f"; {summary.failed} failed"
+    if total > 1:
+        click.echo(text, err=True)
+    if summary.codes:
+        raise SystemExit(max(summary.codes))
 
 
 @cli.command()

@@ -443,18 +443,24 @@ class Pack:
     words: Mapping[str, str] = field(default_factory=dict)
     #: The files each slot's lines came from, for error messages.
     files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # The eligible lines by slot and facts: orders share facts, and a story asks
-    # for every slot.
+    # The eligible lines by slot and by the values of the facts the slot's lines
+    # name (few: orders share them), and those facts by slot.
     _eligible: dict[tuple[str, tuple[Any, ...]], tuple[Line, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _named: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def slot(self, name: str) -> tuple[Line, ...]:
         return self.lines.get(name, ())
 
     def eligible(self, slot: str, facts: Facts) -> tuple[Line, ...]:
         """The lines of *slot* true of an order with *facts*, from the topmost layer with one."""
-        key = (slot, facts.key)
+        named = self._named.get(slot)
+        if named is None:
+            lines = self.lines.get(slot, ())
+            named = tuple(sorted({fact for line in lines for fact in line.conditions}))
+            self._named[slot] = named
+        key = (slot, tuple([facts.value(fact) for fact in named]))
         found = self._eligible.get(key)
         if found is None:
             best, out = -1, []

@@ -1,0 +1,157 @@
+"""Rendering many orders at once: streamed from their files, in parallel, each file whole.
+
+:func:`render_batch` reads the orders as it needs them (a JSON Lines file a
+line at a time, so memory stays flat however long it is), renders them in
+*jobs* worker processes forked after the mailer has compiled (so no worker
+compiles again), writes each output file whole through a rename, and syncs
+the batch to disk once at its end rather than once a file.
+
+>>> summary = render_batch(mailer, sources, Path("out"), jobs=4)  # doctest: +SKIP
+>>> summary.rendered, summary.failed  # doctest: +SKIP
+(20000, 0)
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
+from pathlib import Path
+from typing import Any
+
+from ._files import OrderSource, atomic_write, sync_all
+from .exceptions import DelightmailError, TemplateError
+
+__all__ = ["Outcome", "Summary", "default_jobs", "render_batch"]
+
+#: Orders handed to a worker at a time, and how many such chunks may wait per worker.
+CHUNK = 32
+_IN_FLIGHT = 4
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one order: the files written, or the error (one line) and its exit code."""
+
+    where: str
+    files: tuple[str, ...] = ()
+    error: str | None = None
+    code: int = 0
+
+
+@dataclass
+class Summary:
+    """The batch as a whole."""
+
+    rendered: int = 0
+    failed: int = 0
+    files: int = 0
+    codes: list[int] = field(default_factory=list)
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+#: What each worker renders with: set in the parent before the workers fork.
+_WORK: dict[str, Any] = {}
+
+
+def _render_one(source: OrderSource) -> Outcome:
+    render: Callable[[OrderSource], dict[str, str | bytes]] = _WORK["render"]
+    folder: Path = _WORK["folder"]
+    written = []
+    try:
+        for suffix, content in render(source).items():
+            target = folder / f"{source.label}.{suffix}"
+            atomic_write(target, content, sync=False)
+            written.append(str(target))
+    except Exception as exc:
+        if _WORK["debug"]:
+            raise
+        return _failure(source, exc)
+    return Outcome(source.where, tuple(written))
+
+
+def _failure(source: OrderSource, exc: Exception) -> Outcome:
+    if isinstance(exc, TemplateError):
+        return Outcome(source.where, error=str(exc), code=1)
+    if isinstance(exc, DelightmailError):
+        return Outcome(source.where, error=str(exc), code=_WORK["code_of"](exc))
+    # A failure of ours: reported as one line, and the batch goes on.
+    return Outcome(source.where, error=f"unexpected {type(exc).__name__}: {exc}", code=1)
+
+
+def _render_chunk(chunk: list[OrderSource]) -> list[Outcome]:
+    return [_render_one(source) for source in chunk]
+
+
+def _chunks(sources: Iterable[OrderSource]) -> Iterator[list[OrderSource]]:
+    iterator = iter(sources)
+    while chunk := list(itertools.islice(iterator, CHUNK)):
+        yield chunk
+
+
+def render_batch(
+    render: Callable[[OrderSource], dict[str, str | bytes]],
+    sources: Iterable[OrderSource],
+    folder: Path,
+    *,
+    jobs: int = 1,
+    code_of: Callable[[DelightmailError], int] = lambda exc: 2,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    debug: bool = False,
+) -> Summary:
+    """Render every order of *sources* with *render* (an order → its files' contents by
+    suffix) into *folder*, in *jobs* processes; report each to *on_outcome*.
+
+    Memory stays flat: orders are read as the workers ask for them, at most a
+    few chunks ahead. The batch is synced to disk once, at the end.
+
+    :param debug: raise the first failure instead of reporting it (in one process).
+    """
+    _WORK.update(render=render, folder=folder, code_of=code_of, debug=debug)
+    summary = Summary()
+
+    def count(outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            if outcome.error is None:
+                summary.rendered += 1
+                summary.files += len(outcome.files)
+            else:
+                summary.failed += 1
+                summary.codes.append(outcome.code)
+            on_outcome(outcome)
+
+    chunks = _chunks(sources)
+    first = next(chunks, [])
+    second = next(chunks, None)
+    try:
+        if jobs <= 1 or second is None or debug:
+            # One process: a few orders are not worth a pool.
+            for chunk in itertools.chain([first], [second] if second else [], chunks):
+                count(_render_chunk(chunk))
+        else:
+            # Forked after the mailer compiled: every worker starts warm.
+            context = multiprocessing.get_context("fork")
+            with context.Pool(jobs) as pool:
+                pending: deque[AsyncResult[list[Outcome]]] = deque()
+                for chunk in itertools.chain([first, second], chunks):
+                    pending.append(pool.apply_async(_render_chunk, (chunk,)))
+                    while len(pending) >= jobs * _IN_FLIGHT:
+                        count(pending.popleft().get())
+                while pending:
+                    count(pending.popleft().get())
+    finally:
+        _WORK.clear()
+        if summary.files:
+            sync_all()
+    return summary
