@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache
@@ -264,6 +265,9 @@ def _email_text(value: Any) -> Any:
     return value
 
 
+_SPACE = re.compile(r"\s")
+
+
 class WebUrl(str):
     """An http(s) URL: text, with its :attr:`host`.
 
@@ -284,7 +288,7 @@ class WebUrl(str):
         if not isinstance(value, str):
             raise ValueError("URL must be text such as https://shop.example/")
         text = value.strip()
-        if len(text) > 2048 or any(ch.isspace() or not ch.isprintable() for ch in text):
+        if len(text) > 2048 or not text.isprintable() or _SPACE.search(text):
             raise ValueError("URL must be one line without spaces, at most 2,048 characters")
         try:
             parts = urlsplit(text)
@@ -295,10 +299,11 @@ class WebUrl(str):
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not host:
             raise ValueError("URL must start with http:// or https:// and name a host")
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise ValueError(f"URL host {host!r} is not a valid name") from None
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise ValueError(f"URL host {host!r} is not a valid name") from None
         netloc = host if port is None else f"{host}:{port}"
         if parts.username is not None:
             raise ValueError("URL must not carry a user name or password")
@@ -374,7 +379,12 @@ class Money(_Model):
         # Arithmetic results need no validation: a known currency, a Decimal
         # amount. Skipping it keeps big orders fast (a 1,000-line order
         # computes thousands of amounts while it is validated).
-        return cls.model_construct(amount=amount, currency=currency)
+        money = cls.__new__(cls)
+        object.__setattr__(money, "__dict__", {"amount": amount, "currency": currency})
+        object.__setattr__(money, "__pydantic_fields_set__", _MONEY_SET)
+        object.__setattr__(money, "__pydantic_extra__", None)
+        object.__setattr__(money, "__pydantic_private__", None)
+        return money
 
     def _new(self, amount: Decimal) -> Money:
         return Money._make(amount, self.currency)
@@ -442,6 +452,9 @@ class Money(_Model):
         return f"{self.amount} {self.currency}"
 
 
+_MONEY_SET = frozenset({"amount", "currency"})
+
+
 @cache
 def _zero(currency: str) -> Money:
     return Money._make(Decimal(0).quantize(_minor_unit(currency)), currency)
@@ -459,6 +472,18 @@ def _total(currency: str, amounts: Iterable[Money]) -> Money:
     return Money._make(total.quantize(_minor_unit(currency), rounding=ROUND_HALF_UP), currency)
 
 
+#: The currency of the order being validated: what a bare amount in it is in.
+_ORDER_CURRENCY: ContextVar[str | None] = ContextVar("order_currency", default=None)
+
+
+def _bare_amount(value: Any) -> Any:
+    """A bare amount (``"12.50"``) inside an order, as Money in the order's currency."""
+    currency = _ORDER_CURRENCY.get()
+    if currency is None or isinstance(value, Money | dict | bool) or value is None:
+        return value
+    return Money._make(Decimal(_no_float(value)), currency)
+
+
 def _not_negative(money: Money) -> Money:
     if money.amount < 0:
         raise ValueError(
@@ -468,7 +493,7 @@ def _not_negative(money: Money) -> Money:
 
 
 #: Money that means nothing below zero: a price, a discount, shipping, a tax, a total.
-Price = Annotated[Money, AfterValidator(_not_negative)]
+Price = Annotated[Money, BeforeValidator(_bare_amount), AfterValidator(_not_negative)]
 
 
 # -- people and places -------------------------------------------------------
@@ -820,38 +845,6 @@ class Merchant(_Model):
 
 # -- the order ---------------------------------------------------------------
 
-# Fields of an Order (and of its parts) that hold Money; a bare amount there
-# takes the order's currency.
-_MONEY_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "order": ("subtotal", "total"),
-    "lines": ("unit_price", "total"),
-    "line_discounts": ("amount",),
-    "discounts": ("amount",),
-    "shipping": ("amount",),
-    "taxes": ("amount",),
-    "gift_cards": ("amount",),
-}
-
-
-def _as_money(value: Any, currency: Any) -> Any:
-    if isinstance(value, str | int | Decimal | float) and not isinstance(value, bool):
-        return {"amount": value, "currency": currency}
-    return value
-
-
-def _fill_currency(data: dict[str, Any], keys: tuple[str, ...], currency: Any) -> dict[str, Any]:
-    data = dict(data)
-    for key in keys:
-        if key in data:
-            data[key] = _as_money(data[key], currency)
-    return data
-
-
-def _dicts(value: Any) -> Iterator[tuple[int, Any]]:
-    if isinstance(value, list):
-        yield from enumerate(value)
-
-
 class Order(_Model):
     """An order, ready to be confirmed.
 
@@ -892,43 +885,19 @@ class Order(_Model):
     locale: LocaleName | None = Field(default=None, description="The customer's locale.")
     timezone: TimeZoneName | None = Field(default=None, description="The customer's time zone.")
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _bare_amounts_take_order_currency(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "currency" not in data:
-            return data
-        currency = data["currency"]
-        data = _fill_currency(data, _MONEY_FIELDS["order"], currency)
-        if isinstance(data.get("lines"), list):
-            lines = []
-            for _, line in _dicts(data["lines"]):
-                if isinstance(line, dict):
-                    line = _fill_currency(line, _MONEY_FIELDS["lines"], currency)
-                    if isinstance(line.get("discounts"), list):
-                        line["discounts"] = [
-                            _fill_currency(d, ("amount",), currency) if isinstance(d, dict) else d
-                            for d in line["discounts"]
-                        ]
-                lines.append(line)
-            data["lines"] = lines
-        for key in ("discounts", "taxes"):
-            if isinstance(data.get(key), list):
-                data[key] = [
-                    _fill_currency(d, ("amount",), currency) if isinstance(d, dict) else d
-                    for d in data[key]
-                ]
-        if isinstance(data.get("shipping"), dict):
-            data["shipping"] = _fill_currency(data["shipping"], ("amount",), currency)
-        payment = data.get("payment")
-        if isinstance(payment, dict) and isinstance(payment.get("gift_cards"), list):
-            data["payment"] = {
-                **payment,
-                "gift_cards": [
-                    _fill_currency(g, ("amount",), currency) if isinstance(g, dict) else g
-                    for g in payment["gift_cards"]
-                ],
-            }
-        return data
+    def _bare_amounts_take_order_currency(cls, data: Any, handler: Any) -> Any:
+        # While this order validates, a bare amount anywhere in it is in its
+        # currency (see Price): no copy of the order's dicts is made for it.
+        currency = data.get("currency") if isinstance(data, dict) else None
+        if not isinstance(currency, str):
+            return handler(data)
+        token = _ORDER_CURRENCY.set(currency.strip().upper())
+        try:
+            return handler(data)
+        finally:
+            _ORDER_CURRENCY.reset(token)
 
     def _money_fields(self) -> Iterator[tuple[str, Money]]:
         yield "total", self.total
