@@ -266,6 +266,9 @@ def _email_text(value: Any) -> Any:
 
 
 _SPACE = re.compile(r"\s")
+# The usual URL, already as a browser would write it: lower-case scheme and host,
+# a path. Taken as it is; anything else goes through urlsplit.
+_PLAIN_URL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?/[^\s]*")
 
 
 class WebUrl(str):
@@ -290,6 +293,8 @@ class WebUrl(str):
         text = value.strip()
         if len(text) > 2048 or not text.isprintable() or _SPACE.search(text):
             raise ValueError("URL must be one line without spaces, at most 2,048 characters")
+        if _PLAIN_URL.fullmatch(text) and "@" not in text.partition("/")[2].partition("/")[0]:
+            return cls(text)
         try:
             parts = urlsplit(text)
             host = parts.hostname
