@@ -59,6 +59,7 @@ screenshots: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(PY) benchmarks/render.py
+	$(PY) benchmarks/send.py
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

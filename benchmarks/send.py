@@ -1,0 +1,188 @@
+"""What a sending backend pays, all in one run: start, validation, render, message bytes,
+a peer pipeline, and batches. Every figure is measured here, now, on this machine; the
+ratios are what counts (the machines are shared and noisy).
+
+Run: .venv/bin/python benchmarks/send.py   (or: make bench)
+     .venv/bin/python benchmarks/send.py --batch 20000,100000   (the README's batch figures)
+
+The peer is what a Python user would build by hand: the same MJML template rendered by
+Jinja, then mjml-python and css-inline (a Rust CSS inliner) for every email.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from render import make_order, per_call  # noqa: E402
+
+from delightmail import Mailer, Merchant  # noqa: E402
+
+SENDER = "Groove Harbor <orders@groove-harbor.example.com>"
+
+
+def in_fresh_python(code: str, cache: str, repeats: int = 5) -> float:
+    """The median of *repeats* runs of *code* in a fresh interpreter (it prints seconds)."""
+    # As an installed package runs: with its bytecode written (and then read).
+    env = {**os.environ, "DELIGHTMAIL_CACHE_DIR": cache}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        runs.append(float(out.stdout.strip()))
+    return statistics.median(runs)
+
+
+START = """
+import time
+t = time.perf_counter()
+{body}
+print(time.perf_counter() - t)
+"""
+IMPORT = START.format(body="import delightmail")
+FROM_IMPORT = START.format(body="from delightmail import Mailer, Merchant")
+FIRST_MAILER = """
+import json, time
+from delightmail import Mailer, Merchant
+merchant = json.load(open({merchant!r}))
+t = time.perf_counter()
+Mailer(merchant)
+print(time.perf_counter() - t)
+"""
+
+
+def peer(merchant: Merchant) -> Callable[[Any], str]:
+    """Jinja → mjml-python → css-inline for each email, with delightmail's own context."""
+    import css_inline
+    import jinja2
+    import mjml
+
+    from delightmail import _templates, compiler
+
+    source = (ROOT / "templates" / "playful" / "email.mjml.j2").read_text(encoding="utf-8")
+    template = _templates.HTML_ENV.from_string(compiler.strip_comments(source, "email.mjml.j2"))
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
+    context_of = Mailer(merchant).context
+    assert isinstance(template, jinja2.Template)
+    return lambda data: inliner.inline(mjml.mjml2html(template.render(context_of(data))))
+
+
+def batch(count: int, jobs: int, merchant_path: Path) -> tuple[float, float]:
+    """Render *count* generated orders with ``delightmail render --jobs``: emails a second
+    and the largest resident memory of the process tree, in MB."""
+    from delightmail.lint import order_matrix
+
+    with tempfile.TemporaryDirectory() as tmp:
+        orders = Path(tmp) / "orders.jsonl"
+        with orders.open("w", encoding="utf-8") as handle:
+            step = 10_000
+            for start in range(0, count, step):
+                for order in order_matrix(min(step, count - start)):
+                    order["number"] = f"#{start}-{order['number']}"
+                    handle.write(json.dumps(order) + "\n")
+        out = str(Path(tmp) / "out")
+        command = [sys.executable, "-m", "delightmail", "render", str(orders),
+                   "--merchant", str(merchant_path), "-o", out, "--jobs", str(jobs)]  # fmt: skip
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return count / seconds, peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=float, default=2.0, help="seconds per figure")
+    parser.add_argument("--batch", default="2000,10000", help="batch sizes to render")
+    args = parser.parse_args()
+    merchant_path = ROOT / "examples" / "merchant.json"
+    merchant = Merchant.model_validate_json(merchant_path.read_text())
+
+    print("start (a fresh interpreter, median of 5)")
+    with tempfile.TemporaryDirectory() as cache:
+        imported = in_fresh_python(IMPORT, cache)
+        from_imported = in_fresh_python(FROM_IMPORT, cache)
+        cold = in_fresh_python(FIRST_MAILER.format(merchant=str(merchant_path)), cache, 1)
+        warm = in_fresh_python(FIRST_MAILER.format(merchant=str(merchant_path)), cache)
+    print(f"  import delightmail                    {imported * 1000:8.1f} ms")
+    print(f"  from delightmail import Mailer        {from_imported * 1000:8.1f} ms")
+    print(f"  first Mailer, cold (compiles)         {cold * 1000:8.1f} ms")
+    print(f"  first Mailer, warm (disk cache)       {warm * 1000:8.1f} ms")
+    Mailer(merchant)
+    data = json.loads(merchant_path.read_text())
+    others = []
+    for i in range(3):
+        started = time.perf_counter()
+        Mailer({**data, "name": f"Another Shop {i}"})
+        others.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    Mailer(merchant, locale="de")
+    locale = time.perf_counter() - started
+    print(f"  another merchant                      {statistics.median(others) * 1000:8.1f} ms")
+    print(f"  another locale (German)               {locale * 1000:8.1f} ms")
+    print()
+
+    mailer = Mailer(merchant)
+    inline = peer(merchant)
+    print("per email                   3 lines      1,000 lines")
+    figures: dict[str, dict[int, float]] = {}
+    for size in (3, 1000):
+        order = make_order(size)
+        raw = order.model_dump(mode="json")
+        figures.setdefault("render(Order)", {})[size] = per_call(
+            lambda o=order: mailer.render(o), args.budget
+        )
+        figures.setdefault("render(dict)", {})[size] = per_call(
+            lambda d=raw: mailer.render(d), args.budget
+        )
+        figures.setdefault("render + to_bytes()", {})[size] = per_call(
+            lambda o=order: mailer.render(o).to_bytes(sender=SENDER), args.budget
+        )
+        figures.setdefault("render + to_message().as_bytes()", {})[size] = per_call(
+            lambda o=order: mailer.render(o).to_message(sender=SENDER).as_bytes(), args.budget
+        )
+        figures.setdefault("peer: Jinja → MJML → css-inline", {})[size] = per_call(
+            lambda d=raw: inline(d), args.budget, batches=3
+        )
+    for name, by_size in figures.items():
+        print(f"  {name:<36} {by_size[3] * 1000:7.3f} ms {by_size[1000] * 1000:10.2f} ms")
+    render, render_dict = figures["render(Order)"][3], figures["render(dict)"][3]
+    sending = figures["render + to_bytes()"][3]
+    print()
+    print(f"  send path (render + bytes) / render(Order), 3 lines   {sending / render:6.2f}x")
+    print(f"  render(dict) / render(Order), 3 lines                 {render_dict / render:6.2f}x")
+    peer_3 = figures["peer: Jinja → MJML → css-inline"][3]
+    print(f"  peer / render(dict), 3 lines                          {peer_3 / render_dict:6.2f}x")
+    print()
+
+    sizes = [int(s) for s in args.batch.split(",") if s]
+    if sizes:
+        jobs = len(os.sched_getaffinity(0))
+        print(f"batch: delightmail render of generated orders (.jsonl), {jobs} cores")
+        for count in sizes:
+            one, one_mb = batch(count, 1, merchant_path)
+            all_, all_mb = batch(count, jobs, merchant_path)
+            print(
+                f"  {count:>7,} orders  --jobs 1: {one:7,.0f}/s ({one_mb:5.0f} MB)   "
+                f"--jobs {jobs}: {all_:7,.0f}/s ({all_mb:5.0f} MB)   x{all_ / one:.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
