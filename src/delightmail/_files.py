@@ -19,10 +19,8 @@ __all__ = [
     "file_labels_are_unique",
     "iter_order_sources",
     "load_json",
-    "order_sources",
     "parse_json",
     "sync_all",
-    "unique_labels",
     "writable_folder",
 ]
 
@@ -154,35 +152,6 @@ def file_labels_are_unique(paths: Sequence[Path]) -> None:
         head, _, tail = stem.rpartition("-")
         if path.suffix != ".jsonl" and tail.isdigit() and f"{head}-" in seen:
             raise InputError(f"{path} and line {tail} of {seen[head + '-']} share a name: {stem}")
-
-
-def order_sources(paths: Iterable[Path]) -> list[OrderSource]:
-    """Every order in *paths*: a ``.jsonl`` file holds one a line, any other file one."""
-    sources = []
-    for path in paths:
-        if path.suffix != ".jsonl":
-            sources.append(OrderSource(path))
-            continue
-        lines = _read_text(path).splitlines()
-        sources.extend(
-            OrderSource(path, number, text)
-            for number, text in enumerate(lines, start=1)
-            if text.strip()
-        )
-    return sources
-
-
-def unique_labels(sources: Iterable[OrderSource]) -> None:
-    """Refuse, before anything is written, two orders whose output files would have the
-    same name (``a/order.json`` and ``b/order.json``)."""
-    seen: dict[str, OrderSource] = {}
-    for source in sources:
-        first = seen.setdefault(source.label, source)
-        if first is not source:
-            raise InputError(
-                f"{first.where} and {source.where} would both be written as {source.label}.*: "
-                "rename one, or render them into different folders"
-            )
 
 
 def writable_folder(folder: Path) -> None:

@@ -36,7 +36,6 @@ from ._files import (
     file_labels_are_unique,
     iter_order_sources,
     load_json,
-    order_sources,
     writable_folder,
 )
 from .adapters import PLATFORMS, to_order
@@ -97,7 +96,7 @@ def _reported() -> Iterator[None]:
 
 
 def _one_item(path: Path) -> OrderSource:
-    items = order_sources((path,))
+    items = list(iter_order_sources((path,)))
     if len(items) != 1:
         raise InputError(f"{path}: holds {len(items)} orders; this command takes one")
     return items[0]
@@ -395,7 +394,7 @@ def check(orders: tuple[Path, ...], setup: Setup, strict: bool, external: bool) 
     --strict, a warning), 2 when an order cannot be read.
     """
     with _reported():
-        items = order_sources(orders)
+        items = list(iter_order_sources(orders))
         mailer = setup.mailer()
     with ExitStack() as stack:
         checkers = stack.enter_context(ExternalCheckers()) if external else None

@@ -29,7 +29,6 @@ __all__ = [
     "available_locales",
     "babel_locale",
     "catalog_key",
-    "has_catalog",
     "has_formal",
     "install",
     "story_locale",
@@ -94,11 +93,6 @@ def translations(locale: str) -> gettext.NullTranslations:
                 found.add_fallback(translations(base))
             return found
     return gettext.NullTranslations()
-
-
-def has_catalog(locale: str) -> bool:
-    """Whether *locale* has its own text (English always has: it is the source)."""
-    return catalog_key(locale) != "en" or babel_locale(locale).split("_")[0] == "en"
 
 
 @cache

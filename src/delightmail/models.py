@@ -850,6 +850,7 @@ class Merchant(_Model):
 
 # -- the order ---------------------------------------------------------------
 
+
 class Order(_Model):
     """An order, ready to be confirmed.
 

@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import watchfiles
 
-from ._files import InputError, OrderSource, load_json, order_sources
+from ._files import InputError, OrderSource, iter_order_sources, load_json
 from .checks import CheckReport, check_email
 from .exceptions import DelightmailError
 from .models import Merchant, validate_merchant
@@ -129,13 +129,7 @@ class Gallery:
     def _sources(self) -> list[OrderSource]:
         # A file that cannot be read is one entry that shows its error; the
         # other files still make the gallery.
-        sources: list[OrderSource] = []
-        for path in self._order_files():
-            try:
-                sources += order_sources([path])
-            except DelightmailError as exc:
-                sources.append(OrderSource(path, problem=str(exc)))
-        return sources
+        return list(iter_order_sources(self._order_files()))
 
     def entries(self) -> list[Entry]:
         """Every email in the gallery, in order: orders, templates, locales, then tones."""
