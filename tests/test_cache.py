@@ -53,10 +53,20 @@ def test_cached_and_compiled_render_the_same(
     monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path / "cache"))
     from delightmail import _templates
 
-    for function in (_templates.merchant_html, _templates.text_template):
+    for function in (
+        _templates.merchant_html,
+        _templates.text_template,
+        _templates._marked_html,
+        _templates._marked_text,
+    ):
         function.cache_clear()
     cold = Mailer(merchant).render(load(ORDER_FILES[2]))
-    for function in (_templates.merchant_html, _templates.text_template):
+    for function in (
+        _templates.merchant_html,
+        _templates.text_template,
+        _templates._marked_html,
+        _templates._marked_text,
+    ):
         function.cache_clear()
     assert any((tmp_path / "cache").iterdir())
     warm = Mailer(merchant).render(load(ORDER_FILES[2]))
@@ -92,3 +102,34 @@ def test_a_broken_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     path.write_bytes(b"not a pickle at all")
     assert _cache.fetch(entry) is None
     assert _cache.key("a") != _cache.key("b")
+
+
+def test_another_merchant_or_locale_compiles_nothing(
+    merchant_data: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a template is compiled, another merchant and another locale only put their
+    values into the compiled code: nothing compiles, and each email is its own."""
+    from delightmail import _templates
+
+    Mailer(merchant_data, locale="de")  # compiled (or from the cache) once
+
+    def no_compile(*args: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(_templates, "_compile", no_compile)
+    other = Mailer({**merchant_data, "name": "Kiezplatten {{ 7*7 }}"}, locale="de")
+    email = other.render(load(ORDER_FILES[2]))
+    assert "Kiezplatten {{ 7*7 }}" in email.text and "49" not in email.subject
+    assert "Zwischensumme" in email.text and "\U000f0000" not in email.html + email.text
+
+
+def test_a_template_word_with_an_emoji_survives(tmp_path: Path, merchant: Merchant) -> None:
+    """A template's own words outside the Basic Multilingual Plane (an emoji) come out
+    whole on the fast path, never as lone surrogates."""
+    folder = tmp_path / "playful"
+    shutil.copytree(ROOT / "templates" / "playful", folder)
+    text = folder / "email.txt.j2"
+    text.write_text(text.read_text(encoding="utf-8").replace('_("Payment")', '_("Payment 💳")'))
+    email = Mailer(merchant, template=folder).render(load(ORDER_FILES[0]))
+    assert "PAYMENT 💳" in email.text
+    email.to_bytes(sender="Shop <shop@example.com>")  # encodes: no lone surrogate

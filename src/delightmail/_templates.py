@@ -15,6 +15,7 @@ import json
 import marshal
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import CodeType, TracebackType
 from typing import Any
@@ -254,7 +255,7 @@ def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
             # A placeholder with no value: leave the call, so that rendering
             # reports it against its template line.
             return match.group(0)
-        literal = json.dumps(text)
+        literal = json.dumps(text, ensure_ascii=False)  # never a surrogate pair
         return f"({literal}|safe)" if html else literal
 
     return lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)
@@ -269,37 +270,167 @@ def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
     }
 
 
+# -- compiled once for every merchant and locale ---------------------------------
+#
+# The values every email of one merchant in one language shares (the merchant's
+# name, its colours, the catalog's words) are left out of the template as
+# markers when it compiles, once; for each merchant and locale they are put
+# into the compiled code's constants. No merchant's value is ever parsed as
+# Jinja, and another merchant or locale costs its values, not a compile.
+
+_MARK = re.compile("\U000f0000([0-9]+)\U000f0001")
+
+
+def _marker(index: int) -> str:
+    return f"\U000f0000{index}\U000f0001"
+
+
+@dataclass(frozen=True)
+class _Marked:
+    """A template compiled with markers: its code, its line map, and what each marker stands for."""
+
+    code: bytes  # marshal'ed: it goes to the disk cache as it is
+    lines: tuple[str, str, tuple[int, ...], tuple[int, ...]] | None
+    #: For each marker: ("fold", an expression's source) or ("message", a msgid).
+    slots: tuple[tuple[str, str], ...]
+
+
+def _marking(
+    env: jinja2.Environment, tags: Sequence[compiler.Tag], *, html: bool
+) -> tuple[Callable[[compiler.Tag], str | None], Callable[[str], str], list[tuple[str, str]]]:
+    """A fold and a rewrite that put markers in, and the list of what they stand for."""
+    slots: list[tuple[str, str]] = []
+    if _shadows_constants(tags):
+        return (lambda tag: None), (lambda text: text), slots
+
+    def fold(tag: compiler.Tag) -> str | None:
+        if tag.kind != "expression" or _foldable(env, tag.text) is None:
+            return None
+        slots.append(("fold", tag.text))
+        return _marker(len(slots) - 1)
+
+    def replace(match: re.Match[str]) -> str:
+        message = ast.literal_eval(match.group(1))
+        try:
+            message % {}
+        except (KeyError, TypeError, ValueError):
+            # A placeholder with no value: leave the call, so that rendering
+            # reports it against its template line.
+            return match.group(0)
+        slots.append(("message", message))
+        literal = json.dumps(_marker(len(slots) - 1), ensure_ascii=False)
+        return f"({literal}|safe)" if html else literal
+
+    return fold, (lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)), slots
+
+
+def _values(
+    env: jinja2.Environment, slots: Sequence[tuple[str, str]], merchant: Merchant, locale: str
+) -> list[str] | None:
+    """What each marker is for *merchant* in *locale*; ``None`` when one cannot be known
+    once for all its emails (a guarded expression that fails for this merchant)."""
+    constants = _constants(merchant, locale)
+    translations = i18n.translations(locale)
+    values = []
+    for kind, text in slots:
+        try:
+            if kind == "fold":
+                template = _foldable(env, text)
+                if template is None:  # pragma: no cover - marked only when foldable
+                    return None
+                values.append(template.render(constants))
+            else:
+                values.append(translations.gettext(text) % {})
+        except (jinja2.TemplateError, KeyError, TypeError, ValueError):
+            return None
+    return values
+
+
+def _put(code: CodeType, values: Sequence[str]) -> CodeType:
+    """*code* with each marker in its constants (its functions' and tuples' too, which
+    Python folds ``(" ", marker)`` into) replaced by its value."""
+
+    def put(const: Any) -> Any:
+        if isinstance(const, str) and "\U000f0000" in const:
+            return _MARK.sub(lambda match: values[int(match.group(1))], const)
+        if isinstance(const, CodeType):
+            return _put(const, values)
+        if isinstance(const, tuple | frozenset):
+            return type(const)(put(item) for item in const)
+        return const
+
+    return code.replace(co_consts=tuple(put(const) for const in code.co_consts))
+
+
+@lru_cache(maxsize=64)
+def _marked_html(source: str, filename: str, sandbox: bool) -> _Marked:
+    entry = _cache.key("marked-html", source, filename, sandbox)
+    hit = _cache.fetch(entry)
+    if isinstance(hit, _Marked):
+        return hit
+    env = environment(html=True, sandbox=sandbox)
+    compiled = compiled_html(source, filename)
+    fold, rewrite, slots = _marking(env, compiled.tags, html=True)
+    jinja_source = compiled.jinja_source(fold, rewrite)
+    # Not optimised: a marker must stay a constant, never computed into another.
+    code = _compile(env.overlay(optimized=False), jinja_source.source, filename)
+    lines = (jinja_source.source, filename, jinja_source.line_starts, jinja_source.tag_lines)
+    marked = _Marked(marshal.dumps(code), lines, tuple(slots))
+    _cache.store(entry, marked)
+    return marked
+
+
 @lru_cache(maxsize=64)
 def merchant_html(
     source: str, filename: str, merchant_json: str, locale: str, sandbox: bool = False
 ) -> tuple[jinja2.Template, compiler.JinjaSource]:
-    """The compiled template with this merchant's and locale's constant values folded in.
+    """The compiled template with this merchant's and locale's constant values in it.
 
-    From the disk cache when this very template was compiled before (see
-    :mod:`delightmail._cache`): then neither MJML nor premailer runs.
+    The template compiles once (or comes from the disk cache, see
+    :mod:`delightmail._cache`: then neither MJML nor premailer runs); each
+    merchant and locale only puts its values in.
     """
     env = environment(html=True, sandbox=sandbox)
-    entry = _cache.key("html", source, filename, merchant_json, locale, sandbox)
-    hit = _cache.fetch(entry)
-    if hit is not None:
-        jinja_source = compiler.JinjaSource(*hit[0])
-        return _from_code(env, marshal.loads(hit[1])), jinja_source
-    compiled = compiled_html(source, filename)
     merchant = Merchant.model_validate_json(merchant_json)
+    marked = _marked_html(source, filename, sandbox)
+    values = _values(env, marked.slots, merchant, locale)
+    if values is not None and marked.lines is not None:
+        code = _put(marshal.loads(marked.code), values)
+        return _from_code(env, code), compiler.JinjaSource(*marked.lines)
+    # A value that cannot be known once for this merchant: folded the slow way.
+    compiled = compiled_html(source, filename)
     jinja_source = compiled.jinja_source(
         _constant_folder(compiled.tags, _constants(merchant, locale), env),
         _translation_rewriter(locale, html=True),
     )
-    code = _compile(env, jinja_source.source, filename)
-    fields = (jinja_source.source, filename, jinja_source.line_starts, jinja_source.tag_lines)
-    _cache.store(entry, (fields, marshal.dumps(code)))
-    return _from_code(env, code), jinja_source
+    return load(env, jinja_source.source, filename), jinja_source
 
 
 @lru_cache(maxsize=64)
 def reference_html(source: str, filename: str, sandbox: bool = False) -> jinja2.Template:
     env = environment(html=True, sandbox=sandbox)
     return load(env, compiler.strip_comments(source, filename), filename)
+
+
+@lru_cache(maxsize=64)
+def _marked_text(source: str, filename: str, sandbox: bool) -> _Marked:
+    entry = _cache.key("marked-text", source, filename, sandbox)
+    hit = _cache.fetch(entry)
+    if isinstance(hit, _Marked):
+        return hit
+    env = environment(html=False, sandbox=sandbox)
+    _load_cached(env, source, filename)  # errors name the author's own lines
+    tags = compiler.scan_tags(source, filename)
+    fold, rewrite, slots = _marking(env, tags, html=False)
+    parts, pos = [], 0
+    for tag in tags:
+        folded = fold(tag)
+        parts += [source[pos : tag.start], folded if folded is not None else rewrite(tag.text)]
+        pos = tag.end
+    code = _compile(env.overlay(optimized=False), "".join([*parts, source[pos:]]), filename)
+    marked = _Marked(marshal.dumps(code), None, tuple(slots))
+    _cache.store(entry, marked)
+    return marked
 
 
 @lru_cache(maxsize=64)
@@ -310,29 +441,27 @@ def text_template(
     locale: str | None,
     sandbox: bool = False,
 ) -> jinja2.Template:
-    """The text template; for a merchant and locale, with their constants folded in
-    and its literal gettext calls translated, once (and kept in the disk cache)."""
+    """The text template; for a merchant and locale, with their constant values in it
+    (compiled once, as the HTML is)."""
     env = environment(html=False, sandbox=sandbox)
-    entry = _cache.key("text", source, filename, merchant_json, locale, sandbox)
-    hit = _cache.fetch(entry)
-    if hit is not None:
-        return _from_code(env, marshal.loads(hit))
     template = _load_cached(env, source, filename)  # errors name the author's own lines
-    if merchant_json is not None and locale is not None:
-        merchant = Merchant.model_validate_json(merchant_json)
-        tags = compiler.scan_tags(source, filename)
-        fold = _constant_folder(tags, _constants(merchant, locale), env)
-        rewrite = _translation_rewriter(locale, html=False)
-        parts, pos = [], 0
-        for tag in tags:
-            folded = fold(tag) if fold is not None else None
-            text = compiler.protect_literal(folded) if folded is not None else rewrite(tag.text)
-            parts += [source[pos : tag.start], text]
-            pos = tag.end
-        code = _compile(env, "".join([*parts, source[pos:]]), filename)
-        _cache.store(entry, marshal.dumps(code))
-        template = _from_code(env, code)
-    return template
+    if merchant_json is None or locale is None:
+        return template
+    merchant = Merchant.model_validate_json(merchant_json)
+    marked = _marked_text(source, filename, sandbox)
+    values = _values(env, marked.slots, merchant, locale)
+    if values is not None:
+        return _from_code(env, _put(marshal.loads(marked.code), values))
+    tags = compiler.scan_tags(source, filename)
+    fold = _constant_folder(tags, _constants(merchant, locale), env)
+    rewrite = _translation_rewriter(locale, html=False)
+    parts, pos = [], 0
+    for tag in tags:
+        folded = fold(tag) if fold is not None else None
+        text = compiler.protect_literal(folded) if folded is not None else rewrite(tag.text)
+        parts += [source[pos : tag.start], text]
+        pos = tag.end
+    return load(env, "".join([*parts, source[pos:]]), filename)
 
 
 def _template_lineno(tb: TracebackType | None, filename: str) -> int | None:
