@@ -60,13 +60,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .exceptions import PackError
 from .facts import FACTS, GROUPS, Facts
-from .grammar import ITEMS_ATTRIBUTES, ItemsRef, Mentions, items_phrase
+from .grammar import ITEMS_ATTRIBUTES, ItemsRef, Mentions, NounPhrase, items_phrase
 from .models import TONES, LineItem, Money
 
 __all__ = [
@@ -219,10 +219,14 @@ def _sample_lines() -> tuple[LineItem, ...]:
     return (LineItem(name="Blue Train", kind="record", quantity=Decimal(3), unit_price=price),)
 
 
+@cache
+def _sample_phrase(language: str) -> NounPhrase:
+    return items_phrase(_sample_lines(), language)
+
+
 def sample_variables(language: str = "en") -> dict[str, Any]:
     """:data:`VARIABLES` with a fresh ``items``: what a line is tried on when loaded."""
-    mentions = Mentions(language, items_phrase(_sample_lines(), language))
-    return {**VARIABLES, "items": ItemsRef(mentions)}
+    return {**VARIABLES, "items": ItemsRef(Mentions(language, _sample_phrase(language)))}
 
 
 # -- compiled lines --------------------------------------------------------------------
@@ -315,7 +319,8 @@ def compile_line(source: str, where: str, language: str = "en") -> LineTemplate:
     except RecursionError:
         raise PackError("nested too deeply", where) from None
     _refuse_what_lines_may_not_do(ast, where)
-    names = meta.find_undeclared_variables(ast)
+    # Nothing a line may hold declares a name, so every name it reads is a variable.
+    names = {node.name for node in ast.find_all(nodes.Name)}
     unknown = names - set(VARIABLES)
     if unknown:
         known = ", ".join(sorted(VARIABLES))
