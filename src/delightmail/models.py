@@ -22,12 +22,12 @@ take the order's currency, so a hand-written order stays short::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache, cached_property, lru_cache
-from typing import Annotated, Any, Literal, Self
+from functools import cache, lru_cache
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar, overload
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,7 +44,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from .exceptions import CurrencyMismatchError, FieldProblem, OrderValidationError
 from .i18n import babel_locale
@@ -102,8 +102,9 @@ def _check_currency(code: str) -> str:
 #: arithmetic a hostile value could make expensive (``1e30000000``).
 MAX_INTEGER_DIGITS = 13
 MAX_DECIMAL_PLACES = 28  # the precision of the decimal context: what a division gives
-#: A plain decimal number: no exponent, no underscores, no spaces inside.
-_DECIMAL_TEXT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+#: A plain decimal number (no exponent, no underscores, no spaces inside, at
+#: least one digit): its significant whole digits, and its decimal places.
+_DECIMAL_TEXT = re.compile(r"[+-]?(?=\.?[0-9])0*([0-9]*)(?:\.([0-9]*))?")
 
 
 def _bounded_decimal(value: Any, what: str = "amount") -> Any:
@@ -118,10 +119,17 @@ def _bounded_decimal(value: Any, what: str = "amount") -> Any:
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a number, not true or false")
     if isinstance(value, str):
+        # Sized from its digits, before it becomes a number (the common case).
         text = value.strip()
-        if len(text) > 40 or not _DECIMAL_TEXT.match(text):
+        match = _DECIMAL_TEXT.fullmatch(text) if len(text) <= 40 else None
+        if match is None:
             raise ValueError(f"{what} {value[:40]!r} is not a plain decimal number such as 12.50")
-        value = Decimal(text)
+        whole, places = match.group(1), match.group(2) or ""
+        if len(whole) > MAX_INTEGER_DIGITS:
+            raise ValueError(f"{what} is too large (at most {MAX_INTEGER_DIGITS} digits)")
+        if len(places) > MAX_DECIMAL_PLACES:
+            raise ValueError(f"{what} has more than {MAX_DECIMAL_PLACES} decimal places")
+        return Decimal(text)
     if isinstance(value, int):
         if value.bit_length() > 44:  # 2**44 > 10**13
             raise ValueError(f"{what} is too large (at most {MAX_INTEGER_DIGITS} digits)")
@@ -141,8 +149,41 @@ def _no_float(value: Any) -> Any:
     return _bounded_decimal(value, "money")
 
 
-def _quantity(value: Any) -> Any:
-    return _bounded_decimal(value, "quantity")
+class _PlainDecimal:
+    """A ``Decimal`` field checked by :func:`_bounded_decimal` alone, in one call:
+    pydantic's own decimal validation would check it all over again (a few µs a
+    value, thousands of values in a big order). Errors read as pydantic's."""
+
+    def __init__(self, what: str, *, gt: int | None = None, le: int | None = None) -> None:
+        self.what = what
+        self.gt = None if gt is None else Decimal(gt)
+        self.le = None if le is None else Decimal(le)
+
+    def validate(self, value: Any) -> Decimal:
+        value = _bounded_decimal(value, self.what)
+        if isinstance(value, int):
+            value = Decimal(value)
+        if not isinstance(value, Decimal):
+            raise PydanticCustomError(
+                "decimal_type",
+                "Decimal input should be an integer, float, string or Decimal object",
+            )
+        if self.gt is not None and not value > self.gt:
+            raise PydanticCustomError(
+                "greater_than", "Input should be greater than {gt}", {"gt": self.gt}
+            )
+        if self.le is not None and not value <= self.le:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": self.le}
+            )
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_plain_validator_function(
+            self.validate,
+            json_schema_input_schema=core_schema.decimal_schema(gt=self.gt, le=self.le),
+            serialization=core_schema.to_string_ser_schema(when_used="json-unless-none"),
+        )
 
 
 def _count(value: Any) -> Any:
@@ -329,7 +370,7 @@ class WebUrl(str):
 
 CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
 EmailAddress = Annotated[str, BeforeValidator(_email_text), AfterValidator(_check_email)]
-Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(allow_inf_nan=False)]
+Amount = Annotated[Decimal, _PlainDecimal("money")]
 Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=1_000_000)]
 PlacedAt = Annotated[AwareDatetime, BeforeValidator(_date_text), AfterValidator(_sane_date)]
 LocaleName = Annotated[str, AfterValidator(_check_locale)]
@@ -339,9 +380,34 @@ Color = Annotated[str, AfterValidator(_check_color)]
 #: A merchant's words: one string, or a table of them by language (``{"en": ..., "de": ...}``).
 Localized = Annotated[str | dict[str, str], AfterValidator(_check_localized)]
 OptionalLocalized = Annotated[Localized | None, BeforeValidator(_strip_or_none)]
-Quantity = Annotated[
-    Decimal, BeforeValidator(_quantity), Field(gt=0, le=1_000_000, allow_inf_nan=False)
-]
+Quantity = Annotated[Decimal, _PlainDecimal("quantity", gt=0, le=1_000_000)]
+
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):  # named for the functools one it replaces
+    """:func:`functools.cached_property` without the lock Python 3.11 takes on every
+    first read: a validated order computes thousands of them (a line's total...)."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> Self | _T:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value  # read from there next time
+        return value
 
 
 class _Model(BaseModel):
@@ -355,6 +421,7 @@ class _Model(BaseModel):
         str_strip_whitespace=True,
         str_max_length=5000,
         defer_build=True,
+        ignored_types=(cached_property,),
     )
 
 
@@ -692,6 +759,8 @@ class LineItem(_Model):
 
     @model_validator(mode="after")
     def _check_total(self) -> Self:
+        if not self.discounts and self.total is None:
+            return self  # a price and a quantity, neither negative: nothing to check
         if self.computed_total.amount < 0:
             raise ValueError(
                 f"the line's discounts ({self.discount_total.amount}) are more than "
