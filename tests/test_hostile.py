@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 import shutil
 import time
 from decimal import Decimal
@@ -26,7 +27,7 @@ from delightmail import (
 )
 from delightmail.adapters import to_order
 from delightmail.adapters._common import plain_text
-from delightmail.models import validate_order
+from delightmail.models import _bounded_decimal, validate_order
 from delightmail.packs import MAX_LINE_OUTPUT
 
 from .conftest import ORDER_FILES, ROOT, load, sample
@@ -87,6 +88,39 @@ def test_meaningless_values_are_refused(path: str, value: Any, message: str) -> 
     """Negative money, a zero quantity, a date no clock survives, a number with underscores."""
     with pytest.raises(OrderValidationError, match=message):
         validate_order(with_field(path, value))
+
+
+NUMBER_TEXT = st.builds(
+    lambda sign, zeros, whole, point, places: f"{sign}{'0' * zeros}{whole}{point}{places}",
+    st.sampled_from(["", "+", "-"]),
+    st.integers(0, 3),
+    st.text("0123456789", max_size=16),
+    st.sampled_from(["", "."]),
+    st.text("0123456789", max_size=32),
+)
+
+
+@given(text=NUMBER_TEXT)
+def test_a_number_in_text_is_sized_as_the_number_is(text: str) -> None:
+    """Text is sized from its digits before it becomes a number: it is refused exactly
+    when the Decimal it reads as would be (or when it is over 40 characters), and reads
+    as that Decimal."""
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        number = None
+    if number is None or len(text) > 40:
+        with pytest.raises(ValueError, match="plain decimal number"):
+            _bounded_decimal(text)
+        return
+    try:
+        expected = _bounded_decimal(number)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            _bounded_decimal(text)
+        return
+    got = _bounded_decimal(text)
+    assert got == expected and str(got) == str(number)
 
 
 def test_gift_cards_cannot_pay_more_than_the_total() -> None:

@@ -214,3 +214,18 @@ def test_json_schema_documents_the_order() -> None:
     schema = Order.model_json_schema()
     assert {"number", "placed_at", "currency", "lines", "total"} <= set(schema["required"])
     assert "Money" in schema["$defs"] and "LineItem" in schema["$defs"]
+
+
+def test_computed_values_are_kept_and_leave_the_order_as_it_was(
+    order_data: dict[str, Any],
+) -> None:
+    """A line's computed values are computed once and kept; keeping one changes neither
+    what the order equals nor what it dumps to."""
+    order, fresh = Order.model_validate(order_data), Order.model_validate(order_data)
+    line = order.lines[0]
+    assert "whole_quantity" not in line.__dict__
+    assert line.whole_quantity == 1 and "whole_quantity" in line.__dict__
+    assert line.line_total is line.line_total
+    assert order == fresh and order.lines[0] == fresh.lines[0]
+    assert order.model_dump() == fresh.model_dump()
+    assert "whole_quantity" not in order.lines[0].model_dump()
