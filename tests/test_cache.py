@@ -33,6 +33,19 @@ def first_mailer(cache: Path, template: Path) -> str:
     return done.stdout.strip()
 
 
+def forget_compiled() -> None:
+    """Empty this process's caches of compiled templates (the disk cache stays)."""
+    from delightmail import _templates
+
+    for function in (
+        _templates.merchant_html,
+        _templates.text_template,
+        _templates._marked_html,
+        _templates._marked_text,
+    ):
+        function.cache_clear()
+
+
 def test_a_warm_process_compiles_nothing(tmp_path: Path) -> None:
     """The second process to make the same Mailer imports neither MJML nor premailer;
     a template that changed is compiled again."""
@@ -51,23 +64,9 @@ def test_cached_and_compiled_render_the_same(
 ) -> None:
     """An email from a cached template is byte for byte the one from a fresh compile."""
     monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path / "cache"))
-    from delightmail import _templates
-
-    for function in (
-        _templates.merchant_html,
-        _templates.text_template,
-        _templates._marked_html,
-        _templates._marked_text,
-    ):
-        function.cache_clear()
+    forget_compiled()
     cold = Mailer(merchant).render(load(ORDER_FILES[2]))
-    for function in (
-        _templates.merchant_html,
-        _templates.text_template,
-        _templates._marked_html,
-        _templates._marked_text,
-    ):
-        function.cache_clear()
+    forget_compiled()
     assert any((tmp_path / "cache").iterdir())
     warm = Mailer(merchant).render(load(ORDER_FILES[2]))
     assert warm == cold

@@ -422,12 +422,8 @@ def _marked_text(source: str, filename: str, sandbox: bool) -> _Marked:
     _load_cached(env, source, filename)  # errors name the author's own lines
     tags = compiler.scan_tags(source, filename)
     fold, rewrite, slots = _marking(env, tags, html=False)
-    parts, pos = [], 0
-    for tag in tags:
-        folded = fold(tag)
-        parts += [source[pos : tag.start], folded if folded is not None else rewrite(tag.text)]
-        pos = tag.end
-    code = _compile(env.overlay(optimized=False), "".join([*parts, source[pos:]]), filename)
+    text = _text_source(source, tags, fold, rewrite)
+    code = _compile(env.overlay(optimized=False), text, filename)
     marked = _Marked(marshal.dumps(code), None, tuple(slots))
     _cache.store(entry, marked)
     return marked
@@ -452,16 +448,31 @@ def text_template(
     values = _values(env, marked.slots, merchant, locale)
     if values is not None:
         return _from_code(env, _put(marshal.loads(marked.code), values))
+    # A value that cannot be known once for this merchant: folded the slow way.
     tags = compiler.scan_tags(source, filename)
     fold = _constant_folder(tags, _constants(merchant, locale), env)
-    rewrite = _translation_rewriter(locale, html=False)
+
+    def fold_literal(tag: compiler.Tag) -> str | None:
+        folded = fold(tag) if fold is not None else None
+        return None if folded is None else compiler.protect_literal(folded)
+
+    text = _text_source(source, tags, fold_literal, _translation_rewriter(locale, html=False))
+    return load(env, text, filename)
+
+
+def _text_source(
+    source: str,
+    tags: Sequence[compiler.Tag],
+    fold: Callable[[compiler.Tag], str | None],
+    rewrite: Callable[[str], str],
+) -> str:
+    """*source* with each tag folded into text, or else rewritten."""
     parts, pos = [], 0
     for tag in tags:
-        folded = fold(tag) if fold is not None else None
-        text = compiler.protect_literal(folded) if folded is not None else rewrite(tag.text)
-        parts += [source[pos : tag.start], text]
+        folded = fold(tag)
+        parts += [source[pos : tag.start], folded if folded is not None else rewrite(tag.text)]
         pos = tag.end
-    return load(env, "".join([*parts, source[pos:]]), filename)
+    return "".join([*parts, source[pos:]])
 
 
 def _template_lineno(tb: TracebackType | None, filename: str) -> int | None:
