@@ -386,7 +386,7 @@ Quantity = Annotated[Decimal, _PlainDecimal("quantity", gt=0, le=1_000_000)]
 _T = TypeVar("_T")
 
 
-class cached_property(Generic[_T]):  # named for the functools one it replaces
+class _cached_property(Generic[_T]):
     """:func:`functools.cached_property` without the lock Python 3.11 takes on every
     first read: a validated order computes thousands of them (a line's total...)."""
 
@@ -421,7 +421,7 @@ class _Model(BaseModel):
         str_strip_whitespace=True,
         str_max_length=5000,
         defer_build=True,
-        ignored_types=(cached_property,),
+        ignored_types=(_cached_property,),
     )
 
 
@@ -730,11 +730,11 @@ class LineItem(_Model):
     product_url: WebUrl | None = None
     properties: list[Property] = Field(default_factory=list, max_length=100)
 
-    @cached_property
+    @_cached_property
     def discount_total(self) -> Money:
         return _total(self.unit_price.currency, (d.amount for d in self.discounts))
 
-    @cached_property
+    @_cached_property
     def computed_total(self) -> Money:
         price = self.unit_price
         amount = price.amount * self.quantity - self.discount_total.amount
@@ -742,17 +742,17 @@ class LineItem(_Model):
             amount.quantize(price.minor_unit, rounding=ROUND_HALF_UP), price.currency
         )
 
-    @cached_property
+    @_cached_property
     def line_total(self) -> Money:
         """The line's total, as given or as computed."""
         return self.total if self.total is not None else self.computed_total
 
-    @cached_property
+    @_cached_property
     def is_charge(self) -> bool:
         """A tip, a fee or duties: charged on the order, but nothing the customer receives."""
         return self.kind is not None and self.kind.lower() in CHARGE_KINDS
 
-    @cached_property
+    @_cached_property
     def whole_quantity(self) -> int | None:
         """The quantity as an ``int`` when it is whole, else ``None`` (1.5 kg of coffee)."""
         return int(self.quantity) if self.quantity == self.quantity.to_integral_value() else None
@@ -1024,7 +1024,7 @@ class Order(_Model):
             )
         return self
 
-    @cached_property
+    @_cached_property
     def goods(self) -> Sequence[LineItem]:
         """The lines that are things bought, not charges (see :func:`goods`)."""
         return goods(self.lines)
@@ -1036,40 +1036,40 @@ class Order(_Model):
 
     # Derived amounts, all in the order currency and rounded to its minor unit.
 
-    @cached_property
+    @_cached_property
     def computed_subtotal(self) -> Money:
         return _total(self.currency, (line.line_total for line in self.lines))
 
-    @cached_property
+    @_cached_property
     def line_subtotal(self) -> Money:
         """The subtotal shown on the email: as given, or the sum of the line totals."""
         return (self.subtotal or self.computed_subtotal).rounded()
 
-    @cached_property
+    @_cached_property
     def discount_total(self) -> Money:
         return _total(self.currency, (d.amount for d in self.discounts))
 
-    @cached_property
+    @_cached_property
     def shipping_total(self) -> Money:
         return self.shipping.amount.rounded() if self.shipping else _zero(self.currency)
 
-    @cached_property
+    @_cached_property
     def tax_total(self) -> Money:
         return _total(self.currency, (t.amount for t in self.taxes))
 
-    @cached_property
+    @_cached_property
     def computed_total(self) -> Money:
         total = self.line_subtotal - self.discount_total + self.shipping_total
         if not self.taxes_included:
             total = total + self.tax_total
         return total.rounded()
 
-    @cached_property
+    @_cached_property
     def item_count(self) -> Decimal:
         """How many things were bought, all lines together."""
         return sum((line.quantity for line in self.lines), Decimal(0))
 
-    @cached_property
+    @_cached_property
     def gift_card_total(self) -> Money:
         cards = self.payment.gift_cards if self.payment else []
         return _total(self.currency, (g.amount for g in cards))

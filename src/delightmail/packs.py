@@ -219,7 +219,7 @@ def _sample_lines() -> tuple[LineItem, ...]:
     return (LineItem(name="Blue Train", kind="record", quantity=Decimal(3), unit_price=price),)
 
 
-@cache
+@lru_cache(maxsize=64)
 def _sample_phrase(language: str) -> NounPhrase:
     return items_phrase(_sample_lines(), language)
 
