@@ -239,26 +239,32 @@ def _constant_folder(
 _LITERAL_GETTEXT = re.compile(r"""(?<![\w.])_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)""")
 
 
-def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
-    """Rewrites ``_("Subtotal")`` inside a tag as the locale's ``"Zwischensumme"``.
-
-    The same thing the call returns at render time (the translation, "%%"
-    resolved, trusted as markup in HTML), decided once instead of on every
-    email. Calls with variables stay calls.
-    """
-    translations = i18n.translations(locale)
+def _gettext_rewriter(text_for: Callable[[str], str], *, html: bool) -> Callable[[str], str]:
+    """Rewrites each literal ``_("...")`` inside a tag as the literal ``text_for(msgid)``
+    (trusted as markup in HTML, as the call's result is). A message whose ``%%``
+    cannot resolve without values (*text_for* raises) stays a call, so that
+    rendering reports it against its template line."""
 
     def replace(match: re.Match[str]) -> str:
         try:
-            text = translations.gettext(ast.literal_eval(match.group(1))) % {}
+            text = text_for(ast.literal_eval(match.group(1)))
         except (KeyError, TypeError, ValueError):
-            # A placeholder with no value: leave the call, so that rendering
-            # reports it against its template line.
             return match.group(0)
         literal = json.dumps(text, ensure_ascii=False)  # never a surrogate pair
         return f"({literal}|safe)" if html else literal
 
     return lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)
+
+
+def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
+    """Rewrites ``_("Subtotal")`` inside a tag as the locale's ``"Zwischensumme"``.
+
+    The same thing the call returns at render time (the translation, "%%"
+    resolved), decided once instead of on every email. Calls with variables
+    stay calls.
+    """
+    translations = i18n.translations(locale)
+    return _gettext_rewriter(lambda message: translations.gettext(message) % {}, html=html)
 
 
 def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
@@ -309,19 +315,12 @@ def _marking(
         slots.append(("fold", tag.text))
         return _marker(len(slots) - 1)
 
-    def replace(match: re.Match[str]) -> str:
-        message = ast.literal_eval(match.group(1))
-        try:
-            message % {}
-        except (KeyError, TypeError, ValueError):
-            # A placeholder with no value: leave the call, so that rendering
-            # reports it against its template line.
-            return match.group(0)
+    def mark(message: str) -> str:
+        message % {}  # raises for a placeholder with no value: then it stays a call
         slots.append(("message", message))
-        literal = json.dumps(_marker(len(slots) - 1), ensure_ascii=False)
-        return f"({literal}|safe)" if html else literal
+        return _marker(len(slots) - 1)
 
-    return fold, (lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)), slots
+    return fold, _gettext_rewriter(mark, html=html), slots
 
 
 def _values(
