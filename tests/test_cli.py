@@ -548,9 +548,17 @@ def test_two_orders_of_one_name_are_refused_before_anything_is_written(tmp_path:
     assert not out.exists()
 
 
-def test_an_unknown_locale_is_a_usage_error() -> None:
-    """--locale xx_YY is refused as a bad parameter (exit 2)."""
-    result = run("render", ONE, "--merchant", MERCHANT, "--locale", "xx_YY")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("render", ONE, "--merchant", MERCHANT, "--locale", "xx_YY"),
+        ("packs", "check", "--orders", "3", "--locale", "de", "--locale", "zz$$"),
+    ],
+    ids=["render", "packs-check"],
+)
+def test_an_unknown_locale_is_a_usage_error(args: tuple[Any, ...]) -> None:
+    """--locale xx_YY is refused as a bad parameter (exit 2), in every command that has it."""
+    result = run(*args)
     assert result.exit_code == 2 and "not a known locale" in result.output
 
 

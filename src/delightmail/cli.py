@@ -164,6 +164,18 @@ def _load_merchant(path: Path) -> Merchant:
         raise InputError(f"{path}: {exc}") from None
 
 
+def _known_locales(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A ``--locale`` callback: each value a locale Babel knows (bad input, exit 2, if not)."""
+    for locale in value if isinstance(value, tuple) else (value,):
+        try:
+            Locale.parse(locale.replace("-", "_"))
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise click.BadParameter(
+                f"{locale!r} is not a known locale (such as en, en_GB, de)"
+            ) from None
+    return value
+
+
 def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options that say how to render, and hand them to *command* as ``setup``."""
 
@@ -184,15 +196,6 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             merchant_path, template, template_dirs, tone, locale, platform, pack_dirs, sandbox
         )
         return command(*args, setup=setup, **kwargs)
-
-    def known_locale(ctx: click.Context, param: click.Parameter, value: str) -> str:
-        try:
-            Locale.parse(value.replace("-", "_"))
-        except (ValueError, TypeError, UnknownLocaleError):
-            raise click.BadParameter(
-                f"{value!r} is not a known locale (such as en, en_GB, de)"
-            ) from None
-        return value
 
     options = [
         click.option(
@@ -229,7 +232,7 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--locale",
             default="en",
             show_default=True,
-            callback=known_locale,
+            callback=_known_locales,
             help="Locale when the order has none.",
         ),
         click.option(
@@ -640,7 +643,10 @@ def packs() -> None:
 @click.option(
     "--tone", "tones", multiple=True, type=click.Choice(TONES), help="Only this tone (repeatable)."
 )
-@click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option(
+    "--locale", "locales", multiple=True, callback=_known_locales,
+    help="Only this locale (repeatable).",
+)  # fmt: skip
 @click.option(
     "--orders", "count", type=click.IntRange(1, 100_000), default=1000, show_default=True,
     help="How many generated orders to read each pack over.",
