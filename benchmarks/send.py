@@ -78,10 +78,11 @@ def peer(merchant: Merchant) -> Callable[[Any], str]:
     import jinja2
     import mjml
 
-    from delightmail import _templates, compiler
+    from delightmail import _templates
 
-    source = (ROOT / "templates" / "playful" / "email.mjml.j2").read_text(encoding="utf-8")
-    template = _templates.HTML_ENV.from_string(compiler.strip_comments(source, "email.mjml.j2"))
+    # Jinja loads the design's layout and partials itself, as it would for a peer.
+    env = _templates.environment(html=True, roots=(str(ROOT / "templates"),))
+    template = env.get_template("postcard/email.mjml.j2")
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
     context_of = Mailer(merchant).context
     assert isinstance(template, jinja2.Template)

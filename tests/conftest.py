@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,21 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLES = ROOT.parent / "shared" / "payloads"
 #: The project's own adapter fixtures, written from the platforms' documentation.
 ADAPTER_FIXTURES = FIXTURES / "adapters"
+
+
+def copy_templates(tmp_path: Path) -> Path:
+    """A copy of the built-in template tree (every design, the layout and the partials)
+    in tmp_path/templates, to edit: a design in it reads its partials from the copy."""
+    root = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", root)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first *old* in the file at *path* by *new*; *old* must be there."""
+    source = path.read_text(encoding="utf-8")
+    assert old in source, f"{old!r} is not in {path}"
+    path.write_text(source.replace(old, new, 1), encoding="utf-8")
 
 
 def load(path: Path) -> Any:
@@ -56,7 +72,7 @@ def merchant(merchant_data: dict[str, Any]) -> Merchant:
 
 @pytest.fixture(scope="session")
 def mailer(merchant: Merchant) -> Mailer:
-    """A mailer on the compiled (fast) path with the playful template."""
+    """A mailer on the compiled (fast) path with the postcard design."""
     return Mailer(merchant=merchant)
 
 

@@ -4,7 +4,6 @@ to what went in is a miss, and a folder others can write to is never used."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from delightmail import Mailer, Merchant, _cache
 
-from .conftest import EXAMPLES, ORDER_FILES, ROOT, load
+from .conftest import EXAMPLES, ORDER_FILES, copy_templates, edit, load
 
 FIRST_MAILER = """
 import sys, time
@@ -49,13 +48,12 @@ def forget_compiled() -> None:
 def test_a_warm_process_compiles_nothing(tmp_path: Path) -> None:
     """The second process to make the same Mailer imports neither MJML nor premailer;
     a template that changed is compiled again."""
-    template = tmp_path / "playful"
-    shutil.copytree(ROOT / "templates" / "playful", template)
+    template = copy_templates(tmp_path) / "postcard"
     cache = tmp_path / "cache"
     assert first_mailer(cache, template) == "True True"  # cold: compiled
     assert first_mailer(cache, template) == "False False"  # warm: from the cache
-    source = (template / "email.mjml.j2").read_text(encoding="utf-8")
-    (template / "email.mjml.j2").write_text(source.replace("28px 0 16px", "30px 0 16px"))
+    # A partial the design includes changed: that is a change to the design.
+    edit(template.parent / "partials" / "header.mjml.j2", "28px 0 16px", "30px 0 16px")
     assert first_mailer(cache, template) == "True True"  # changed: compiled again
 
 
@@ -125,10 +123,8 @@ def test_another_merchant_or_locale_compiles_nothing(
 def test_a_template_word_with_an_emoji_survives(tmp_path: Path, merchant: Merchant) -> None:
     """A template's own words outside the Basic Multilingual Plane (an emoji) come out
     whole on the fast path, never as lone surrogates."""
-    folder = tmp_path / "playful"
-    shutil.copytree(ROOT / "templates" / "playful", folder)
-    text = folder / "email.txt.j2"
-    text.write_text(text.read_text(encoding="utf-8").replace('_("Payment")', '_("Payment 💳")'))
+    folder = copy_templates(tmp_path) / "postcard"
+    edit(folder.parent / "partials" / "payment.txt.j2", '_("Payment")', '_("Payment 💳")')
     email = Mailer(merchant, template=folder).render(load(ORDER_FILES[0]))
     assert "PAYMENT 💳" in email.text
     email.to_bytes(sender="Shop <shop@example.com>")  # encodes: no lone surrogate

@@ -24,12 +24,13 @@ from delightmail import DelightmailError, Mailer
 from delightmail.cli import cli
 from delightmail.screenshot import chromium_path
 
+from .conftest import copy_templates, edit
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 ORDERS = sorted((EXAMPLES / "orders").glob("*.json"))
 ONE = EXAMPLES / "orders" / "01-one-item.json"
 MERCHANT = EXAMPLES / "merchant.json"
-PLAYFUL = ROOT / "templates" / "playful"
 ADAPTER_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "adapters"
 
 needs_chromium = pytest.mark.skipif(
@@ -51,16 +52,14 @@ def write(path: Path, data: Any) -> Path:
     return path
 
 
-def template_copy(tmp_path: Path, edit: tuple[str, str, str] | None = None) -> Path:
-    """A copy of playful in tmp_path/templates, with one (file, old, new) edit."""
-    folder = tmp_path / "templates" / "playful"
-    shutil.copytree(PLAYFUL, folder)
-    if edit:
-        name, old, new = edit
-        source = (folder / name).read_text(encoding="utf-8")
-        assert old in source
-        (folder / name).write_text(source.replace(old, new, 1), encoding="utf-8")
-    return folder
+def template_copy(tmp_path: Path, change: tuple[str, str, str] | None = None) -> Path:
+    """The postcard design in a copy of the built-in templates (tmp_path/templates),
+    with one (file, old, new) change to a file of the copy."""
+    root = copy_templates(tmp_path)
+    if change:
+        name, old, new = change
+        edit(root / name, old, new)
+    return root / "postcard"
 
 
 # -- render ------------------------------------------------------------------------
@@ -230,11 +229,12 @@ def test_bad_input_is_one_clear_message_and_exit_2(tmp_path: Path, command: str,
 
 
 def test_template_error_names_file_and_line(tmp_path: Path) -> None:
-    """A broken template is one message with the template's file and line, exit 1."""
-    folder = template_copy(tmp_path, ("email.txt.j2", "\n", "\n{% if %}\n"))
+    """A broken template is one message with the file and line, a partial's too, exit 1."""
+    folder = template_copy(tmp_path, ("partials/payment.txt.j2", "\n", "\n{% if %}\n"))
     result = run("check", ONE, "--merchant", MERCHANT, "--template", folder)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"error: {folder / 'email.txt.j2'}, line 2: ")
+    partial = folder.parent / "partials" / "payment.txt.j2"
+    assert result.stderr.startswith(f"error: {partial}, line 2: ")
     assert "Traceback" not in result.output
 
 
@@ -259,7 +259,7 @@ def test_python_dash_m_runs_the_same_cli() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "templates: playful" in done.stdout
+    assert "templates: postcard, receipt" in done.stdout
 
 
 # -- check -----------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def test_check_passes_every_example() -> None:
 
 def test_check_fails_on_an_error_and_lists_it(tmp_path: Path) -> None:
     """An email with an error finding fails the check (exit 1) and the finding is printed."""
-    folder = template_copy(tmp_path, ("email.txt.j2", "\n", "\nTom &amp; Jerry\n"))
+    folder = template_copy(tmp_path, ("partials/payment.txt.j2", "\n", "\nTom &amp; Jerry\n"))
     result = run("check", ONE, "--merchant", MERCHANT, "--template", folder)
     assert result.exit_code == 1, result.output
     assert f"{ONE}: FAILED, 1 errors" in result.stdout
@@ -285,7 +285,7 @@ def test_check_fails_on_an_error_and_lists_it(tmp_path: Path) -> None:
 def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:
     """A warning passes, unless --strict."""
     long_line = "word " * 20
-    folder = template_copy(tmp_path, ("email.txt.j2", "\n", f"\n{long_line}\n"))
+    folder = template_copy(tmp_path, ("partials/payment.txt.j2", "\n", f"\n{long_line}\n"))
     args: list[str | Path] = ["check", ONE, "--merchant", MERCHANT, "--template", folder]
     lenient, strict = run(*args), run(*args, "--strict")
     assert lenient.exit_code == 0 and lenient.stdout.startswith(f"{ONE}: ok, ")
@@ -323,7 +323,7 @@ def test_templates_lists_templates_and_tones(tmp_path: Path) -> None:
     result = run("templates", "--templates", tmp_path / "templates")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "templates: calm, playful"
+    assert lines[0] == "templates: calm, postcard, receipt"
     assert lines[1].startswith("tones: playful")
 
 
@@ -484,7 +484,7 @@ DARK_CSS = (
 @needs_chromium
 def test_screenshot_at_phone_width_light_and_dark(tmp_path: Path) -> None:
     """screenshot writes a PNG as wide as asked; --dark makes the email's dark-mode CSS apply."""
-    folder = template_copy(tmp_path, ("email.mjml.j2", "</mj-head>", DARK_CSS))
+    folder = template_copy(tmp_path, ("layout/base.mjml.j2", "</mj-head>", DARK_CSS))
     base: list[str | Path] = ["screenshot", ONE, "--merchant", MERCHANT, "--template", folder]
     base += ["--width", "375"]
     light = run(*base, "-o", tmp_path / "light.png")

@@ -7,7 +7,6 @@ import contextlib
 import copy
 import json
 import re
-import shutil
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +29,7 @@ from delightmail.adapters._common import plain_text
 from delightmail.models import _bounded_decimal, validate_order
 from delightmail.packs import MAX_LINE_OUTPUT
 
-from .conftest import ORDER_FILES, ROOT, load, sample
+from .conftest import ORDER_FILES, ROOT, copy_templates, load, sample
 
 BASE = load(ORDER_FILES[0])
 
@@ -266,10 +265,9 @@ TEMPLATE_BOMBS = [
 
 @pytest.fixture(scope="module")
 def template_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the playful template to write a merchant's hostile line into."""
-    folder = tmp_path_factory.mktemp("merchant-template") / "playful"
-    shutil.copytree(ROOT / "templates" / "playful", folder)
-    return folder
+    """The postcard design in a copy of the built-in templates, to write a merchant's
+    hostile line into (its story partial)."""
+    return copy_templates(tmp_path_factory.mktemp("merchant-template")) / "postcard"
 
 
 @pytest.mark.parametrize("bomb", TEMPLATE_BOMBS, ids=[b[:30] for b in TEMPLATE_BOMBS])
@@ -278,8 +276,8 @@ def test_a_sandboxed_template_refuses_what_a_merchant_should_not_do(
 ) -> None:
     """Mailer(sandbox=True) runs a merchant's template: reaching for Python, huge numbers
     and growing strings are a TemplateError naming the file and line, at once."""
-    text = template_folder / "email.txt.j2"
-    original = (ROOT / "templates" / "playful" / "email.txt.j2").read_text(encoding="utf-8")
+    text = template_folder.parent / "partials" / "story.txt.j2"
+    original = (ROOT / "templates" / "partials" / "story.txt.j2").read_text(encoding="utf-8")
     text.write_text(bomb + "\n" + original, encoding="utf-8")
     start = time.perf_counter()
     with pytest.raises(TemplateError) as info:

@@ -18,10 +18,11 @@ from delightmail.cli import cli
 from delightmail.preview import Gallery, PreviewServer, dark_html, render_page
 from delightmail.screenshot import chromium_path
 
+from .conftest import copy_templates, edit
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 MERCHANT = EXAMPLES / "merchant.json"
-PLAYFUL = ROOT / "templates" / "playful"
 HOSTILE = "<script>alert('x')</script>"
 
 needs_chromium = pytest.mark.skipif(
@@ -31,17 +32,20 @@ needs_chromium = pytest.mark.skipif(
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    """A tmp folder with orders/ (two examples), merchant.json and templates/playful (a copy)."""
+    """A tmp folder with orders/ (two examples), merchant.json and templates/ (a copy of
+    the built-in designs, layout and partials)."""
     orders = tmp_path / "orders"
     orders.mkdir()
     for name in ("01-one-item.json", "03-eur-discount-two-taxes.json"):
         shutil.copy(EXAMPLES / "orders" / name, orders / name)
     shutil.copy(MERCHANT, tmp_path / "merchant.json")
-    shutil.copytree(PLAYFUL, tmp_path / "templates" / "playful")
+    copy_templates(tmp_path)
     return tmp_path
 
 
 def gallery_of(site: Path, **options: Any) -> Gallery:
+    """The site's gallery; of the postcard design alone unless *templates* says more."""
+    options.setdefault("templates", ("postcard",))
     return Gallery(
         site / "orders",
         site / "merchant.json",
@@ -66,24 +70,18 @@ def get(url: str) -> tuple[int, dict[str, str], str]:
             return exc.code, dict(exc.headers), exc.read().decode("utf-8")
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    source = path.read_text(encoding="utf-8")
-    assert old in source
-    path.write_text(source.replace(old, new, 1), encoding="utf-8")
-
-
 # -- the gallery ----------------------------------------------------------------------
 
 
 def test_gallery_is_orders_times_templates_times_locales(site: Path) -> None:
     """Each order is shown with each template in each locale asked for."""
-    (site / "templates" / "playful").rename(site / "templates" / "calm")
-    gallery = gallery_of(site, locales=("en_US", "de_DE"))
+    (site / "templates" / "postcard").rename(site / "templates" / "calm")
+    gallery = gallery_of(site, locales=("en_US", "de_DE"), templates=())  # every design
     entries = gallery.entries()
     assert [(e.order, e.template, e.locale) for e in entries] == [
         (order, template, locale)
         for order in ("01-one-item", "03-eur-discount-two-taxes")
-        for template in ("calm", "playful")
+        for template in ("calm", "postcard", "receipt")
         for locale in ("en_US", "de_DE")
     ]
     german = gallery.render(entries[1])
@@ -102,11 +100,12 @@ def test_gallery_jsonl_lines_are_entries(site: Path) -> None:
 
 def test_a_broken_template_is_an_error_card_naming_file_and_line(site: Path) -> None:
     """A template error shows in its card with file and line, not as a crash."""
-    edit(site / "templates" / "playful" / "email.txt.j2", "\n", "\n{% if %}\n")
+    partial = site / "templates" / "partials" / "payment.txt.j2"
+    edit(partial, "\n", "\n{% if %}\n")
     gallery = gallery_of(site)
     result = gallery.render(gallery.entries()[0])
     assert result.email is None
-    assert result.error.startswith(f"{site / 'templates' / 'playful' / 'email.txt.j2'}, line 2: ")
+    assert result.error.startswith(f"{partial}, line 2: ")
     assert "line 2" in render_page([result], 1)
 
 
@@ -153,14 +152,14 @@ def test_server_routes(server: PreviewServer) -> None:
     """The page, each email's HTML (scripts off) and text, the version; 404 for the rest."""
     status, _, page = get(server.url)
     assert status == 200 and page.count('<article class="card"') == 2
-    query = "order=01-one-item&template=playful&locale="
+    query = "order=01-one-item&template=postcard&locale="
     status, headers, html = get(f"{server.url}email?{query}")
     assert status == 200 and html.startswith("<!doctype html>")
     assert headers["Content-Security-Policy"] == "script-src 'none'"
     status, headers, text = get(f"{server.url}text?{query}")
     assert headers["Content-Type"] == "text/plain; charset=utf-8" and "#1001" in text
     assert json.loads(get(f"{server.url}version")[2]) == {"version": 1}
-    assert get(f"{server.url}email?order=nope&template=playful")[0] == 404
+    assert get(f"{server.url}email?order=nope&template=postcard")[0] == 404
     assert get(f"{server.url}nope")[0] == 404
 
 
@@ -180,7 +179,7 @@ def test_preview_command_serves_and_opens_the_browser(
     result = CliRunner().invoke(
         cli,
         ["preview", str(site / "orders"), "--port", "0", "--open",
-         "--templates", str(site / "templates"), "--locale", "en_GB"],
+         "--templates", str(site / "templates"), "--template", "postcard", "--locale", "en_GB"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     url = re.fullmatch(r"delightmail preview: (http://127\.0\.0\.1:\d+/)  \(Ctrl\+C to stop\)\n",
@@ -282,7 +281,7 @@ def test_text_tab_shows_the_text_part(page: Any, server: PreviewServer) -> None:
     text = page.locator("article.card >> nth=0 >> pre.text")
     assert text.is_visible()
     assert not page.locator("iframe.email").first.is_visible()
-    expected = get(f"{server.url}text?order=01-one-item&template=playful&locale=")[2]
+    expected = get(f"{server.url}text?order=01-one-item&template=postcard&locale=")[2]
     assert text.inner_text().strip() == expected.strip()
     page.click("#part-html")
     assert not text.is_visible()
@@ -320,7 +319,7 @@ def test_editing_a_template_reloads_the_page_with_the_change(page: Any, site: Pa
     template shows its error there, and fixing it brings the email back."""
     _first_email(page)
     page.click("#width-mobile")
-    template = site / "templates" / "playful" / "email.mjml.j2"
+    template = site / "templates" / "partials" / "story.mjml.j2"
     source = template.read_text(encoding="utf-8")
     template.write_text(re.sub(r"<h1>.*?</h1>", "<h1>Howdy</h1>", source, count=1), "utf-8")
     frame = page.frame_locator("article.card >> nth=0 >> iframe.email")

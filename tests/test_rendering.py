@@ -190,7 +190,7 @@ def test_render_error_names_original_template_line(
 
 def test_unknown_template_lists_known_ones(merchant: Merchant) -> None:
     """Asking for a template that does not exist says which ones do."""
-    with pytest.raises(TemplateNotFound, match="known templates: playful"):
+    with pytest.raises(TemplateNotFound, match="known templates: postcard, receipt"):
         Mailer(merchant=merchant, template="nope")
 
 
@@ -253,3 +253,38 @@ def test_unknown_utm_key_is_refused(merchant_data: dict[str, Any]) -> None:
     """A typo in the merchant's UTM settings is an error naming the field."""
     with pytest.raises(OrderValidationError, match=r"utm: .*unknown UTM parameter 'sorce'"):
         Mailer(merchant={**merchant_data, "utm": {"sorce": "x"}})
+
+
+PICKUP_SPOT = {"name": "Groove Harbor Records", "address1": "12 Dock Street", "city": "Portland",
+               "postal_code": "97209", "country_code": "US"}  # fmt: skip
+
+
+@pytest.mark.parametrize("design", ["postcard", "receipt"])
+@pytest.mark.parametrize(
+    ("merchant_address", "location", "expected"),
+    [(None, None, None), (PICKUP_SPOT, None, "12 Dock Street"),
+     (PICKUP_SPOT, {"address1": "Locker 7, 3 Pier Road", "city": "Portland"}, "Locker 7")],
+    ids=["method-only", "the-shop", "a-locker"],
+)  # fmt: skip
+def test_a_pick_up_is_collected_where_the_shop_says_never_at_home(
+    merchant_data: dict[str, Any],
+    design: str,
+    merchant_address: dict[str, str] | None,
+    location: dict[str, str] | None,
+    expected: str | None,
+) -> None:
+    """Under "Collect it at" a pick-up shows its location, else the shop's address, else
+    the method alone: never the customer's own address, even when the order carries one."""
+    data = load(ORDER_FILES[4])
+    data["shipping"] = {**data["shipping"], "location": location}
+    data["shipping_address"] = {"name": "Kwame Adeyemi", "address1": "1 High Street",
+                                "city": "Osaka", "country_code": "GB"}  # fmt: skip
+    merchant = {**merchant_data, "address": merchant_address}
+    email = Mailer(merchant, template=design).render(data)
+    html_text = visible_text(email.html)
+    for part in (email.text, html_text):
+        collect = part[part.upper().index("COLLECT IT AT") :][:300]
+        assert "1 High Street" not in part and "Osaka" not in collect
+        assert data["shipping"]["method"] in collect
+        if expected:
+            assert expected in collect

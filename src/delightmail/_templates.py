@@ -138,12 +138,36 @@ _SANDBOX = {
 }
 
 
-def environment(*, html: bool, sandbox: bool = False) -> jinja2.Environment:
+def environment(
+    *, html: bool, sandbox: bool = False, roots: tuple[str, ...] = ()
+) -> jinja2.Environment:
     """The environment the HTML (*html*) or text part compiles in; *sandbox* for a
-    merchant's own template."""
-    if sandbox:
-        return _SANDBOX[html]
-    return HTML_ENV if html else TEXT_ENV
+    merchant's own template; *roots* the folders its imports load from."""
+    base = _SANDBOX[html] if sandbox else HTML_ENV if html else TEXT_ENV
+    return _with_loader(base, roots) if roots else base
+
+
+@lru_cache(maxsize=64)
+def _with_loader(base: jinja2.Environment, roots: tuple[str, ...]) -> jinja2.Environment:
+    return base.overlay(loader=loader(roots))
+
+
+@lru_cache(maxsize=64)
+def loader(roots: tuple[str, ...]) -> jinja2.FileSystemLoader:
+    """The loader that finds a template's files (its partials, its parent) in *roots*."""
+    return jinja2.FileSystemLoader(roots)
+
+
+@lru_cache(maxsize=256)
+def check_syntax(env: jinja2.Environment, source: str, filename: str) -> None:
+    """Raise :class:`TemplateError` naming the line if *source* is not valid Jinja
+    (each source is parsed once)."""
+    try:
+        env.parse(source, name=filename, filename=filename)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
+    except RecursionError:
+        raise TemplateError("nested too deeply to compile", filename) from None
 
 
 def _compile(env: jinja2.Environment, source: str, filename: str) -> CodeType:
@@ -362,12 +386,12 @@ def _put(code: CodeType, values: Sequence[str]) -> CodeType:
 
 
 @lru_cache(maxsize=64)
-def _marked_html(source: str, filename: str, sandbox: bool) -> _Marked:
+def _marked_html(source: str, filename: str, sandbox: bool, roots: tuple[str, ...]) -> _Marked:
     entry = _cache.key("marked-html", source, filename, sandbox)
     hit = _cache.fetch(entry)
     if isinstance(hit, _Marked):
         return hit
-    env = environment(html=True, sandbox=sandbox)
+    env = environment(html=True, sandbox=sandbox, roots=roots)
     compiled = compiled_html(source, filename)
     fold, rewrite, slots = _marking(env, compiled.tags, html=True)
     jinja_source = compiled.jinja_source(fold, rewrite)
@@ -381,7 +405,12 @@ def _marked_html(source: str, filename: str, sandbox: bool) -> _Marked:
 
 @lru_cache(maxsize=64)
 def merchant_html(
-    source: str, filename: str, merchant_json: str, locale: str, sandbox: bool = False
+    source: str,
+    filename: str,
+    merchant_json: str,
+    locale: str,
+    sandbox: bool = False,
+    roots: tuple[str, ...] = (),
 ) -> tuple[jinja2.Template, compiler.JinjaSource]:
     """The compiled template with this merchant's and locale's constant values in it.
 
@@ -389,9 +418,9 @@ def merchant_html(
     :mod:`delightmail._cache`: then neither MJML nor premailer runs); each
     merchant and locale only puts its values in.
     """
-    env = environment(html=True, sandbox=sandbox)
+    env = environment(html=True, sandbox=sandbox, roots=roots)
     merchant = Merchant.model_validate_json(merchant_json)
-    marked = _marked_html(source, filename, sandbox)
+    marked = _marked_html(source, filename, sandbox, roots)
     values = _values(env, marked.slots, merchant, locale)
     if values is not None and marked.lines is not None:
         code = _put(marshal.loads(marked.code), values)
@@ -406,18 +435,20 @@ def merchant_html(
 
 
 @lru_cache(maxsize=64)
-def reference_html(source: str, filename: str, sandbox: bool = False) -> jinja2.Template:
-    env = environment(html=True, sandbox=sandbox)
+def reference_html(
+    source: str, filename: str, sandbox: bool = False, roots: tuple[str, ...] = ()
+) -> jinja2.Template:
+    env = environment(html=True, sandbox=sandbox, roots=roots)
     return load(env, compiler.strip_comments(source, filename), filename)
 
 
 @lru_cache(maxsize=64)
-def _marked_text(source: str, filename: str, sandbox: bool) -> _Marked:
+def _marked_text(source: str, filename: str, sandbox: bool, roots: tuple[str, ...]) -> _Marked:
     entry = _cache.key("marked-text", source, filename, sandbox)
     hit = _cache.fetch(entry)
     if isinstance(hit, _Marked):
         return hit
-    env = environment(html=False, sandbox=sandbox)
+    env = environment(html=False, sandbox=sandbox, roots=roots)
     _load_cached(env, source, filename)  # errors name the author's own lines
     tags = compiler.scan_tags(source, filename)
     fold, rewrite, slots = _marking(env, tags, html=False)
@@ -435,15 +466,16 @@ def text_template(
     merchant_json: str | None,
     locale: str | None,
     sandbox: bool = False,
+    roots: tuple[str, ...] = (),
 ) -> jinja2.Template:
     """The text template; for a merchant and locale, with their constant values in it
     (compiled once, as the HTML is)."""
-    env = environment(html=False, sandbox=sandbox)
+    env = environment(html=False, sandbox=sandbox, roots=roots)
     template = _load_cached(env, source, filename)  # errors name the author's own lines
     if merchant_json is None or locale is None:
         return template
     merchant = Merchant.model_validate_json(merchant_json)
-    marked = _marked_text(source, filename, sandbox)
+    marked = _marked_text(source, filename, sandbox, roots)
     values = _values(env, marked.slots, merchant, locale)
     if values is not None:
         return _from_code(env, _put(marshal.loads(marked.code), values))
@@ -474,13 +506,14 @@ def _text_source(
     return "".join([*parts, source[pos:]])
 
 
-def _template_lineno(tb: TracebackType | None, filename: str) -> int | None:
-    lineno = None
+def _template_line(tb: TracebackType | None, filenames: frozenset[str]) -> tuple[str, int] | None:
+    """The innermost template line in *tb*: a partial's, when it failed in one."""
+    found = None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            lineno = tb.tb_lineno
+        if tb.tb_frame.f_code.co_filename in filenames:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
-    return lineno
+    return found
 
 
 def render_template(
@@ -488,14 +521,22 @@ def render_template(
     context: Mapping[str, Any],
     filename: str,
     line_of: Callable[[int], int | None] | None = None,
+    partials: frozenset[str] = frozenset(),
 ) -> str:
+    """*template* rendered; a failure is a :class:`TemplateError` naming the line.
+
+    :param line_of: maps a line of the compiled source back to the template's.
+    :param partials: the other files the template loads as it renders (the
+        reference path's parents and includes), whose lines an error may name.
+    """
     try:
         return template.render(context)
     except TemplateError:
         raise
     except Exception as exc:
-        lineno = _template_lineno(exc.__traceback__, filename)
-        if lineno is not None and line_of is not None:
+        found = _template_line(exc.__traceback__, partials | {filename})
+        where, lineno = found if found is not None else (filename, None)
+        if where == filename and lineno is not None and line_of is not None:
             lineno = line_of(lineno)
         message = exc.message if isinstance(exc, jinja2.TemplateError) else repr(exc)
-        raise TemplateError(str(message), filename, lineno) from exc
+        raise TemplateError(str(message), where, lineno) from exc

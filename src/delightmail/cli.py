@@ -206,7 +206,7 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help=f"Merchant JSON file (or {MERCHANT_ENV}).",
         ),
         click.option(
-            "--template", default="playful", show_default=True, help="Template name or folder."
+            "--template", default="postcard", show_default=True, help="Template name or folder."
         ),
         click.option(
             "--templates",

@@ -798,6 +798,11 @@ class Shipping(_Model):
     method: str = Field(min_length=1, description="Such as 'Standard (3–5 days)'.")
     amount: Price
     kind: ShippingKind = "standard"
+    location: Address | None = Field(
+        default=None,
+        description="Where a pick-up waits to be collected, when it is not the merchant's "
+        "own address (a second shop, a locker).",
+    )
 
 
 class TaxLine(_Model):
@@ -894,6 +899,9 @@ class Merchant(_Model):
         description="The merchant's town, for the story; one string or a table by language.",
     )
     country_code: OptionalText = Field(default=None, pattern=r"^[A-Z]{2}$")
+    address: Address | None = Field(
+        default=None, description="The shop's own address: where a pick-up is collected."
+    )
     website: WebUrl | None = None
     logo_url: WebUrl | None = None
     support_email: EmailAddress | None = None

@@ -1,6 +1,6 @@
 """Render an order into a :class:`RenderedEmail`: subject, preheader, HTML and text.
 
->>> mailer = Mailer(merchant=merchant, template="playful", locale="en")  # doctest: +SKIP
+>>> mailer = Mailer(merchant=merchant, template="postcard", locale="en")  # doctest: +SKIP
 >>> email = mailer.render(order)  # doctest: +SKIP
 >>> msg = email.to_message(sender="Ada <ada@shop.example>")  # doctest: +SKIP
 
@@ -12,7 +12,9 @@ then too. :meth:`Mailer.render` is then a Jinja render and nothing more.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -23,11 +25,15 @@ import jinja2
 
 from . import compiler, i18n
 from ._templates import (
+    check_syntax,
+    environment,
+    loader,
     merchant_html,
     reference_html,
     render_template,
     text_template,
 )
+from .composer import Composed, compose
 from .exceptions import TemplateError, TemplateNotFound
 from .filters import one_line
 from .models import TONES, Merchant, Order, validate_merchant, validate_order
@@ -63,6 +69,10 @@ def template_dirs() -> list[Path]:
     return [path for path in candidates if path.is_dir()]
 
 
+# Mailer's parameter of the same name hides the function.
+_builtin_dirs = template_dirs
+
+
 def available_templates(extra_dirs: tuple[Path, ...] = ()) -> list[str]:
     """The names of every template found in *extra_dirs* and the built-in folders."""
     names = set()
@@ -73,7 +83,18 @@ def available_templates(extra_dirs: tuple[Path, ...] = ()) -> list[str]:
     return sorted(names)
 
 
+#: Design names that moved, and where to: "playful" named a tone too.
+_RENAMED = {"playful": "postcard"}
+
+
 def _find_template(name: str, extra_dirs: tuple[Path, ...]) -> Path:
+    if name in _RENAMED and not any((root / name).is_dir() for root in extra_dirs):
+        warnings.warn(
+            f"the {name!r} template is now called {_RENAMED[name]!r}",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        name = _RENAMED[name]
     searched = [*extra_dirs, *template_dirs()]
     for root in searched:
         folder = root / name
@@ -147,7 +168,8 @@ class Mailer:
     """Renders orders for one merchant with one template.
 
     :param merchant: a :class:`~delightmail.models.Merchant` or a dict of one.
-    :param template: a template name (``"playful"``) or the path of a template folder.
+    :param template: a design's name (``"postcard"``, ``"receipt"``) or the path of a
+        design's folder.
     :param locale: the default locale; an order's own ``locale`` wins.
     :param tone: ``playful``, ``warm`` or ``plain``; by default the merchant's
         voice; an order's own ``tone`` wins.
@@ -163,7 +185,7 @@ class Mailer:
     def __init__(
         self,
         merchant: Merchant | Mapping[str, Any],
-        template: str | Path = "playful",
+        template: str | Path = "postcard",
         locale: str = "en",
         *,
         tone: str | None = None,
@@ -185,12 +207,20 @@ class Mailer:
         folder = path if path.is_dir() else _find_template(str(template), extra)
         self.template_name = folder.name
         self.folder = folder
-        html_path = folder / TEMPLATE_FILES[0]
-        text_path = folder / TEMPLATE_FILES[1]
-        self._html_filename = str(html_path)
-        self._text_filename = str(text_path)
-        self._html_source = _read(html_path)
-        self._text_source = _read(text_path)
+        for name in TEMPLATE_FILES:
+            if not (folder / name).is_file():
+                raise TemplateNotFound(
+                    f"template file is missing: {folder / name}", str(folder / name)
+                )
+        # Its own folder first: a design may replace any partial it uses; then
+        # the folder it sits in (beside its own layout and partials), if given as one.
+        beside = (folder.parent,) if path.is_dir() else ()
+        roots = (folder, *beside, *extra, *_builtin_dirs())
+        self._roots = tuple(dict.fromkeys(str(root) for root in roots))
+        self._html = self._compose(TEMPLATE_FILES[0], html=True)
+        self._text = self._compose(TEMPLATE_FILES[1], html=False)
+        self._html_filename = self._html.filename
+        self._text_filename = self._text.filename
         self._merchant_json = self.merchant.model_dump_json()
         self._packs: dict[tuple[str, str, bool], Pack] = {}
         self._htmls: dict[str, tuple[jinja2.Template, compiler.JinjaSource | None]] = {}
@@ -201,6 +231,21 @@ class Mailer:
         self._html_for(key)
         self._pack_for(self.tone, locale)
 
+    def _compose(self, name: str, *, html: bool) -> Composed:
+        env = environment(html=html, sandbox=self.sandbox)
+        return compose(
+            name,
+            loader(self._roots),
+            env,
+            check=lambda source, filename: check_syntax(env, source, filename),
+            html=html,
+        )
+
+    @property
+    def template_files(self) -> tuple[str, ...]:
+        """Every file the template reads: its two parts, their parents and partials."""
+        return tuple(dict.fromkeys(f for c in (self._html, self._text) for f, _ in c.files))
+
     def _formal(self, locale: str, tone: str) -> bool:
         """Whether an email in *tone* and *locale* addresses the customer formally."""
         return self.merchant.voice.formal(tone) and i18n.has_formal(locale)
@@ -210,23 +255,33 @@ class Mailer:
 
     def _html_for(self, key: str) -> tuple[jinja2.Template, compiler.JinjaSource | None]:
         if key not in self._htmls:
+            html = self._html
             if self.precompile:
-                self._htmls[key] = merchant_html(
-                    self._html_source, self._html_filename, self._merchant_json, key, self.sandbox
-                )
+                with _located(html):
+                    self._htmls[key] = merchant_html(
+                        html.source, html.filename, self._merchant_json, key, self.sandbox,
+                        self._roots,
+                    )  # fmt: skip
             else:
-                reference = reference_html(self._html_source, self._html_filename, self.sandbox)
+                # Jinja itself loads the parents and partials: what the
+                # composed source is checked against.
+                own = html.files[0][1]
+                reference = reference_html(own, html.filename, self.sandbox, self._roots)
                 self._htmls[key] = (reference, None)
         return self._htmls[key]
 
     def _text_for(self, key: str) -> jinja2.Template:
-        # The reference path keeps the gettext calls as written: it is what the
-        # translated-once fast path is checked against.
+        text = self._text
+        # The reference path keeps the gettext calls as written and lets Jinja
+        # load the partials: it is what the fast path is checked against.
         if not self.precompile:
-            return text_template(self._text_source, self._text_filename, None, None, self.sandbox)
-        return text_template(
-            self._text_source, self._text_filename, self._merchant_json, key, self.sandbox
-        )
+            return text_template(
+                text.files[0][1], text.filename, None, None, self.sandbox, self._roots
+            )
+        with _located(text):
+            return text_template(
+                text.source, text.filename, self._merchant_json, key, self.sandbox, self._roots
+            )
 
     def html_template(self, locale: str | None = None) -> jinja2.Template:
         """The Jinja template that renders the HTML part for *locale*.
@@ -260,6 +315,10 @@ class Mailer:
         )
         shipping_to = order.shipping_address
         billing = order.billing_address
+        shipping = order.shipping
+        pickup = shipping is not None and shipping.kind == "pickup"
+        # A pick-up waits where the shop says, never at the customer's own address.
+        waits_at = (shipping.location or merchant.address) if shipping and pickup else None
         language = i18n.text_language(locale)
         catalog = self._catalog_key(locale, tone)
         return {
@@ -279,7 +338,9 @@ class Mailer:
             "lines_hidden": max(len(order.lines) - MAX_LINES_SHOWN, 0),
             "whole_order_url": whole_order_url,
             "placed_at": order.local_placed_at(merchant.timezone),
-            "shipping_lines": shipping_to.lines(locale) if shipping_to else [],
+            "pickup": pickup,
+            "pickup_lines": waits_at.lines(locale) if waits_at else [],
+            "shipping_lines": shipping_to.lines(locale) if shipping_to and not pickup else [],
             "billing_lines": billing.lines(locale) if billing and not billing.is_empty() else [],
             "subject": story.subject,
             "preheader": story.preheader,
@@ -302,12 +363,21 @@ class Mailer:
         """
         valid: Order = context["order"]
         template, compiled = self._html_for(context["catalog"])
+        parts = self._html
         if compiled is not None:
-            html = render_template(template, context, self._html_filename, compiled.original_line)
+            with _located(parts):
+                html = render_template(template, context, parts.filename, compiled.original_line)
         else:
-            mjml_source = render_template(template, context, self._html_filename)
-            html = compiler.mjml_to_html(mjml_source, self._html_filename)
-        text = render_template(self._text_for(context["catalog"]), context, self._text_filename)
+            partials = frozenset(f for f, _ in parts.files)
+            mjml_source = render_template(template, context, parts.filename, partials=partials)
+            html = compiler.mjml_to_html(mjml_source, parts.filename)
+        text_template_ = self._text_for(context["catalog"])
+        if self.precompile:
+            with _located(self._text):
+                text = render_template(text_template_, context, self._text.filename)
+        else:
+            partials = frozenset(f for f, _ in self._text.files)
+            text = render_template(text_template_, context, self._text.filename, partials=partials)
         customer = valid.customer
         signer = self.merchant.signer
         reply = signer.email or self.merchant.support_email
@@ -323,10 +393,10 @@ class Mailer:
         )
 
 
-def _read(path: Path) -> str:
+@contextmanager
+def _located(composed: Composed) -> Iterator[None]:
+    """Errors raised against a composed source name the author's file and line."""
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TemplateNotFound(f"template file is missing: {path}", str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise TemplateError(f"not UTF-8 text: {exc}", str(path)) from None
+        yield
+    except TemplateError as exc:
+        raise composed.relocate(exc) from exc.__cause__
