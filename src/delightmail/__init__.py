@@ -36,7 +36,8 @@ if TYPE_CHECKING:
         Theme,
         Voice,
     )
-    from .rendering import Mailer, RenderedEmail
+    from .rendered import RenderedEmail
+    from .rendering import Mailer
 
 # The models and the renderer are imported on first use: `import delightmail`
 # (a Django settings module, a CLI's --help) costs next to nothing.
@@ -47,7 +48,7 @@ _LAZY = {
         "models",
     ),
     "Mailer": "rendering",
-    "RenderedEmail": "rendering",
+    "RenderedEmail": "rendered",
 }  # fmt: skip
 
 

@@ -46,7 +46,8 @@ from .exceptions import DelightmailError, OrderValidationError, TemplateError
 from .headers import parse_address
 from .i18n import available_locales
 from .models import TONES, Merchant, Order, validate_merchant
-from .rendering import Mailer, RenderedEmail, available_templates
+from .rendered import RenderedEmail
+from .rendering import Mailer, available_templates
 
 __all__ = ["cli", "main"]
 

@@ -38,7 +38,8 @@ from .checks import CheckReport, check_email
 from .exceptions import DelightmailError
 from .models import Merchant, validate_merchant
 from .packs import PACK_DIR
-from .rendering import Mailer, RenderedEmail, available_templates, template_dirs
+from .rendered import RenderedEmail
+from .rendering import Mailer, available_templates, template_dirs
 
 __all__ = ["Entry", "Gallery", "PreviewServer", "Result"]
 
