@@ -24,6 +24,8 @@ from delightmail import DelightmailError, Mailer
 from delightmail.cli import cli
 from delightmail.screenshot import chromium_path
 
+from .test_exceptions import ERRORS
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 ORDERS = sorted((EXAMPLES / "orders").glob("*.json"))
@@ -227,6 +229,25 @@ def test_bad_input_is_one_clear_message_and_exit_2(tmp_path: Path, command: str,
     assert message in result.stderr
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists() and not (tmp_path / "shot.png").exists()
+
+
+@pytest.mark.parametrize("command", ["render", "check"])
+@pytest.mark.parametrize("error", [e for e, _, _ in ERRORS.values()], ids=list(ERRORS))
+def test_the_exit_code_is_the_errors_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str, error: DelightmailError
+) -> None:
+    """Whatever a command fails with, it says so in one line and exits with that error's
+    ``exit_code``: 2 for bad input, 1 for work that failed."""
+
+    def fail(self: Mailer, order: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(Mailer, "render", fail)
+    extra = ["-o", tmp_path / "out", "-j", "1"] if command == "render" else []
+    result = run(command, ONE, "--merchant", MERCHANT, *extra)
+    assert result.exit_code == error.exit_code, result.output
+    assert result.stderr.startswith("error: ") and str(error) in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_template_error_names_file_and_line(tmp_path: Path) -> None:

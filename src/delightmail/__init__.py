@@ -9,12 +9,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
+    CheckerError,
     CompileError,
     CurrencyMismatchError,
     DelightmailError,
+    InputError,
     MessageError,
     OrderValidationError,
     PackError,
+    ScreenshotError,
+    SendError,
     TemplateError,
     TemplateNotFound,
 )
@@ -78,11 +82,13 @@ def __dir__() -> list[str]:
 __all__ = [
     "TONES",
     "Address",
+    "CheckerError",
     "CompileError",
     "CurrencyMismatchError",
     "Customer",
     "DelightmailError",
     "Discount",
+    "InputError",
     "LineItem",
     "Mailer",
     "Merchant",
@@ -93,6 +99,8 @@ __all__ = [
     "PackError",
     "Payment",
     "RenderedEmail",
+    "ScreenshotError",
+    "SendError",
     "Shipping",
     "Signer",
     "TaxLine",
