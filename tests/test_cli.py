@@ -20,7 +20,8 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from delightmail import DelightmailError, Mailer
+from delightmail import CheckerError, DelightmailError, Mailer
+from delightmail.checks_external import ExternalCheckers
 from delightmail.cli import cli
 from delightmail.screenshot import chromium_path
 
@@ -248,6 +249,18 @@ def test_the_exit_code_is_the_errors_own(
     assert result.exit_code == error.exit_code, result.output
     assert result.stderr.startswith("error: ") and str(error) in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_check_reports_a_failing_checker_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --external` with a checker that fails (here SpamAssassin): one line, exit 1."""
+
+    def fail(self: ExternalCheckers, email: Any) -> Any:
+        raise CheckerError("no answer in 120 s", "spamassassin")
+
+    monkeypatch.setattr(ExternalCheckers, "check", fail)
+    result = run("check", "--external", ONE, "--merchant", MERCHANT)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == "error: spamassassin: no answer in 120 s\n"
 
 
 def test_template_error_names_file_and_line(tmp_path: Path) -> None:

@@ -403,13 +403,13 @@ def _check_items(
     for item in items:
         try:
             email = setup.render(mailer, item)
+            report = check_email(email, checkers=checkers)
         except DelightmailError as exc:
             if _debug():
                 raise
             codes.append(exc.exit_code)
             click.echo(f"error: {exc}", err=True)
             continue
-        report = check_email(email, checkers=checkers)
         errors = len(report.errors)
         warnings = sum(1 for finding in report.findings if finding.severity == "warning")
         failed = errors > 0 or (strict and warnings > 0)
