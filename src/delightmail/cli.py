@@ -478,6 +478,7 @@ def send(
 
     The password is never a flag: set DELIGHTMAIL_SMTP_PASSWORD.
     """
+    # smtplib and ssl cost milliseconds every other command would pay for nothing.
     from .sending import parse_server, send_message
 
     with _reported():
@@ -551,6 +552,7 @@ def preview(
     text, light or dark, with its subject, preheader, size and check results.
     The page reloads itself when a template, order or merchant file changes.
     """
+    # The preview's server and file watcher (http.server, ssl, watchfiles) load only for it.
     from .preview import Gallery, PreviewServer
 
     with _reported():
@@ -656,6 +658,7 @@ def packs_check(
     other languages, and subjects and preheaders that do not fit. Exits 1 on
     any finding, 2 on a pack that does not load.
     """
+    # The copy linter (lexicons, sample orders) loads only for the command that reads packs.
     from .lint import LOCALES, lint_packs
 
     with _reported():

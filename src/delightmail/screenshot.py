@@ -84,6 +84,7 @@ def screenshot(
     :raises ScreenshotError: Playwright or Chromium is missing or failed.
     """
     try:
+        # Playwright is optional and slow to import: loaded for a screenshot, never before.
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
         raise ScreenshotError(
