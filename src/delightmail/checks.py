@@ -211,6 +211,7 @@ def check_email(
         A tool that is not installed gives an ``info`` finding, not an error.
     :param checkers: an open :class:`~delightmail.checks_external.ExternalCheckers`
         to share one Chromium between many emails; implies *external*.
+    :raises CheckerError: an external checker is installed but failed.
     """
     doc = _Email(email=email, root=lxml.html.document_fromstring(email.html))
     findings = [finding for check in CHECKS for finding in check(doc)]
