@@ -1,6 +1,6 @@
 # Two entry points, each doing its own set-up on a fresh machine:
 #   make example   render the bundled example orders into out/
-#   make test      lint, type-check and run the test suite
+#   make test      lint, type-check, check the import layers and run the test suite
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests examples benchmarks
 	$(VENV)/bin/ruff format --check src tests examples benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 pytest: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
@@ -62,4 +63,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/send.py
 
 clean:
-	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

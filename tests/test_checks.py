@@ -11,9 +11,10 @@ import mjml
 import pytest
 
 from delightmail import Mailer, Merchant
-from delightmail.checks import SIZE_BUDGET_BYTES, TEXT_WIDTH, check_email
+from delightmail.checks import check_email
 from delightmail.checks_external import render_mjml
 from delightmail.i18n import text_direction
+from delightmail.limits import SIZE_BUDGET_BYTES, TEXT_WIDTH
 from delightmail.links import is_allowed, with_utm
 from delightmail.rendering import RenderedEmail
 

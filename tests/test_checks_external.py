@@ -10,6 +10,7 @@ and node and SpamAssassin run once for all emails.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from delightmail import Mailer, Merchant, models
+from delightmail import Mailer, Merchant, checks_external, models
 from delightmail.checks import Finding, check_email
 from delightmail.checks_external import (
     ExternalCheckers,
@@ -32,6 +33,7 @@ from delightmail.checks_external import (
     unsupported_features,
     validate_mjml,
 )
+from delightmail.exceptions import CheckerError, DelightmailError, InputError
 from delightmail.rendering import RenderedEmail, available_templates
 
 from .conftest import ORDER_FILES, load
@@ -261,3 +263,89 @@ def test_missing_tools_are_info_not_errors(
     assert {"caniemail", "axe", "axe-dark", "dark-mode", "spam"} <= skipped
     assert report.ok
     assert validate_mjml({"x": "<mjml />"})[0].severity == "info"
+
+
+# -- a tool that is there and fails: a CheckerError naming it -----------------------
+
+
+def _completed(code: int, stdout: bytes = b"", stderr: bytes = b"") -> Any:
+    return subprocess.CompletedProcess([], code, stdout, stderr)
+
+
+def _raise(error: BaseException) -> Any:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        (lambda *a, **k: _completed(1, stderr=b"x\nSyntaxError: boom"), "failed: SyntaxError"),
+        (lambda *a, **k: _completed(0, stdout=b"<html>"), "said something unexpected"),
+        (_raise(subprocess.TimeoutExpired("node", 120)), "no answer in 120 s"),
+        (_raise(FileNotFoundError(2, "No such file or directory")), "could not run"),
+    ],
+    ids=["exits-non-zero", "not-json", "timeout", "vanished"],
+)
+def test_a_failing_tool_is_a_checker_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, run: Any, message: str
+) -> None:
+    """doiuse-email failing in any way is a CheckerError (a DelightmailError and a
+    RuntimeError, exit 1) naming the tool, never a bare RuntimeError or JSON error."""
+    monkeypatch.setattr(checks_external, "_npm_package", lambda package, entry: tmp_path)
+    monkeypatch.setattr(checks_external.subprocess, "run", run)
+    with pytest.raises(CheckerError, match=message) as info:
+        lint_css(["<p>hi</p>"], allowlist={})
+    assert isinstance(info.value, DelightmailError) and isinstance(info.value, RuntimeError)
+    assert info.value.tool == "doiuse-email" and info.value.exit_code == 1
+
+
+def test_spamassassin_scoring_too_few_is_a_checker_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SpamAssassin answering for fewer messages than it was given is a CheckerError."""
+    monkeypatch.setattr(checks_external.shutil, "which", lambda name: "/usr/bin/spamassassin")
+    monkeypatch.setattr(checks_external, "_run", lambda *a, **k: _completed(0, stderr=b"rules?"))
+    with pytest.raises(CheckerError, match="scored 0 of 1 messages") as info:
+        spam_scores([EmailMessage()])
+    assert info.value.tool == "spamassassin"
+
+
+def test_a_crashed_browser_is_a_checker_error() -> None:
+    """Chromium crashing under a check is a CheckerError, not Playwright's own error."""
+    playwright = pytest.importorskip("playwright.sync_api")
+
+    class Crashed:
+        def set_content(self, html: str, wait_until: str) -> None:
+            pass
+
+        def evaluate(self, script: str) -> Any:
+            raise playwright.Error("Target page, context or browser has been closed\nlog: ...")
+
+    with ExternalCheckers() as checkers:
+        checkers._pages[True] = Crashed()  # type: ignore[assignment]
+        with pytest.raises(CheckerError, match="Chromium failed: Target page") as info:
+            checkers.dark_mode("<p>hi</p>")
+    assert info.value.tool == "chromium"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('["margin"]\nclients = ["gmail.desktop-webmail"]\n', "has no reason"),
+        ('margin = "gmail"\n', "is not a table"),
+        ("[margin\n", "not valid TOML"),
+        (None, "cannot read"),
+    ],
+    ids=["no-reason", "not-a-table", "not-toml", "missing"],
+)
+def test_a_broken_allowlist_is_bad_input(tmp_path: Path, text: str | None, message: str) -> None:
+    """An allowlist that cannot be read or has an entry without its reason is an
+    InputError (a ValueError too, exit 2), naming the file."""
+    path = tmp_path / "allowlist.toml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as info:
+        load_allowlist(path)
+    assert isinstance(info.value, ValueError) and info.value.exit_code == 2
+    assert str(path) in str(info.value)

@@ -20,11 +20,13 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from delightmail import DelightmailError, Mailer
+from delightmail import CheckerError, DelightmailError, Mailer
+from delightmail.checks_external import ExternalCheckers
 from delightmail.cli import cli
 from delightmail.screenshot import chromium_path
 
 from .conftest import copy_templates, edit
+from .test_exceptions import ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -226,6 +228,37 @@ def test_bad_input_is_one_clear_message_and_exit_2(tmp_path: Path, command: str,
     assert message in result.stderr
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists() and not (tmp_path / "shot.png").exists()
+
+
+@pytest.mark.parametrize("command", ["render", "check"])
+@pytest.mark.parametrize("error", [e for e, _, _ in ERRORS.values()], ids=list(ERRORS))
+def test_the_exit_code_is_the_errors_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str, error: DelightmailError
+) -> None:
+    """Whatever a command fails with, it says so in one line and exits with that error's
+    ``exit_code``: 2 for bad input, 1 for work that failed."""
+
+    def fail(self: Mailer, order: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(Mailer, "render", fail)
+    extra = ["-o", tmp_path / "out", "-j", "1"] if command == "render" else []
+    result = run(command, ONE, "--merchant", MERCHANT, *extra)
+    assert result.exit_code == error.exit_code, result.output
+    assert result.stderr.startswith("error: ") and str(error) in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_check_reports_a_failing_checker_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --external` with a checker that fails (here SpamAssassin): one line, exit 1."""
+
+    def fail(self: ExternalCheckers, email: Any) -> Any:
+        raise CheckerError("no answer in 120 s", "spamassassin")
+
+    monkeypatch.setattr(ExternalCheckers, "check", fail)
+    result = run("check", "--external", ONE, "--merchant", MERCHANT)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == "error: spamassassin: no answer in 120 s\n"
 
 
 def test_template_error_names_file_and_line(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,8 @@ from delightmail import Mailer, Merchant
 from delightmail.lexicon import sentences
 from delightmail.lint import merchants, order_matrix
 from delightmail.models import TONES, validate_order
-from delightmail.packs import load_pack
-from delightmail.story import Story, _day, tell
+from delightmail.packs import SLOTS, load_pack
+from delightmail.story import Story, _day, _seed, tell
 
 from .conftest import ORDER_FILES, load
 
@@ -114,6 +115,44 @@ def test_a_customer_sees_every_opening_before_one_repeats(
     assert distinct >= 8, openings
     first_repeat = next((k for k, o in enumerate(openings) if o in openings[:k]), len(openings))
     assert first_repeat >= min(len(pack.slot("opening")), 12)
+
+
+def test_a_slot_list_of_any_length_has_a_seed_for_every_slot() -> None:
+    """A slot is seeded by its name, not looked up in a fixed list of seeds: a seventeenth
+    slot (or a fortieth) gets its own seed like the first, the same on every machine."""
+    slots = [*SLOTS, *(f"slot_{n}" for n in range(len(SLOTS), 40))]
+    seeds = [_seed("Groove Harbor Records", "#1001", slot) for slot in slots]
+    assert len(set(seeds)) == len(slots) == 40
+    assert all(0 <= seed < 2**64 for seed in seeds)
+    # Pinned: a seed that changed would change every story told so far.
+    assert seeds[0] == _seed("Groove Harbor Records", "#1001", "subject") == 17214003445817363634
+    assert seeds[39] == 11185469345093813507
+
+
+#: Twenty-four words, one for each line of a long slot.
+# fmt: off
+WORDS = ("harbour", "lantern", "meadow", "compass", "violin", "orchard", "pebble", "kettle",
+         "thimble", "saddle", "anchor", "ribbon", "marble", "walnut", "feather", "chimney",
+         "trumpet", "garnet", "juniper", "quarry", "lagoon", "tandem", "velvet", "zephyr")
+# fmt: on
+
+
+def test_a_slot_with_more_than_sixteen_lines_tells_every_one(
+    merchant: Merchant, tmp_path: Path
+) -> None:
+    """A merchant's slot of 24 lines renders and, over many orders, tells each of them: the
+    seventeenth to the twenty-fourth as well as the first."""
+    lines = ", ".join(f'"A {word} waved your parcel off."' for word in WORDS)
+    (tmp_path / "playful.toml").write_text(
+        f'[pack]\ntone = "playful"\n\n[lines]\nclosing = [{lines}]\n', encoding="utf-8"
+    )
+    mailer = Mailer(merchant=merchant, pack_dirs=(tmp_path,))
+    told = set()
+    for data in MATRIX[:200]:
+        closing = mailer.context(data)["story"].paragraphs[-1]
+        told |= {word for word in WORDS if f"A {word} waved" in closing}
+        assert "waved your parcel off" in " ".join(mailer.render(data).text.split())
+    assert told == set(WORDS)
 
 
 def test_rendering_twice_is_byte_identical(mailer: Mailer, merchant: Merchant) -> None:

@@ -9,12 +9,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
+    CheckerError,
     CompileError,
     CurrencyMismatchError,
     DelightmailError,
+    InputError,
     MessageError,
     OrderValidationError,
     PackError,
+    ScreenshotError,
+    SendError,
     TemplateError,
     TemplateNotFound,
 )
@@ -36,7 +40,8 @@ if TYPE_CHECKING:
         Theme,
         Voice,
     )
-    from .rendering import Mailer, RenderedEmail
+    from .rendered import RenderedEmail
+    from .rendering import Mailer
 
 # The models and the renderer are imported on first use: `import delightmail`
 # (a Django settings module, a CLI's --help) costs next to nothing.
@@ -47,7 +52,7 @@ _LAZY = {
         "models",
     ),
     "Mailer": "rendering",
-    "RenderedEmail": "rendering",
+    "RenderedEmail": "rendered",
 }  # fmt: skip
 
 
@@ -77,11 +82,13 @@ def __dir__() -> list[str]:
 __all__ = [
     "TONES",
     "Address",
+    "CheckerError",
     "CompileError",
     "CurrencyMismatchError",
     "Customer",
     "DelightmailError",
     "Discount",
+    "InputError",
     "LineItem",
     "Mailer",
     "Merchant",
@@ -92,6 +99,8 @@ __all__ = [
     "PackError",
     "Payment",
     "RenderedEmail",
+    "ScreenshotError",
+    "SendError",
     "Shipping",
     "Signer",
     "TaxLine",

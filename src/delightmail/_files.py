@@ -10,7 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .exceptions import DelightmailError
+# InputError lives with the other errors; importable from here too, where it was first defined.
+from .exceptions import InputError
 
 __all__ = [
     "InputError",
@@ -23,10 +24,6 @@ __all__ = [
     "sync_all",
     "writable_folder",
 ]
-
-
-class InputError(DelightmailError, ValueError):
-    """A file given to delightmail is missing or is not the JSON it should be."""
 
 
 #: The largest JSON file delightmail reads (an order, a merchant): far more than

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ._files import OrderSource, atomic_write, sync_all
-from .exceptions import DelightmailError, TemplateError
+from .exceptions import EXIT_FAILED, DelightmailError
 
 __all__ = ["Outcome", "Summary", "default_jobs", "render_batch"]
 
@@ -82,12 +82,10 @@ def _render_one(source: OrderSource) -> Outcome:
 
 
 def _failure(source: OrderSource, exc: Exception) -> Outcome:
-    if isinstance(exc, TemplateError):
-        return Outcome(source.where, error=str(exc), code=1)
     if isinstance(exc, DelightmailError):
-        return Outcome(source.where, error=str(exc), code=_WORK["code_of"](exc))
+        return Outcome(source.where, error=str(exc), code=exc.exit_code)
     # A failure of ours: reported as one line, and the batch goes on.
-    return Outcome(source.where, error=f"unexpected {type(exc).__name__}: {exc}", code=1)
+    return Outcome(source.where, error=f"unexpected {type(exc).__name__}: {exc}", code=EXIT_FAILED)
 
 
 def _render_chunk(chunk: list[OrderSource]) -> list[Outcome]:
@@ -106,7 +104,6 @@ def render_batch(
     folder: Path,
     *,
     jobs: int = 1,
-    code_of: Callable[[DelightmailError], int] = lambda exc: 2,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
     debug: bool = False,
 ) -> Summary:
@@ -118,7 +115,7 @@ def render_batch(
 
     :param debug: raise the first failure instead of reporting it (in one process).
     """
-    _WORK.update(render=render, folder=folder, code_of=code_of, debug=debug)
+    _WORK.update(render=render, folder=folder, debug=debug)
     summary = Summary()
 
     def count(outcomes: list[Outcome]) -> None:

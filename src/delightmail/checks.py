@@ -1,7 +1,8 @@
 """Quality checks on a rendered email: will it arrive whole, readable and safe?
 
-Each check looks at a :class:`~delightmail.rendering.RenderedEmail` and
-reports :class:`Finding` objects; :func:`check_email` runs them all.
+Each check looks at a :class:`~delightmail.rendered.RenderedEmail` and
+reports :class:`~delightmail.findings.Finding` objects; :func:`check_email`
+runs them all.
 
 >>> report = check_email(email)  # doctest: +SKIP
 >>> report.ok, [str(f) for f in report.findings]  # doctest: +SKIP
@@ -12,36 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 
+from .checks_external import ExternalCheckers
 from .compiler import TOKEN_PREFIX
+from .findings import Finding, Severity
 from .limits import GMAIL_CLIP_BYTES, SIZE_BUDGET_BYTES, SUBJECT_MAX, TEXT_WIDTH
+from .rendered import RenderedEmail
 
-if TYPE_CHECKING:
-    from .checks_external import ExternalCheckers
-    from .rendering import RenderedEmail
-
+# Finding and Severity live in a leaf module shared with the external checkers;
+# importable from here too, where they were first defined.
 __all__ = ["CHECKS", "CheckReport", "Finding", "Severity", "check_email"]
-
-Severity = Literal["error", "warning", "info"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a check found: which check, how bad, what, and where."""
-
-    check: str
-    severity: Severity
-    message: str
-    where: str = ""
-
-    def __str__(self) -> str:
-        where = f" ({self.where})" if self.where else ""
-        return f"{self.severity}: {self.check}: {self.message}{where}"
 
 
 @dataclass(frozen=True)
@@ -226,14 +211,13 @@ def check_email(
         A tool that is not installed gives an ``info`` finding, not an error.
     :param checkers: an open :class:`~delightmail.checks_external.ExternalCheckers`
         to share one Chromium between many emails; implies *external*.
+    :raises CheckerError: an external checker is installed but failed.
     """
     doc = _Email(email=email, root=lxml.html.document_fromstring(email.html))
     findings = [finding for check in CHECKS for finding in check(doc)]
     if checkers is not None:
         findings += checkers.check(email)
     elif external:
-        from .checks_external import ExternalCheckers
-
         with ExternalCheckers() as own:
             findings += own.check(email)
     return CheckReport(findings=tuple(findings))

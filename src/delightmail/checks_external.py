@@ -9,9 +9,12 @@
   contrast of every piece of text with dark mode on;
 - Debian's SpamAssassin, offline (``spamassassin -L``).
 
-Each function returns :class:`~delightmail.checks.Finding` objects like the
+Each function returns :class:`~delightmail.findings.Finding` objects like the
 built-in checks. A tool that is not installed is not an error here: its check
-gives one ``info`` finding saying what to install (``make system-deps``).
+gives one ``info`` finding saying what to install (``make system-deps``). A
+tool that is installed and fails (a timeout, a crash, output that makes no
+sense) is a :class:`~delightmail.exceptions.CheckerError` naming the tool; a
+broken allowlist is an :class:`~delightmail.exceptions.InputError`.
 
 >>> with ExternalCheckers() as checkers:  # doctest: +SKIP
 ...     findings = checkers.check(email)
@@ -27,19 +30,22 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .checks import Finding, Severity
+from .exceptions import CheckerError, DelightmailError, InputError, ScreenshotError
+from .findings import Finding, Severity
+from .rendered import RenderedEmail
+from .rendering import Mailer
+from .screenshot import chromium_path, launch
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright, Route
-
-    from .rendering import Mailer, RenderedEmail
 
 __all__ = [
     "ALLOWLIST_PATH",
@@ -101,6 +107,40 @@ def _npm_package(package: str, entry: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def _browser_errors() -> tuple[type[Exception], ...]:
+    # Playwright is optional and slow to import: looked up only once something failed.
+    try:
+        from playwright.sync_api import Error
+    except ImportError:
+        return ()
+    return (Error,)
+
+
+@contextmanager
+def _failures(tool: str) -> Iterator[None]:
+    """Turn what an external tool's failure raises into a :class:`CheckerError` naming *tool*.
+
+    The one place the checkers' dependencies fail into delightmail's errors: a
+    timeout, a binary that cannot start, a temporary file that cannot be
+    written, output that is not what was asked for, a browser that crashed.
+    """
+    try:
+        yield
+    except DelightmailError:
+        raise
+    except subprocess.TimeoutExpired:
+        raise CheckerError(f"no answer in {TIMEOUT_SECONDS} s", tool) from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise CheckerError(f"could not run: {exc}", tool) from exc
+    except ValueError as exc:  # JSON or a score that does not parse
+        raise CheckerError(f"said something unexpected: {exc}", tool) from exc
+    except Exception as exc:
+        if isinstance(exc, _browser_errors()):
+            first = str(exc).strip().splitlines()[:1] or [type(exc).__name__]
+            raise CheckerError(f"Chromium failed: {first[0]}", tool) from exc
+        raise
+
+
 def _run(command: Sequence[str], stdin: str | bytes = b"") -> subprocess.CompletedProcess[bytes]:
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
     return subprocess.run(
@@ -120,11 +160,9 @@ def render_mjml(mailer: Mailer, order: Any) -> str:
     markup each example order really produces (Jinja tokens in attributes, as in
     the tokenized source, would fail the validator's type checks for nothing).
     """
-    from .rendering import Mailer as _Mailer
-
     reference = mailer
     if mailer.precompile:
-        reference = _Mailer(
+        reference = Mailer(
             mailer.merchant,
             mailer.folder,
             mailer.locale,
@@ -146,7 +184,7 @@ def validate_mjml(sources: Mapping[str, str]) -> list[Finding]:
     if cli is None:
         return [_info("mjml", "skipped: npm mjml is not installed (npm ci)")]
     findings: list[Finding] = []
-    with tempfile.TemporaryDirectory(prefix="delightmail-mjml-") as tmp:
+    with _failures("mjml"), tempfile.TemporaryDirectory(prefix="delightmail-mjml-") as tmp:
         paths: dict[str, str] = {}
         for number, (name, source) in enumerate(sources.items()):
             path = Path(tmp) / f"{number:04d}.mjml"
@@ -193,14 +231,23 @@ def load_allowlist(path: Path = ALLOWLIST_PATH) -> dict[str, Allowed]:
 
     Each table is a feature as doiuse-email names it, with ``clients`` (the
     clients it is accepted for) and a non-empty ``reason``.
+
+    :raises InputError: *path* cannot be read, is not TOML, or has an entry without a reason.
     """
-    with path.open("rb") as file:
-        data = tomllib.load(file)
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
     allowed: dict[str, Allowed] = {}
     for feature, entry in data.items():
+        if not isinstance(entry, dict):
+            raise InputError(f"{path}: {feature!r} is not a table; write [{feature!r}]")
         reason = str(entry.get("reason", "")).strip()
         if not reason:
-            raise ValueError(f"{path}: [{feature!r}] has no reason; say why it is accepted")
+            raise InputError(f"{path}: [{feature!r}] has no reason; say why it is accepted")
         clients = frozenset(str(client) for client in entry.get("clients", ()))
         allowed[feature] = Allowed(feature, clients, reason)
     return allowed
@@ -211,11 +258,12 @@ def _doiuse(documents: Sequence[str]) -> list[dict[str, Any]] | None:
     if entry is None:
         return None
     command = ["node", "--input-type=module", "-e", _DOIUSE_SCRIPT, str(entry)]
-    result = _run([*command, ",".join(EMAIL_CLIENTS)], json.dumps(list(documents)))
-    if result.returncode != 0:
-        error = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise RuntimeError(f"doiuse-email failed: {error[0] if error else 'no output'}")
-    results: list[dict[str, Any]] = json.loads(result.stdout)
+    with _failures("doiuse-email"):
+        result = _run([*command, ",".join(EMAIL_CLIENTS)], json.dumps(list(documents)))
+        if result.returncode != 0:
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+            raise CheckerError(f"failed: {error[0] if error else 'no output'}", "doiuse-email")
+        results: list[dict[str, Any]] = json.loads(result.stdout)
     return results
 
 
@@ -301,29 +349,31 @@ def spam_scores(messages: Sequence[EmailMessage]) -> list[SpamResult] | None:
         return None
     if not messages:
         return []
-    with tempfile.TemporaryDirectory(prefix="delightmail-spam-") as tmp:
-        path = Path(tmp) / "messages.mbox"
-        box = mailbox.mbox(path)
-        for message in messages:
-            box.add(message)
-        box.close()
-        data = path.read_bytes()
-        result = _run([command, "-L", "-t", "--mbox"], data)
-    output = result.stdout.decode("utf-8", "replace")
-    statuses = list(_SPAM_STATUS.finditer(output))
-    if result.returncode != 0 or len(statuses) != len(messages):
-        error = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise RuntimeError(
-            f"spamassassin scored {len(statuses)} of {len(messages)} messages "
-            f"(exit {result.returncode}): {error[0] if error else 'no output'}"
-        )
-    return [
-        SpamResult(
-            score=float(status["score"]),
-            rules=tuple(rule for rule in re.split(r"[\s,]+", status["tests"] or "") if rule),
-        )
-        for status in statuses
-    ]
+    with _failures("spamassassin"):
+        with tempfile.TemporaryDirectory(prefix="delightmail-spam-") as tmp:
+            path = Path(tmp) / "messages.mbox"
+            box = mailbox.mbox(path)
+            for message in messages:
+                box.add(message)
+            box.close()
+            data = path.read_bytes()
+            result = _run([command, "-L", "-t", "--mbox"], data)
+        output = result.stdout.decode("utf-8", "replace")
+        statuses = list(_SPAM_STATUS.finditer(output))
+        if result.returncode != 0 or len(statuses) != len(messages):
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+            raise CheckerError(
+                f"scored {len(statuses)} of {len(messages)} messages "
+                f"(exit {result.returncode}): {error[0] if error else 'no output'}",
+                "spamassassin",
+            )
+        return [
+            SpamResult(
+                score=float(status["score"]),
+                rules=tuple(rule for rule in re.split(r"[\s,]+", status["tests"] or "") if rule),
+            )
+            for status in statuses
+        ]
 
 
 def message_for(email: RenderedEmail) -> EmailMessage:
@@ -463,13 +513,12 @@ class ExternalCheckers:
         if self._missing_browser is not None:
             return None
         if self._browser is None:
-            from .screenshot import ScreenshotError, chromium_path, launch
-
             path = chromium_path()
             if path is None or not path.exists():
                 self._missing_browser = "Chromium is not installed (make system-deps)"
                 return None
             try:
+                # Playwright is optional and slow to import: loaded on the first browser check.
                 from playwright.sync_api import sync_playwright
             except ImportError:
                 self._missing_browser = "Playwright is not installed (pip install playwright)"
@@ -490,10 +539,11 @@ class ExternalCheckers:
         return page
 
     def _load(self, html: str, dark: bool) -> Page | None:
-        page = self._page(dark)
-        if page is not None and self._loaded.get(dark) != html:
-            page.set_content(html, wait_until="load")
-            self._loaded[dark] = html
+        with _failures("chromium"):
+            page = self._page(dark)
+            if page is not None and self._loaded.get(dark) != html:
+                page.set_content(html, wait_until="load")
+                self._loaded[dark] = html
         return page
 
     def axe(self, html: str, *, dark: bool = False) -> list[Finding]:
@@ -505,9 +555,10 @@ class ExternalCheckers:
         page = self._load(html, dark)
         if page is None:
             return [_info(check, f"skipped: {self._missing_browser}")]
-        if not page.evaluate("typeof axe !== 'undefined'"):
-            page.add_script_tag(path=str(script))
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        with _failures("axe-core"):
+            if not page.evaluate("typeof axe !== 'undefined'"):
+                page.add_script_tag(path=str(script))
+            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         findings = []
         for violation in result["violations"]:
             nodes = violation["nodes"]
@@ -523,7 +574,8 @@ class ExternalCheckers:
         page = self._load(html, dark)
         if page is None:
             return None
-        return [TextContrast(**item) for item in page.evaluate(_CONTRAST_SCRIPT)]
+        with _failures("chromium"):
+            return [TextContrast(**item) for item in page.evaluate(_CONTRAST_SCRIPT)]
 
     def dark_mode(self, html: str) -> list[Finding]:
         """With dark mode on, every piece of text still has WCAG AA contrast."""
@@ -580,8 +632,6 @@ def tools_missing() -> list[str]:
     ]
     if shutil.which("spamassassin") is None:
         missing.append("spamassassin")
-    from .screenshot import chromium_path
-
     path = chromium_path()
     if path is None or not path.exists():
         missing.append("chromium")

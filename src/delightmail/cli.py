@@ -7,6 +7,7 @@ shows the traceback too.
 
 Exit codes: 0 done; 1 the work failed (a template error, a failed check, a
 server or browser that refused); 2 bad input (usage, a file, JSON, an order).
+An error's code is its class's ``exit_code`` (see :mod:`delightmail.exceptions`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedC
 
 from . import __version__
 from ._files import (
-    InputError,
     OrderSource,
     atomic_write,
     file_labels_are_unique,
@@ -42,32 +42,19 @@ from .adapters import PLATFORMS, to_order
 from .batch import Outcome, default_jobs, render_batch
 from .checks import check_email
 from .checks_external import ExternalCheckers
-from .exceptions import DelightmailError, OrderValidationError, TemplateError
+from .exceptions import EXIT_FAILED, DelightmailError, InputError, OrderValidationError
 from .headers import parse_address
 from .i18n import available_locales
 from .models import TONES, Merchant, Order, validate_merchant
-from .rendering import Mailer, RenderedEmail, available_templates
+from .rendered import RenderedEmail
+from .rendering import Mailer, available_templates
+from .screenshot import screenshot as take_screenshot
 
 __all__ = ["cli", "main"]
-
-#: Exit code for bad input (a file, JSON, an order), as for a usage error.
-EXIT_BAD_INPUT = 2
-#: Exit code for work that failed: a template error, a failed check, a refusing server.
-EXIT_FAILED = 1
-#: Exit code for a template that fails to compile or render.
-EXIT_TEMPLATE = EXIT_FAILED
 
 FORMATS = ("html", "text", "eml")
 MERCHANT_ENV = "DELIGHTMAIL_MERCHANT"
 PASSWORD_ENV = "DELIGHTMAIL_SMTP_PASSWORD"
-
-
-def _exit_code(error: DelightmailError) -> int:
-    from .screenshot import ScreenshotError
-    from .sending import SendError
-
-    failed = (TemplateError, SendError, ScreenshotError)
-    return EXIT_FAILED if isinstance(error, failed) else EXIT_BAD_INPUT
 
 
 def _debug() -> bool:
@@ -80,7 +67,7 @@ def _fail(error: DelightmailError, debug: bool | None = None) -> NoReturn:
     if _debug() if debug is None else debug:
         raise error
     click.echo(f"error: {error}", err=True)
-    raise SystemExit(_exit_code(error))
+    raise SystemExit(error.exit_code)
 
 
 @contextmanager
@@ -363,7 +350,6 @@ def render(
             iter_order_sources(orders),
             output_dir,
             jobs=jobs or default_jobs(),
-            code_of=_exit_code,
             on_outcome=report,
             debug=_debug(),
         )
@@ -417,13 +403,13 @@ def _check_items(
     for item in items:
         try:
             email = setup.render(mailer, item)
+            report = check_email(email, checkers=checkers)
         except DelightmailError as exc:
             if _debug():
                 raise
-            codes.append(_exit_code(exc))
+            codes.append(exc.exit_code)
             click.echo(f"error: {exc}", err=True)
             continue
-        report = check_email(email, checkers=checkers)
         errors = len(report.errors)
         warnings = sum(1 for finding in report.findings if finding.severity == "warning")
         failed = errors > 0 or (strict and warnings > 0)
@@ -461,12 +447,10 @@ def screenshot(
     order: Path, output: Path, width: str, dark: bool, load_images: bool, setup: Setup
 ) -> None:
     """Render ORDER and save a PNG of the email as Chromium shows it."""
-    from .screenshot import screenshot as take
-
     with _reported():
         item = _one_item(order)
         email = setup.render(setup.mailer(), item)
-        png = take(email.html, width=int(width), dark=dark, load_images=load_images)
+        png = take_screenshot(email.html, width=int(width), dark=dark, load_images=load_images)
         atomic_write(output, png)
     click.echo(str(output))
 
@@ -494,6 +478,7 @@ def send(
 
     The password is never a flag: set DELIGHTMAIL_SMTP_PASSWORD.
     """
+    # smtplib and ssl cost milliseconds every other command would pay for nothing.
     from .sending import parse_server, send_message
 
     with _reported():
@@ -567,6 +552,7 @@ def preview(
     text, light or dark, with its subject, preheader, size and check results.
     The page reloads itself when a template, order or merchant file changes.
     """
+    # The preview's server and file watcher (http.server, ssl, watchfiles) load only for it.
     from .preview import Gallery, PreviewServer
 
     with _reported():
@@ -672,6 +658,7 @@ def packs_check(
     other languages, and subjects and preheaders that do not fit. Exits 1 on
     any finding, 2 on a pack that does not load.
     """
+    # The copy linter (lexicons, sample orders) loads only for the command that reads packs.
     from .lint import LOCALES, lint_packs
 
     with _reported():

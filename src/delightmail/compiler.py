@@ -240,7 +240,7 @@ def mjml_to_html(
     :param line_at: maps a UTF-8 offset in *mjml_source* to a line of the
         template, so that an MJML error can name it.
     """
-    import mjml
+    import mjml  # with premailer: heavy, loaded on the first compile, not at import
     from premailer import Premailer
 
     try:

@@ -2,18 +2,61 @@
 
 All of them derive from :class:`DelightmailError`, so ``except DelightmailError``
 catches anything the library reports on purpose. Each subclass carries the
-context a user needs to act (the field path, the template file and line), not
-just a string.
+context a user needs to act (the field path, the template file and line, the
+tool that failed), not just a string, and also inherits the standard library
+type a caller may already catch (``ValueError`` for bad data, ``OSError`` for a
+server that refuses, ``RuntimeError`` for a tool that fails).
+
+Each class also carries the code the command line exits with when it ends a
+command, as its ``exit_code`` (click's ``ClickException.exit_code``):
+
+- **2, bad input**: what the user gave must change. :class:`InputError` (a file,
+  JSON, a flag's value), :class:`OrderValidationError` (an order or a merchant),
+  :class:`CurrencyMismatchError` (an order mixing currencies),
+  :class:`MessageError` (an address, an extra header), :class:`PackError` (a
+  merchant's story pack).
+- **1, work that failed**: the input was fine, the work was not.
+  :class:`TemplateError` with :class:`TemplateNotFound` and :class:`CompileError`
+  (a template folder is code, not input), :class:`SendError`,
+  :class:`ScreenshotError`, :class:`CheckerError`; and :class:`DelightmailError`
+  itself, for a subclass that says nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "CheckerError",
+    "CompileError",
+    "CurrencyMismatchError",
+    "DelightmailError",
+    "FieldProblem",
+    "InputError",
+    "MessageError",
+    "OrderValidationError",
+    "PackError",
+    "ScreenshotError",
+    "SendError",
+    "TemplateError",
+    "TemplateNotFound",
+]
+
+#: Exit code for work that failed: a template, a compile, a send, a screenshot, a check.
+EXIT_FAILED = 1
+#: Exit code for bad input (a file, JSON, an order, a merchant, a pack), as for a usage error.
+EXIT_BAD_INPUT = 2
 
 
 class DelightmailError(Exception):
     """Base class for every error raised by delightmail."""
+
+    #: What the command line exits with when this error ends a command.
+    exit_code: ClassVar[int] = EXIT_FAILED
 
 
 @dataclass(frozen=True)
@@ -35,6 +78,8 @@ class OrderValidationError(DelightmailError, ValueError):
     :param model: the name of the model that was being validated.
     """
 
+    exit_code = EXIT_BAD_INPUT
+
     def __init__(self, problems: Sequence[FieldProblem], model: str = "Order") -> None:
         self.problems = tuple(problems)
         self.model = model
@@ -51,6 +96,8 @@ class OrderValidationError(DelightmailError, ValueError):
 class CurrencyMismatchError(DelightmailError, ValueError):
     """Two amounts in different currencies were combined."""
 
+    exit_code = EXIT_BAD_INPUT
+
 
 class TemplateError(DelightmailError):
     """A template is broken or failed while rendering.
@@ -59,6 +106,8 @@ class TemplateError(DelightmailError):
     :param filename: the template file, when known.
     :param lineno: the 1-based line in that file, when known.
     """
+
+    exit_code = EXIT_FAILED
 
     def __init__(
         self, message: str, filename: str | None = None, lineno: int | None = None
@@ -90,6 +139,8 @@ class PackError(DelightmailError, ValueError):
     :param where: the file and entry, such as ``playful.toml: lines.opening[3]``.
     """
 
+    exit_code = EXIT_BAD_INPUT
+
     def __init__(self, message: str, where: str | None = None) -> None:
         self.message = message
         self.where = where
@@ -98,3 +149,45 @@ class PackError(DelightmailError, ValueError):
 
 class MessageError(DelightmailError, ValueError):
     """An email message could not be built (bad address, header injection attempt)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class InputError(DelightmailError, ValueError):
+    """A file or value given to delightmail is missing, unreadable or not what it should be
+    (a JSON order, a merchant file, an output folder, a ``--smtp HOST:PORT``)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class SendError(DelightmailError, OSError):
+    """The SMTP server could not be reached or refused the message."""
+
+    exit_code = EXIT_FAILED
+
+
+class ScreenshotError(DelightmailError, RuntimeError):
+    """No browser to take the screenshot with, or the browser failed."""
+
+    exit_code = EXIT_FAILED
+
+
+class CheckerError(DelightmailError, RuntimeError):
+    """An external checker (node, SpamAssassin, Chromium) failed, timed out or said nonsense.
+
+    A checker that is not installed is not an error (its check says what to
+    install); one that is there and fails is.
+
+    :param message: what went wrong, with the tool's own last words when it had any.
+    :param tool: the checker, such as ``spamassassin`` or ``doiuse-email``.
+    """
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, tool: str) -> None:
+        self.message = message
+        self.tool = tool
+        super().__init__(message, tool)
+
+    def __str__(self) -> str:
+        return f"{self.tool}: {self.message}"

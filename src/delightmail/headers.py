@@ -32,8 +32,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
-
 from .exceptions import MessageError
 
 __all__ = [
@@ -174,6 +172,10 @@ _NAMED = re.compile(
 @lru_cache(maxsize=4096)
 def _checked_address(addr: str, what: str) -> str:
     # The shop's own addresses come with every email: each is checked once.
+    # email_validator costs tens of milliseconds to import: loaded on the first
+    # address, not with the email value (as in models).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(addr.strip(), check_deliverability=False)
     except EmailNotValidError as exc:

@@ -75,6 +75,7 @@ def translations(locale: str) -> gettext.NullTranslations:
     A formal catalog need only hold what differs: the rest comes from the
     language's own catalog.
     """
+    # Babel's catalog readers are its heavy part: loaded on the first catalog, not at import.
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
     from babel.support import Translations

@@ -58,7 +58,8 @@ from .lexicon import (
 from .limits import SUBJECT_MAX
 from .models import TONES, Merchant, Order, localized, validate_order
 from .packs import Pack
-from .rendering import Mailer, RenderedEmail
+from .rendered import RenderedEmail
+from .rendering import Mailer
 from .story import Story, subject_variants
 
 __all__ = [

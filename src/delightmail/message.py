@@ -1,4 +1,4 @@
-"""Turn a :class:`~delightmail.rendering.RenderedEmail` into a stdlib email message.
+"""Turn a :class:`~delightmail.rendered.RenderedEmail` into a stdlib email message.
 
 The message is multipart/alternative (plain text first, HTML last, as
 RFC 2046 wants the preferred part last), written directly as bytes
@@ -8,6 +8,10 @@ header parser, which decodes encoded words found in a value, never writes
 one), so nothing from an order can add a header, end the header block or
 change where mail goes. :func:`build_message` parses those bytes into an
 :class:`~email.message.EmailMessage` for code that wants one.
+
+The functions take any :class:`EmailContent` (a ``RenderedEmail`` is one), so
+that this module sits below the email value and imports nothing above the
+headers: ``RenderedEmail.to_message`` calls down into it, never round.
 """
 
 from __future__ import annotations
@@ -16,19 +20,17 @@ import binascii
 import hashlib
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import headers as _headers
 from .exceptions import MessageError
 from .headers import Mailbox, parse_address
 
-if TYPE_CHECKING:
-    from .rendering import RenderedEmail
-
-__all__ = ["POLICY", "build_message", "message_bytes", "parse_address"]
+__all__ = ["POLICY", "EmailContent", "build_message", "message_bytes", "parse_address"]
 
 AddressLike = str | tuple[str, str]
 
@@ -37,14 +39,33 @@ AddressLike = str | tuple[str, str]
 POLICY = policy.SMTP.clone(refold_source="none")
 
 
-def _digest(email: RenderedEmail) -> str:
+class EmailContent(Protocol):
+    """What a message is written from: the fields of a :class:`~delightmail.RenderedEmail`."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def html(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def order_number(self) -> str: ...
+    @property
+    def placed_at(self) -> datetime | None: ...
+    @property
+    def recipient(self) -> tuple[str, str] | None: ...
+    @property
+    def reply_to(self) -> tuple[str, str] | None: ...
+
+
+def _digest(email: EmailContent) -> str:
     # Derived from the content, so a retried job sends the same Message-ID and
     # MIME boundary: the same bytes, which receiving servers can deduplicate.
     content = "\x1f".join((email.order_number, email.subject, email.text, email.html))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:24]
 
 
-def _message_id(email: RenderedEmail, digest: str, domain: str) -> str:
+def _message_id(email: EmailContent, digest: str, domain: str) -> str:
     number = re.sub(r"[^A-Za-z0-9]+", "", email.order_number)[:40] or "order"
     return f"<order-{number}.{digest}@{domain}>"
 
@@ -68,7 +89,7 @@ def _part(content_type: str, body: str) -> bytes:
 
 
 def message_bytes(
-    email: RenderedEmail,
+    email: EmailContent,
     *,
     sender: AddressLike,
     to: AddressLike | None = None,
@@ -128,7 +149,7 @@ def message_bytes(
 
 
 def build_message(
-    email: RenderedEmail,
+    email: EmailContent,
     *,
     sender: AddressLike,
     to: AddressLike | None = None,

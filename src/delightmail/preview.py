@@ -33,12 +33,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import watchfiles
 
-from ._files import InputError, OrderSource, iter_order_sources, load_json
+from ._files import OrderSource, iter_order_sources, load_json
 from .checks import CheckReport, check_email
-from .exceptions import DelightmailError
+from .exceptions import DelightmailError, InputError
 from .models import Merchant, validate_merchant
 from .packs import PACK_DIR
-from .rendering import Mailer, RenderedEmail, available_templates, template_dirs
+from .rendered import RenderedEmail
+from .rendering import Mailer, available_templates, template_dirs
 
 __all__ = ["Entry", "Gallery", "PreviewServer", "Result"]
 

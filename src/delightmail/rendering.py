@@ -15,9 +15,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +35,7 @@ from .exceptions import TemplateError, TemplateNotFound
 from .filters import one_line
 from .models import TONES, Merchant, Order, validate_merchant, validate_order
 from .packs import Pack, load_pack
+from .rendered import RenderedEmail
 from .story import tell
 
 __all__ = [
@@ -105,60 +103,6 @@ def _find_template(name: str, extra_dirs: tuple[Path, ...]) -> Path:
         f"no template named {name!r} (known templates: {known}; "
         f"searched {', '.join(str(p) for p in searched)})"
     )
-
-
-# -- the rendered email --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RenderedEmail:
-    """One rendered email: what goes into the inbox, ready to send."""
-
-    subject: str
-    preheader: str
-    html: str
-    text: str
-    order_number: str = ""
-    placed_at: datetime | None = None
-    recipient: tuple[str, str] | None = field(default=None, repr=False)
-    reply_to: tuple[str, str] | None = field(default=None, repr=False)
-
-    def to_message(
-        self,
-        sender: str | tuple[str, str],
-        to: str | tuple[str, str] | None = None,
-        reply_to: str | tuple[str, str] | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-    ) -> EmailMessage:
-        """This email as a stdlib :class:`~email.message.EmailMessage`, multipart/alternative.
-
-        :param sender: ``"Shop <shop@example.com>"`` or ``("Shop", "shop@example.com")``.
-        :param to: the recipient; by default the order's customer.
-        :param reply_to: where replies go; by default the merchant's real person.
-        :param headers: extra headers (``List-Unsubscribe``...); no line breaks allowed.
-        """
-        from .message import build_message
-
-        return build_message(self, sender=sender, to=to, reply_to=reply_to, headers=headers)
-
-    def to_bytes(
-        self,
-        sender: str | tuple[str, str],
-        to: str | tuple[str, str] | None = None,
-        reply_to: str | tuple[str, str] | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-    ) -> bytes:
-        """This email as the bytes of a multipart/alternative message, ready for SMTP
-        (``smtp.sendmail(from, [to], data)``) or an email service's raw API.
-
-        The fast path: the same message as :meth:`to_message`, without building
-        one. Parameters as for :meth:`to_message`.
-        """
-        from .message import message_bytes
-
-        return message_bytes(self, sender=sender, to=to, reply_to=reply_to, headers=headers)
 
 
 # -- the mailer ------------------------------------------------------------------

@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .exceptions import DelightmailError
+# ScreenshotError lives with the other errors; importable from here too, where it was first defined.
+from .exceptions import ScreenshotError
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright, Route
@@ -38,10 +39,6 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--disable-quic",
 )
-
-
-class ScreenshotError(DelightmailError, RuntimeError):
-    """No browser to take the screenshot with, or the browser failed."""
 
 
 def chromium_path() -> Path | None:
@@ -87,6 +84,7 @@ def screenshot(
     :raises ScreenshotError: Playwright or Chromium is missing or failed.
     """
     try:
+        # Playwright is optional and slow to import: loaded for a screenshot, never before.
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
         raise ScreenshotError(

@@ -14,18 +14,14 @@ import ssl
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from ._files import InputError
-from .exceptions import DelightmailError
+# SendError lives with the other errors; importable from here too, where it was first defined.
+from .exceptions import InputError, SendError
 
 __all__ = ["SendError", "parse_server", "send_message"]
 
 #: Where ``delightmail send`` reads the SMTP password from; never a command-line flag,
 #: which would leave it in the shell history and in ``ps`` output.
 PASSWORD_ENV = "DELIGHTMAIL_SMTP_PASSWORD"
-
-
-class SendError(DelightmailError, OSError):
-    """The SMTP server could not be reached or refused the message."""
 
 
 def parse_server(value: str) -> tuple[str, int]:
