@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
+    CatalogError,
     CompileError,
     CurrencyMismatchError,
     DelightmailError,
@@ -77,6 +78,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "TONES",
     "Address",
+    "CatalogError",
     "CompileError",
     "CurrencyMismatchError",
     "Customer",

@@ -44,7 +44,7 @@ from .checks import check_email
 from .checks_external import ExternalCheckers
 from .exceptions import DelightmailError, OrderValidationError, TemplateError
 from .headers import parse_address
-from .i18n import available_locales
+from .i18n import available_locales, read_catalogs
 from .models import TONES, Merchant, Order, validate_merchant
 from .rendering import Mailer, RenderedEmail, available_templates
 
@@ -117,6 +117,7 @@ class Setup:
     platform: str | None
     pack_dirs: tuple[Path, ...] = ()
     sandbox: bool = False
+    locale_dirs: tuple[Path, ...] = ()
 
     def merchant(self) -> Merchant:
         if self.merchant_path is None:
@@ -134,6 +135,7 @@ class Setup:
             tone=self.tone,
             template_dirs=self.template_dirs,
             pack_dirs=self.pack_dirs,
+            locale_dirs=self.locale_dirs,
             sandbox=self.sandbox,
         )
 
@@ -176,6 +178,16 @@ def _known_locales(ctx: click.Context, param: click.Parameter, value: Any) -> An
     return value
 
 
+_locale_dir_option = click.option(
+    "--locale-dir",
+    "locale_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A folder of the merchant's own catalogs, <locale>/LC_MESSAGES/delightmail.po, "
+    "searched before the built-in ones (repeatable).",
+)
+
+
 def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options that say how to render, and hand them to *command* as ``setup``."""
 
@@ -190,10 +202,19 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
         platform: str | None,
         pack_dirs: tuple[Path, ...],
         sandbox: bool,
+        locale_dirs: tuple[Path, ...],
         **kwargs: Any,
     ) -> Any:
         setup = Setup(
-            merchant_path, template, template_dirs, tone, locale, platform, pack_dirs, sandbox
+            merchant_path,
+            template,
+            template_dirs,
+            tone,
+            locale,
+            platform,
+            pack_dirs,
+            sandbox,
+            locale_dirs,
         )
         return command(*args, setup=setup, **kwargs)
 
@@ -228,6 +249,7 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(path_type=Path, file_okay=False, exists=True),
             help="A folder of the merchant's own story packs (repeatable).",
         ),
+        _locale_dir_option,
         click.option(
             "--locale",
             default="en",
@@ -533,6 +555,7 @@ def send(
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="A folder of templates, searched before the built-in ones (repeatable).",
 )
+@_locale_dir_option
 @click.option(
     "--locale", "locales", multiple=True, help="Show each order in this locale (repeatable)."
 )
@@ -556,6 +579,7 @@ def preview(
     merchant_path: Path | None,
     templates: tuple[str, ...],
     template_dirs: tuple[Path, ...],
+    locale_dirs: tuple[Path, ...],
     locales: tuple[str, ...],
     tones: tuple[str, ...],
     port: int,
@@ -575,6 +599,7 @@ def preview(
             raise InputError(f"{orders}: no such file or folder (pass PATH, a folder of orders)")
         merchant = merchant_path or _merchant_beside(orders)
         _load_merchant(merchant)
+        read_catalogs(locale_dirs)  # a broken catalog fails here, once, not on every card
         known = available_templates(template_dirs)
         for name in templates:
             if name not in known:
@@ -584,6 +609,7 @@ def preview(
             merchant,
             templates=templates,
             template_dirs=template_dirs,
+            locale_dirs=locale_dirs,
             locales=locales,
             tones=tones,
         )
@@ -624,11 +650,15 @@ def schema() -> None:
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Also list the templates in this folder (repeatable).",
 )
-def templates(template_dirs: tuple[Path, ...]) -> None:
-    """List the templates (--template), tones (--tone) and locales the story speaks."""
+@_locale_dir_option
+def templates(template_dirs: tuple[Path, ...], locale_dirs: tuple[Path, ...]) -> None:
+    """List the templates (--template), tones (--tone) and locales the emails speak."""
+    with _reported():
+        catalogs = read_catalogs(locale_dirs) if locale_dirs else None
     click.echo(f"templates: {', '.join(available_templates(template_dirs))}")
     click.echo(f"tones: {', '.join(TONES)}")
-    click.echo(f"locales: {', '.join(available_locales())} (others: English text, local formats)")
+    locales = ", ".join(available_locales(catalogs))
+    click.echo(f"locales: {locales} (others: English text, local formats)")
 
 
 @cli.group()

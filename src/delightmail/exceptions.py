@@ -96,5 +96,28 @@ class PackError(DelightmailError, ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class CatalogError(DelightmailError, ValueError):
+    """A translation catalog (a ``.po`` file of yours) is broken or unsafe to use.
+
+    :param message: what is wrong, naming the message (msgid) when it is about one.
+    :param filename: the ``.po`` file.
+    :param lineno: the 1-based line in that file, when known.
+    """
+
+    def __init__(
+        self, message: str, filename: str | None = None, lineno: int | None = None
+    ) -> None:
+        self.message = message
+        self.filename = filename
+        self.lineno = lineno
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.filename or "<catalog>"
+        if self.lineno is not None:
+            where = f"{where}, line {self.lineno}"
+        return f"{where}: {self.message}"
+
+
 class MessageError(DelightmailError, ValueError):
     """An email message could not be built (bad address, header injection attempt)."""
