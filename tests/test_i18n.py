@@ -11,6 +11,7 @@ from typing import Any
 import lxml.html
 import pytest
 from babel import Locale
+from babel.localedata import locale_identifiers
 
 from delightmail import Mailer, Merchant, PackError
 from delightmail.i18n import (
@@ -79,13 +80,14 @@ def test_german_order_is_german_throughout(
 def test_locale_without_catalog_falls_back_to_english_with_local_formats(
     mailer: Mailer, german_order: dict[str, Any]
 ) -> None:
-    """A French order reads in English but shows French money and dates where they
-    stand alone; the html says it is English."""
+    """A French order reads in English, its dates and country names in English words too,
+    but shows French money; the html says it is English."""
     order = {**german_order, "locale": "fr_FR"}
     email = mailer.render(order)
     assert "Subtotal" in email.text and "Hi Jörg!" in email.text
     assert "71,61\u202f€" in email.text or "71,61\xa0€" in email.text
-    assert "21 novembre 2026" in email.text
+    assert "November 21, 2026" in email.text and "novembre" not in email.text
+    assert "Germany" in email.text and "Allemagne" not in email.text
     assert 'lang="en"' in email.html
     assert catalog_key("fr_FR") == "en" and catalog_key("de_AT") == "de"
 
@@ -288,3 +290,42 @@ def test_a_key_for_catalogs_not_read_here_is_refused() -> None:
     """A key naming catalogs of yours must come from read_catalogs in this process."""
     with pytest.raises(LookupError, match="no catalogs of yours"):
         translations("fr+0123456789abcdef")
+
+
+# -- one language per email ---------------------------------------------------------------------
+
+
+def _without_catalog() -> list[str]:
+    """Every locale Babel knows whose language has no catalog here (English aside): a
+    sample of about one in six, and a few whose dates are words (CJK, Cyrillic, Arabic)."""
+    found = sorted(
+        name
+        for name in locale_identifiers()
+        if not name.startswith(("en", "de")) and catalog_key(name) == "en"
+    )
+    return sorted({*found[::6], "fr", "fr_FR", "ja", "zh_Hant", "ru", "ar", "bg", "ko", "es"})
+
+
+@pytest.mark.parametrize("locale", _without_catalog())
+def test_a_locale_without_a_catalog_writes_every_word_in_english(
+    mailer: Mailer, locale: str
+) -> None:
+    """An email for a locale with no catalog is English throughout: its story is the
+    English one word for word, and what it has that the English email has not (money
+    and numbers in the locale's formats) holds none of the locale's month or weekday
+    names."""
+    base = load(ORDER_FILES[3])
+    # A date for each locale, so that the sample goes through every month and weekday.
+    index = _without_catalog().index(locale)
+    placed = f"2026-{index % 12 + 1:02d}-{index % 28 + 1:02d}T07:15:00+00:00"
+    english = mailer.render({**base, "placed_at": placed, "locale": "en"})
+    email = mailer.render({**base, "placed_at": placed, "locale": locale})
+    story = mailer.context({**base, "placed_at": placed, "locale": locale})["story"]
+    assert story == mailer.context({**base, "placed_at": placed, "locale": "en"})["story"]
+    assert email.subject == english.subject
+    new = words(email.text + " " + visible(email.html)) - words(
+        english.text + visible(english.html)
+    )
+    names = _names(locale) - english_names()
+    assert not new & names, f"{locale}: {sorted(new & names)} in an English email"
+    assert 'lang="en"' in email.html

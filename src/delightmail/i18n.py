@@ -2,9 +2,10 @@
 
 Every user-visible string, in the templates and in the story packs, is an
 English message id looked up in the catalog of the customer's locale
-(``locale/<lang>/LC_MESSAGES/delightmail.po``). A locale without a catalog
-falls back to English text, while numbers, money and dates keep the
-locale's own formats (Babel does those).
+(``locale/<lang>/LC_MESSAGES/delightmail.po``). One language per email: a
+locale without a catalog reads in English, every word of it (the story, the
+names of months and weekdays, of countries), while its numbers, money and
+dates written in digits keep the locale's own formats (Babel does those).
 
 The ``.po`` files are read directly (compiled in memory), so there are no
 binary ``.mo`` files to keep in step.

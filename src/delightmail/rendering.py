@@ -278,6 +278,8 @@ class Mailer:
         shipping_to = order.shipping_address
         billing = order.billing_address
         language = i18n.text_language(locale, self.catalogs)
+        # Words such as a country's name are in the language of the email's words.
+        words = i18n.text_locale(locale, language)
         catalog = self._catalog_key(locale, tone)
         return {
             "order": order,
@@ -296,8 +298,8 @@ class Mailer:
             "lines_hidden": max(len(order.lines) - MAX_LINES_SHOWN, 0),
             "whole_order_url": whole_order_url,
             "placed_at": order.local_placed_at(merchant.timezone),
-            "shipping_lines": shipping_to.lines(locale) if shipping_to else [],
-            "billing_lines": billing.lines(locale) if billing and not billing.is_empty() else [],
+            "shipping_lines": shipping_to.lines(words) if shipping_to else [],
+            "billing_lines": billing.lines(words) if billing and not billing.is_empty() else [],
             "subject": story.subject,
             "preheader": story.preheader,
             i18n.CONTEXT_KEY: i18n.translations(catalog),
