@@ -651,8 +651,35 @@ def schema() -> None:
     help="Also list the templates in this folder (repeatable).",
 )
 @_locale_dir_option
-def templates(template_dirs: tuple[Path, ...], locale_dirs: tuple[Path, ...]) -> None:
-    """List the templates (--template), tones (--tone) and locales the emails speak."""
+@click.option(
+    "--context",
+    "reference",
+    is_flag=True,
+    help="Print the template reference: every name, filter and model field a template can use.",
+)
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="How --context prints: for a terminal, or Markdown (docs/templates.md).",
+)
+def templates(
+    template_dirs: tuple[Path, ...], locale_dirs: tuple[Path, ...], reference: bool, form: str
+) -> None:
+    """List the templates (--template), tones (--tone) and locales the emails speak.
+
+    With --context, print what a template can use instead: every context name
+    and filter with its type and an example rendered from the bundled example
+    order, and the fields of the models.
+    """
+    if reference:
+        from .reference import template_reference
+
+        with _reported():
+            click.echo(template_reference(form), nl=False)
+        return
     with _reported():
         catalogs = read_catalogs(locale_dirs) if locale_dirs else None
     click.echo(f"templates: {', '.join(available_templates(template_dirs))}")

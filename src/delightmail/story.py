@@ -89,8 +89,9 @@ class Story:
     opening: str = ""
     #: Where each line told came from, such as ``playful.toml: lines.opening[3]``.
     sources: tuple[str, ...] = ()
-    #: The language the story is written in, and whether formally (German Sie).
+    #: The language the story is written in.
     language: str = "en"
+    #: Whether it addresses the customer formally (German Sie).
     formal: bool = False
     #: The gift's recipient (a first name) when it goes straight to them.
     recipient: str | None = None
