@@ -36,3 +36,8 @@ def test_templates_context_prints_the_reference() -> None:
     markdown = CliRunner().invoke(cli, ["templates", "--context", "--format", "markdown"])
     assert markdown.exit_code == 0 and markdown.stdout == template_reference("markdown")
 
+
+def test_the_readme_points_to_the_reference() -> None:
+    """The README's "Writing templates" section links docs/templates.md."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "## Writing templates" in readme and "docs/templates.md" in readme
