@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: example test lint pytest bench clean system-deps screenshots
+.PHONY: example test lint pytest bench clean system-deps screenshots docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ screenshots: $(STAMP) system-deps
 	      -o out/screenshots/$$name-$$scheme.png || exit 1; \
 	  done; \
 	done
+
+# The template reference, generated from the code (tests/test_reference.py holds it to that).
+docs: $(STAMP)
+	$(PY) -m delightmail templates --context --format markdown > docs/templates.md
 
 bench: $(STAMP)
 	$(PY) benchmarks/render.py

@@ -128,3 +128,41 @@ def test_a_template_word_with_an_emoji_survives(tmp_path: Path, merchant: Mercha
     email = Mailer(merchant, template=folder).render(load(ORDER_FILES[0]))
     assert "PAYMENT 💳" in email.text
     email.to_bytes(sender="Shop <shop@example.com>")  # encodes: no lone surrogate
+
+
+RENDER_TOTAL = """
+import json, sys
+from decimal import Decimal
+from delightmail import Mailer, Merchant
+merchant = Merchant.model_validate_json(open(sys.argv[1]).read())
+order = json.loads(open(sys.argv[2]).read(), parse_float=Decimal)
+mailer = Mailer(merchant, locale_dirs=tuple(sys.argv[3:]))
+text = mailer.render(order).text
+print(next(line for line in text.splitlines() if "71,61" in line and "Zwischen" not in line))
+"""
+
+
+def test_a_catalog_of_yours_never_comes_back_from_the_cache_to_another(tmp_path: Path) -> None:
+    """Processes sharing one disk cache, each with its own German catalog or none: each
+    email has its own process's word for the total, whichever process compiled first."""
+    env = {**os.environ, _cache.CACHE_ENV: str(tmp_path / "cache")}
+
+    def total(*dirs: Path) -> str:
+        args = [EXAMPLES / "merchant.json", ORDER_FILES[2], *dirs]
+        done = subprocess.run(
+            [sys.executable, "-c", RENDER_TOTAL, *map(str, args)],
+            env=env, capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+        return done.stdout.split()[0]
+
+    def catalog(name: str, word: str) -> Path:
+        path = tmp_path / name / "de" / "LC_MESSAGES" / "delightmail.po"
+        path.parent.mkdir(parents=True)
+        path.write_text(f'msgid "Total"\nmsgstr "{word}"\n', encoding="utf-8")
+        return tmp_path / name
+
+    summe, betrag = catalog("a", "Summe"), catalog("b", "Betrag")
+    assert total(summe) == "SUMME"
+    assert total() == "GESAMT"
+    assert total(betrag) == "BETRAG"
+    assert total(summe) == "SUMME"

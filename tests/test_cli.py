@@ -178,6 +178,13 @@ def _huge_integer(tmp: Path) -> Path:
     return path
 
 
+def _broken_catalog(tmp: Path) -> Path:
+    path = tmp / "locale" / "fr" / "LC_MESSAGES" / "delightmail.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('msgid "Hi %(name)s!"\nmsgstr "Salut %(nom)s !"\n', encoding="utf-8")
+    return tmp / "locale"
+
+
 def _invalid_json(tmp_path: Path) -> Path:
     path = tmp_path / "bad.json"
     path.write_text('{\n  "number": "#1",\n  "lines": [,]\n}\n', encoding="utf-8")
@@ -203,6 +210,11 @@ BAD_INPUTS = {
         [*WITH_MERCHANT, "--template", "nope"],
         "no template named 'nope'",
     ),
+    "broken-catalog": (
+        lambda tmp: ONE,
+        [*WITH_MERCHANT, "--locale-dir", "CATALOG"],
+        "fr/LC_MESSAGES/delightmail.po, line 1: the translation of 'Hi %(name)s!'",
+    ),
 }
 
 
@@ -219,7 +231,8 @@ COMMANDS = {
 def test_bad_input_is_one_clear_message_and_exit_2(tmp_path: Path, command: str, case: str) -> None:
     """Every command reports a bad file, JSON, order or merchant in one message, no traceback."""
     make_path, extra, message = BAD_INPUTS[case]
-    extra = [_deep_json(tmp_path) if part == "DEEP" else part for part in extra]
+    made = {"DEEP": _deep_json, "CATALOG": _broken_catalog}
+    extra = [made[part](tmp_path) if part in made else part for part in extra]
     args = [*COMMANDS[command](tmp_path), make_path(tmp_path), *extra]
     expected_code = 1 if case == "unknown-template" else 2  # a template problem, not the input's
     result = run(*args, env={"DELIGHTMAIL_MERCHANT": None})
@@ -347,6 +360,27 @@ def test_schema_is_the_order_json_schema() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
     assert schema["title"] == "Order" and "lines" in schema["properties"]
+
+
+def test_render_in_a_language_of_your_own(tmp_path: Path) -> None:
+    """--locale-dir adds the languages of its catalogs: a French order's email, in French."""
+    order = write(tmp_path / "french.json", {**load(ONE), "locale": "fr_FR"})
+    args = ["render", order, "--merchant", MERCHANT, "-o", tmp_path / "out"]
+    result = run(*args, "--locale-dir", EXAMPLES / "locale")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "out" / "french.txt").read_text(encoding="utf-8")
+    assert "Bonjour Sam !" in text and "Sous-total" in text and "22 novembre 2026" in text
+
+
+def test_templates_lists_your_languages(tmp_path: Path) -> None:
+    """templates --locale-dir lists the languages of your catalogs; a broken one is one
+    line and exit 2."""
+    result = run("templates", "--locale-dir", EXAMPLES / "locale")
+    assert result.exit_code == 0, result.output
+    assert "locales: de, en, fr (" in result.stdout
+    result = run("templates", "--locale-dir", _broken_catalog(tmp_path))
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
 
 
 def test_templates_lists_templates_and_tones(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 import delightmail
 from delightmail import _files, exceptions, screenshot, sending
 from delightmail.exceptions import (
+    CatalogError,
     CheckerError,
     CompileError,
     CurrencyMismatchError,
@@ -33,6 +34,7 @@ ERRORS: dict[str, tuple[DelightmailError, int, type[Exception]]] = {
     "currency": (CurrencyMismatchError("cannot add USD and EUR"), 2, ValueError),
     "message": (MessageError("recipient 'x' is not a valid email address"), 2, ValueError),
     "pack": (PackError("unknown slot", "mine.toml: lines.encore"), 2, ValueError),
+    "catalog": (CatalogError("'%(name)s' is missing", "fr/delightmail.po", 12), 2, ValueError),
     "template": (TemplateError("unexpected end", "email.txt.j2", 3), 1, Exception),
     "template-not-found": (TemplateNotFound("no template named 'nope'"), 1, LookupError),
     "compile": (CompileError("MJML dropped a tag", "email.mjml.j2", 7), 1, Exception),

@@ -47,3 +47,39 @@ def test_row_aligns_the_value_right(label: str, value: str, expected: str) -> No
 def test_one_line_folds_line_breaks() -> None:
     """A value bound for a header never keeps a line break."""
     assert one_line("Sam\r\nBcc: x@example.com\t ") == "Sam Bcc: x@example.com"
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "expression", "expected"),
+    [
+        ("fr_FR", "en", "when | date", "November 22, 2026"),
+        ("fr_FR", "en", "when | date('full')", "Sunday, November 22, 2026"),
+        ("fr_FR", "en", "when | date('short')", "22/11/2026"),
+        ("fr_FR", "en", "when | date('EEEE')", "Sunday"),
+        ("fr_FR", "en", "when | datetime('short')", "22/11/2026 07:15"),
+        ("fr_FR", "en", "when | datetime('medium')", "Nov 22, 2026, 7:15:00\u202fAM"),
+        ("ja", "en", "when | date", "November 22, 2026"),
+        ("bg", "en", "when | date('short')", "11/22/26"),  # Bulgarian's is "22.11.26 г.": a word
+        ("fr_FR", "fr", "when | date", "22 novembre 2026"),
+        ("en_GB", "en", "when | date", "22 November 2026"),
+        ("de_AT", "de", "when | date", "22. November 2026"),
+        ("fr_FR", "en", "amount | money", "1\u202f234,50\u00a0€"),
+    ],
+    ids=["fr-long", "fr-full", "fr-short", "fr-weekday", "fr-datetime-short",
+         "fr-datetime-medium", "ja-long", "bg-short", "in-french", "en_GB", "de_AT", "fr-money"],
+)  # fmt: skip
+def test_dates_in_words_follow_the_words_digits_the_locale(
+    locale: str, lang: str, expression: str, expected: str
+) -> None:
+    """A date written with names is in the email's language (lang); one in digits keeps the
+    locale's order, as money keeps its format."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from delightmail._templates import TEXT_ENV
+    from delightmail.models import Money
+
+    template = TEXT_ENV.from_string("{{ " + expression + " }}")
+    when = datetime(2026, 11, 22, 7, 15, tzinfo=UTC)
+    amount = Money(amount=Decimal("1234.50"), currency="EUR")
+    assert template.render(locale=locale, lang=lang, when=when, amount=amount) == expected

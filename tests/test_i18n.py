@@ -10,14 +10,23 @@ from typing import Any
 
 import lxml.html
 import pytest
+from babel import Locale
+from babel.localedata import locale_identifiers
 
-from delightmail import Mailer, Merchant
-from delightmail.i18n import catalog_key, text_direction, translations
+from delightmail import Mailer, Merchant, PackError
+from delightmail.i18n import (
+    available_locales,
+    catalog_key,
+    read_catalogs,
+    text_direction,
+    text_language,
+    translations,
+)
 from delightmail.models import TONES
 from delightmail.packs import load_pack
 from delightmail.testing import assert_same_html
 
-from .conftest import ORDER_FILES, ROOT, load
+from .conftest import EXAMPLES, ORDER_FILES, ROOT, load
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import messages  # scripts/messages.py: the catalog tool
@@ -71,13 +80,14 @@ def test_german_order_is_german_throughout(
 def test_locale_without_catalog_falls_back_to_english_with_local_formats(
     mailer: Mailer, german_order: dict[str, Any]
 ) -> None:
-    """A French order reads in English but shows French money and dates where they
-    stand alone; the html says it is English."""
+    """A French order reads in English, its dates and country names in English words too,
+    but shows French money; the html says it is English."""
     order = {**german_order, "locale": "fr_FR"}
     email = mailer.render(order)
     assert "Subtotal" in email.text and "Hi Jörg!" in email.text
     assert "71,61\u202f€" in email.text or "71,61\xa0€" in email.text
-    assert "21 novembre 2026" in email.text
+    assert "November 21, 2026" in email.text and "novembre" not in email.text
+    assert "Germany" in email.text and "Allemagne" not in email.text
     assert 'lang="en"' in email.html
     assert catalog_key("fr_FR") == "en" and catalog_key("de_AT") == "de"
 
@@ -141,3 +151,181 @@ def test_pot_file_is_current() -> None:
     with Path(messages.POT).open("rb") as handle:
         committed = {m.id for m in read_po(handle) if m.id}
     assert committed == {m.id for m in messages.catalog() if m.id}
+
+
+# -- catalogs of yours (locale_dirs) ------------------------------------------------------
+
+FRENCH = EXAMPLES / "locale"  # examples/locale/fr: every message in French
+
+
+def catalog_dir(folder: Path, locale: str, messages: dict[str, str]) -> Path:
+    """*folder* holding a catalog for *locale* that translates *messages*."""
+    path = folder / locale / "LC_MESSAGES" / "delightmail.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entries = "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in messages.items())
+    path.write_text(entries, encoding="utf-8")
+    return folder
+
+
+def english_names() -> set[str]:
+    """Every English month and weekday name, wide and abbreviated."""
+    return _names("en")
+
+
+def _names(locale: str) -> set[str]:
+    data = Locale.parse(locale)
+    found: set[str] = set()
+    for table in (data.months, data.days):
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                found |= {str(n).strip(".") for n in table[context][width].values()}
+    return {name for name in found if len(name) > 2}
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]+(?:\.)?", text.replace(".", " ")))
+
+
+@pytest.mark.parametrize("tone", TONES)
+def test_a_catalog_of_yours_adds_a_language(merchant_data: dict[str, Any], tone: str) -> None:
+    """A French catalog makes a French email: every word of ours French, French dates, <html
+    lang="fr">, the catalog's subject, and no story (none is told in French), so that no
+    English sentence is left."""
+    shop = {**merchant_data, "signer": {**merchant_data["signer"], "role": "fondatrice"}}
+    mailer = Mailer(shop, tone=tone, locale_dirs=(FRENCH,))
+    order = {**load(ORDER_FILES[3]), "locale": "fr_FR"}
+    email = mailer.render(order)
+    html_text, text = visible(email.html), " ".join(email.text.split())
+    for run in english_sentences():
+        assert run not in html_text and run not in text, f"English left: {run!r}"
+    assert email.subject == "Commande #1004" and email.preheader == ""
+    assert "Bonjour Eleanor !" in text and "Votre message pour Arthur" in html_text
+    assert "22 novembre 2026" in text and "Sous-total" in html_text
+    assert not words(text) & english_names(), "an English month or weekday in a French email"
+    assert 'lang="fr"' in email.html and "Royaume-Uni" in text
+    assert mailer.context(order)["story"].paragraphs == ()
+
+
+def test_a_catalog_of_yours_overrides_only_its_messages(
+    tmp_path: Path, merchant: Merchant, german_order: dict[str, Any]
+) -> None:
+    """A German catalog with one message changes that one; the rest come from the built-in
+    German catalog, and the story stays German."""
+    mine = catalog_dir(tmp_path, "de", {"Total": "Summe"})
+    email = Mailer(merchant, locale_dirs=(mine,)).render(german_order)
+    assert "SUMME" in email.text and "Zwischensumme" in email.text
+    assert "Gesamt" not in visible(email.html) and "GESAMT" not in email.text
+    assert "Bestell" in email.subject and 'lang="de"' in email.html
+
+
+def test_an_english_catalog_of_yours_changes_the_source_words(
+    tmp_path: Path, merchant: Merchant, order_data: dict[str, Any]
+) -> None:
+    """An English catalog rewords English emails, and so those of a locale with no
+    catalog, which read in English."""
+    mine = catalog_dir(tmp_path, "en", {"Warmly,": "Cheers,"})
+    mailer = Mailer(merchant, locale_dirs=(mine,))
+    for locale in ("en_US", "ja"):
+        text = mailer.render({**order_data, "locale": locale}).text
+        assert "Cheers," in text and "Warmly," not in text and "Subtotal" in text
+
+
+def test_one_merchants_words_never_reach_another(
+    tmp_path: Path, merchant: Merchant, german_order: dict[str, Any]
+) -> None:
+    """Two mailers for one template and locale, one with a catalog of its own: each email
+    has its own mailer's words, whichever was made first, and a changed catalog is read
+    anew by the next mailer."""
+    mine = catalog_dir(tmp_path / "a", "de", {"Total": "Summe"})
+    plain_first = Mailer(merchant).render(german_order)
+    mine_then = Mailer(merchant, locale_dirs=(mine,)).render(german_order)
+    plain_after = Mailer(merchant).render(german_order)
+    assert "SUMME" in mine_then.text
+    assert "SUMME" not in plain_first.text and plain_after == plain_first
+    catalog_dir(tmp_path / "a", "de", {"Total": "Endsumme"})
+    changed = Mailer(merchant, locale_dirs=(mine,)).render(german_order)
+    assert "ENDSUMME" in changed.text
+    other = catalog_dir(tmp_path / "b", "de", {"Total": "Betrag"})
+    assert "BETRAG" in Mailer(merchant, locale_dirs=(other,)).render(german_order).text
+
+
+def test_the_formal_register_keeps_its_words_over_a_plain_override(
+    tmp_path: Path, merchant_data: dict[str, Any], german_order: dict[str, Any]
+) -> None:
+    """A German catalog of yours is searched after the built-in formal one: a du-form
+    override never reaches an email that says Sie; a de@formal catalog of yours does."""
+    formal = {**merchant_data, "voice": {**merchant_data["voice"], "formality": "formal"}}
+    asked = "Can we do anything else for you?"
+    mine = catalog_dir(tmp_path, "de", {asked: "Noch was?"})
+    text = Mailer(formal, locale_dirs=(mine,)).render(german_order).text
+    assert "NOCH WAS?" not in text and "FÜR SIE TUN?" in text
+    catalog_dir(tmp_path, "de@formal", {asked: "Dürfen wir noch etwas tun?"})
+    text = Mailer(formal, locale_dirs=(mine,)).render(german_order).text
+    assert "DÜRFEN WIR NOCH ETWAS TUN?" in text
+
+
+def test_compiled_equals_reference_with_a_catalog_of_yours(
+    merchant_data: dict[str, Any],
+) -> None:
+    """Folding a catalog of yours in at compile time changes nothing a reader sees."""
+    order = {**load(ORDER_FILES[1]), "locale": "fr"}
+    fast = Mailer(merchant_data, locale_dirs=(FRENCH,)).render(order)
+    slow = Mailer(merchant_data, precompile=False, locale_dirs=(FRENCH,)).render(order)
+    assert_same_html(fast.html, slow.html)
+    assert fast.text == slow.text
+
+
+def test_your_languages_are_listed(merchant: Merchant) -> None:
+    """available_locales names the languages of your catalogs too; no story pack is
+    offered for one that has no story."""
+    catalogs = read_catalogs([FRENCH])
+    assert available_locales(catalogs) == ["de", "en", "fr"]
+    assert available_locales() == ["de", "en"]
+    assert text_language("fr_CA", catalogs) == "fr" and text_language("fr_CA") == "en"
+    with pytest.raises(PackError, match="no story is told in 'fr'"):
+        Mailer(merchant, locale="fr", locale_dirs=(FRENCH,)).pack()
+
+
+def test_a_key_for_catalogs_not_read_here_is_refused() -> None:
+    """A key naming catalogs of yours must come from read_catalogs in this process."""
+    with pytest.raises(LookupError, match="no catalogs of yours"):
+        translations("fr+0123456789abcdef")
+
+
+# -- one language per email ---------------------------------------------------------------------
+
+
+def _without_catalog() -> list[str]:
+    """Every locale Babel knows whose language has no catalog here (English aside): a
+    sample of about one in six, and a few whose dates are words (CJK, Cyrillic, Arabic)."""
+    found = sorted(
+        name
+        for name in locale_identifiers()
+        if not name.startswith(("en", "de")) and catalog_key(name) == "en"
+    )
+    return sorted({*found[::6], "fr", "fr_FR", "ja", "zh_Hant", "ru", "ar", "bg", "ko", "es"})
+
+
+@pytest.mark.parametrize("locale", _without_catalog())
+def test_a_locale_without_a_catalog_writes_every_word_in_english(
+    mailer: Mailer, locale: str
+) -> None:
+    """An email for a locale with no catalog is English throughout: its story is the
+    English one word for word, and what it has that the English email has not (money
+    and numbers in the locale's formats) holds none of the locale's month or weekday
+    names."""
+    base = load(ORDER_FILES[3])
+    # A date for each locale, so that the sample goes through every month and weekday.
+    index = _without_catalog().index(locale)
+    placed = f"2026-{index % 12 + 1:02d}-{index % 28 + 1:02d}T07:15:00+00:00"
+    english = mailer.render({**base, "placed_at": placed, "locale": "en"})
+    email = mailer.render({**base, "placed_at": placed, "locale": locale})
+    story = mailer.context({**base, "placed_at": placed, "locale": locale})["story"]
+    assert story == mailer.context({**base, "placed_at": placed, "locale": "en"})["story"]
+    assert email.subject == english.subject
+    new = words(email.text + " " + visible(email.html)) - words(
+        english.text + visible(english.html)
+    )
+    names = _names(locale) - english_names()
+    assert not new & names, f"{locale}: {sorted(new & names)} in an English email"
+    assert 'lang="en"' in email.html

@@ -89,6 +89,16 @@ def test_gallery_is_orders_times_templates_times_locales(site: Path) -> None:
     assert "Sonntag" in german.email.text  # the locale replaces the order's own
 
 
+def test_gallery_shows_the_languages_of_your_catalogs(site: Path) -> None:
+    """With locale_dirs, a locale of your catalogs is shown in its language; the folder
+    is watched, so that an edit to a catalog refreshes the page."""
+    locale_dir = EXAMPLES / "locale"
+    gallery = gallery_of(site, locales=("fr_FR",), locale_dirs=(locale_dir,))
+    french = gallery.render(gallery.entries()[0])
+    assert french.email is not None and french.email.subject == "Commande #1001"
+    assert locale_dir in gallery.watch_paths()
+
+
 def test_gallery_jsonl_lines_are_entries(site: Path) -> None:
     """A JSON Lines file in the folder gives one entry per order line."""
     text = (site / "orders" / "01-one-item.json").read_text().replace("\n", "")

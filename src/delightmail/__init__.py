@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
+    CatalogError,
     CheckerError,
     CompileError,
     CurrencyMismatchError,
@@ -82,6 +83,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "TONES",
     "Address",
+    "CatalogError",
     "CheckerError",
     "CompileError",
     "CurrencyMismatchError",

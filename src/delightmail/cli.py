@@ -44,7 +44,7 @@ from .checks import check_email
 from .checks_external import ExternalCheckers
 from .exceptions import EXIT_FAILED, DelightmailError, InputError, OrderValidationError
 from .headers import parse_address
-from .i18n import available_locales
+from .i18n import available_locales, read_catalogs
 from .models import TONES, Merchant, Order, validate_merchant
 from .rendered import RenderedEmail
 from .rendering import Mailer, available_templates
@@ -104,6 +104,7 @@ class Setup:
     platform: str | None
     pack_dirs: tuple[Path, ...] = ()
     sandbox: bool = False
+    locale_dirs: tuple[Path, ...] = ()
 
     def merchant(self) -> Merchant:
         if self.merchant_path is None:
@@ -121,6 +122,7 @@ class Setup:
             tone=self.tone,
             template_dirs=self.template_dirs,
             pack_dirs=self.pack_dirs,
+            locale_dirs=self.locale_dirs,
             sandbox=self.sandbox,
         )
 
@@ -163,6 +165,16 @@ def _known_locales(ctx: click.Context, param: click.Parameter, value: Any) -> An
     return value
 
 
+_locale_dir_option = click.option(
+    "--locale-dir",
+    "locale_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A folder of the merchant's own catalogs, <locale>/LC_MESSAGES/delightmail.po, "
+    "searched before the built-in ones (repeatable).",
+)
+
+
 def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options that say how to render, and hand them to *command* as ``setup``."""
 
@@ -177,10 +189,19 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
         platform: str | None,
         pack_dirs: tuple[Path, ...],
         sandbox: bool,
+        locale_dirs: tuple[Path, ...],
         **kwargs: Any,
     ) -> Any:
         setup = Setup(
-            merchant_path, template, template_dirs, tone, locale, platform, pack_dirs, sandbox
+            merchant_path,
+            template,
+            template_dirs,
+            tone,
+            locale,
+            platform,
+            pack_dirs,
+            sandbox,
+            locale_dirs,
         )
         return command(*args, setup=setup, **kwargs)
 
@@ -215,6 +236,7 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(path_type=Path, file_okay=False, exists=True),
             help="A folder of the merchant's own story packs (repeatable).",
         ),
+        _locale_dir_option,
         click.option(
             "--locale",
             default="en",
@@ -518,6 +540,7 @@ def send(
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="A folder of templates, searched before the built-in ones (repeatable).",
 )
+@_locale_dir_option
 @click.option(
     "--locale", "locales", multiple=True, help="Show each order in this locale (repeatable)."
 )
@@ -541,6 +564,7 @@ def preview(
     merchant_path: Path | None,
     templates: tuple[str, ...],
     template_dirs: tuple[Path, ...],
+    locale_dirs: tuple[Path, ...],
     locales: tuple[str, ...],
     tones: tuple[str, ...],
     port: int,
@@ -561,6 +585,7 @@ def preview(
             raise InputError(f"{orders}: no such file or folder (pass PATH, a folder of orders)")
         merchant = merchant_path or _merchant_beside(orders)
         _load_merchant(merchant)
+        read_catalogs(locale_dirs)  # a broken catalog fails here, once, not on every card
         known = available_templates(template_dirs)
         for name in templates:
             if name not in known:
@@ -570,6 +595,7 @@ def preview(
             merchant,
             templates=templates,
             template_dirs=template_dirs,
+            locale_dirs=locale_dirs,
             locales=locales,
             tones=tones,
         )
@@ -610,11 +636,42 @@ def schema() -> None:
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Also list the templates in this folder (repeatable).",
 )
-def templates(template_dirs: tuple[Path, ...]) -> None:
-    """List the templates (--template), tones (--tone) and locales the story speaks."""
+@_locale_dir_option
+@click.option(
+    "--context",
+    "reference",
+    is_flag=True,
+    help="Print the template reference: every name, filter and model field a template can use.",
+)
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="How --context prints: for a terminal, or Markdown (docs/templates.md).",
+)
+def templates(
+    template_dirs: tuple[Path, ...], locale_dirs: tuple[Path, ...], reference: bool, form: str
+) -> None:
+    """List the templates (--template), tones (--tone) and locales the emails speak.
+
+    With --context, print what a template can use instead: every context name
+    and filter with its type and an example rendered from the bundled example
+    order, and the fields of the models.
+    """
+    if reference:
+        from .reference import template_reference
+
+        with _reported():
+            click.echo(template_reference(form), nl=False)
+        return
+    with _reported():
+        catalogs = read_catalogs(locale_dirs) if locale_dirs else None
     click.echo(f"templates: {', '.join(available_templates(template_dirs))}")
     click.echo(f"tones: {', '.join(TONES)}")
-    click.echo(f"locales: {', '.join(available_locales())} (others: English text, local formats)")
+    locales = ", ".join(available_locales(catalogs))
+    click.echo(f"locales: {locales} (others: English text, local formats)")
 
 
 @cli.group()

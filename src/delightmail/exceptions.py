@@ -14,7 +14,7 @@ command, as its ``exit_code`` (click's ``ClickException.exit_code``):
   JSON, a flag's value), :class:`OrderValidationError` (an order or a merchant),
   :class:`CurrencyMismatchError` (an order mixing currencies),
   :class:`MessageError` (an address, an extra header), :class:`PackError` (a
-  merchant's story pack).
+  merchant's story pack), :class:`CatalogError` (a translation catalog of yours).
 - **1, work that failed**: the input was fine, the work was not.
   :class:`TemplateError` with :class:`TemplateNotFound` and :class:`CompileError`
   (a template folder is code, not input), :class:`SendError`,
@@ -145,6 +145,31 @@ class PackError(DelightmailError, ValueError):
         self.message = message
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class CatalogError(DelightmailError, ValueError):
+    """A translation catalog (a ``.po`` file of yours) is broken or unsafe to use.
+
+    :param message: what is wrong, naming the message (msgid) when it is about one.
+    :param filename: the ``.po`` file.
+    :param lineno: the 1-based line in that file, when known.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(
+        self, message: str, filename: str | None = None, lineno: int | None = None
+    ) -> None:
+        self.message = message
+        self.filename = filename
+        self.lineno = lineno
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.filename or "<catalog>"
+        if self.lineno is not None:
+            where = f"{where}, line {self.lineno}"
+        return f"{where}: {self.message}"
 
 
 class MessageError(DelightmailError, ValueError):

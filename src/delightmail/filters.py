@@ -2,7 +2,11 @@
 
 Each formats for the locale of the email being rendered (the render's own
 ``locale`` variable), and memoises what Babel computes, so the HTML and the
-text part format each amount once::
+text part format each amount once. Numbers, money and dates written in digits
+keep the locale's formats; a date written with words (a month or a weekday's
+name: the ``long`` and ``full`` formats, and ``medium`` in most languages) is
+in the language of the email's words (the render's ``lang``), so that a French
+customer's English email says "November 22, 2026", never "22 novembre 2026"::
 
     {{ line.unit_price | money }}     $1,234.56 / 1.234,56 €
     {{ placed_at | date }}            November 22, 2026
@@ -21,11 +25,12 @@ from functools import cache, lru_cache
 from typing import Any
 
 import jinja2
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2.runtime import Context
 
-from .i18n import babel_locale, story_locale
+from .i18n import babel_locale, story_locale, text_locale
 from .limits import TEXT_WIDTH
 from .links import with_utm
 from .models import Merchant, Money, localized
@@ -65,6 +70,48 @@ def _locale_of(context: Context) -> str:
     return locale if isinstance(locale, str) else "en"
 
 
+def _words_locale_of(context: Context) -> str:
+    """The locale whose words the render's sentences use: its ``locale`` where that
+    speaks the email's ``lang``, else the language itself (``fr`` in English: ``en``)."""
+    locale, language = _locale_of(context), context.parent.get("lang")
+    return text_locale(locale, language) if isinstance(language, str) else story_locale(locale)
+
+
+# The fields of a date pattern that write words, not digits: era, weekday, month
+# and quarter names, a.m./p.m., time zone names.
+_WORD_FIELDS = re.compile(r"G|E|a|b|B|z|v|V|O|U|Z{4}|M{3}|L{3}|Q{3}|q{3}|c{3}|e{3}")
+_QUOTED = re.compile(r"'([^']*)'")
+_LETTER = re.compile(r"[^\W\d_]")
+_LITERAL = re.compile(r"[^\W\d_A-Za-z]")
+_NAMED_FORMATS = ("short", "medium", "long", "full")
+
+
+def _writes_words(pattern: str) -> bool:
+    """Whether a date *pattern* (Babel's, CLDR's) writes words: a name, quoted text, or
+    a literal letter (``年``; ASCII letters are fields)."""
+    if any(_LETTER.search(quoted) for quoted in _QUOTED.findall(pattern)):
+        return True
+    fields = _QUOTED.sub("", pattern)
+    return _WORD_FIELDS.search(fields) is not None or _LITERAL.search(fields) is not None
+
+
+@lru_cache(maxsize=1024)
+def _date_locale(kind: str, format: str, locale: str, words: str) -> str:
+    """The locale to write a *kind* (``date``, ``datetime``) in *format* with: *words*
+    (the locale of the email's words) when the pattern writes words, else *locale*
+    (its digits and their order: 22/11/2026)."""
+    if words == locale:
+        return locale
+    if format not in _NAMED_FORMATS:
+        patterns = [format]
+    else:
+        data = Locale.parse(babel_locale(locale))
+        patterns = [data.date_formats[format].pattern]
+        if kind == "datetime":
+            patterns += [str(data.datetime_formats[format]), data.time_formats[format].pattern]
+    return words if any(_writes_words(pattern) for pattern in patterns) else locale
+
+
 @jinja2.pass_context
 def money_filter(context: Context, value: Money) -> str:
     """``{{ line.unit_price | money }}``: the amount as Babel formats it for the locale."""
@@ -90,15 +137,24 @@ def _format_date(value: date, format: str, locale: str) -> str:
 
 @jinja2.pass_context
 def date_filter(context: Context, value: date, format: str = "long") -> str:
-    """``{{ placed_at | date }}``: a date in the locale's words ("November 22, 2026")."""
+    """``{{ placed_at | date }}``: a date in the email's words ("November 22, 2026").
+
+    *format* is ``short`` (digits, in the locale's order), ``medium``, ``long``
+    (the default), ``full`` or a CLDR pattern such as ``"EEEE d MMMM"``.
+    """
     day = value.date() if isinstance(value, datetime) else value
-    return _format_date(day, format, _locale_of(context))
+    locale = _date_locale("date", format, _locale_of(context), _words_locale_of(context))
+    return _format_date(day, format, locale)
 
 
 @jinja2.pass_context
 def datetime_filter(context: Context, value: datetime, format: str = "medium") -> str:
-    """``{{ order.placed_at | datetime }}``: a date and time in the locale's words."""
-    return format_datetime(value, format=format, locale=babel_locale(_locale_of(context)))
+    """``{{ order.placed_at | datetime }}``: a date and time in the email's words.
+
+    *format* as for ``date`` (``medium`` by default).
+    """
+    locale = _date_locale("datetime", format, _locale_of(context), _words_locale_of(context))
+    return format_datetime(value, format=format, locale=babel_locale(locale))
 
 
 @cache
@@ -135,7 +191,7 @@ def utm_filter(context: Context, url: object) -> str:
 def local_filter(context: Context, value: Any) -> str:
     """``{{ merchant.signer.role | local }}``: a merchant's words in the email's language,
     from one string or a table by language."""
-    return localized(value, story_locale(_locale_of(context))) or ""
+    return localized(value, _words_locale_of(context)) or ""
 
 
 def row_filter(label: str, value: str, width: int = TEXT_WIDTH) -> str:

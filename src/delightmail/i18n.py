@@ -2,17 +2,28 @@
 
 Every user-visible string, in the templates and in the story packs, is an
 English message id looked up in the catalog of the customer's locale
-(``locale/<lang>/LC_MESSAGES/delightmail.po``). A locale without a catalog
-falls back to English text, while numbers, money and dates keep the
-locale's own formats (Babel does those).
+(``locale/<lang>/LC_MESSAGES/delightmail.po``). One language per email: a
+locale without a catalog reads in English, every word of it (the story, the
+names of months and weekdays, of countries), while its numbers, money and
+dates written in digits keep the locale's own formats (Babel does those).
 
 The ``.po`` files are read directly (compiled in memory), so there are no
 binary ``.mo`` files to keep in step.
+
+Catalogs of your own (:func:`read_catalogs`, ``Mailer(..., locale_dirs=...)``)
+lie over the built-in ones: for each locale, from the most specific catalog
+to the least (``de@formal``, then ``de``), yours first, then delightmail's,
+so that a catalog of yours adds a language or changes only the messages it
+has. Their catalog key names their content (``de+3f2a...``): what is compiled
+with one merchant's words is never served to another.
 """
 
 from __future__ import annotations
 
 import gettext
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -26,14 +37,17 @@ from markupsafe import Markup
 __all__ = [
     "DOMAIN",
     "LOCALE_DIR",
+    "Catalogs",
     "available_locales",
     "babel_locale",
     "catalog_key",
     "has_formal",
     "install",
+    "read_catalogs",
     "story_locale",
     "text_direction",
     "text_language",
+    "text_locale",
     "translations",
 ]
 
@@ -63,79 +77,236 @@ def _candidates(locale: str) -> list[str]:
     return found
 
 
-def _po(candidate: str) -> Path:
-    return LOCALE_DIR / candidate / "LC_MESSAGES" / f"{DOMAIN}.po"
+def _po(candidate: str, root: Path = LOCALE_DIR) -> Path:
+    return root / candidate / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def _default_plural(language: str) -> tuple[int, str]:
+    from babel.messages.plurals import get_plural
+
+    rule = get_plural(language)
+    return rule.num_plurals, rule.plural_expr
+
+
+@cache
+def _builtin_mo(candidate: str) -> bytes | None:
+    """The built-in catalog *candidate* compiled, or ``None`` when there is none."""
+    from . import _po as po
+
+    path = _po(candidate)
+    if not path.is_file():
+        return None
+    return po.mo_bytes(po.read(path, _default_plural(candidate.partition("@")[0])))
+
+
+# -- your own catalogs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    """Catalogs of your own, read and checked by :func:`read_catalogs`: pass it to the
+    functions here as *catalogs*.
+
+    :param dirs: the folders, in the order they are searched.
+    :param found: each catalog found, in that order: its name (``fr``, ``de@formal``)
+        and the digest of what it says.
+    """
+
+    dirs: tuple[Path, ...]
+    found: tuple[tuple[str, str], ...]
+
+    def names(self) -> list[str]:
+        """The catalogs' names (``fr``, ``de@formal``...), each once, in search order."""
+        return list(dict.fromkeys(name for name, _ in self.found))
+
+
+# Catalogs read, by digest, as .mo bytes; and the sources of each catalog key that
+# names catalogs of yours. Both are content-addressed, so they never go stale, and
+# forked workers inherit them.
+_USER_MO: dict[str, bytes] = {}
+_USER_KEYS: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def _catalog_name(folder: Path) -> str | None:
+    """*folder*'s name if it names a locale (``fr``, ``pt_BR``, ``de@formal``), else ``None``."""
+    from babel import Locale, UnknownLocaleError
+
+    name, _, modifier = folder.name.partition("@")
+    if modifier not in ("", FORMAL[1:]):
+        return None
+    try:
+        Locale.parse(babel_locale(name))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+    return babel_locale(folder.name)
+
+
+def read_catalogs(dirs: Iterable[str | Path]) -> Catalogs:
+    """Read and check every ``<dir>/<locale>/LC_MESSAGES/delightmail.po`` in *dirs*.
+
+    A folder is laid out as ``src/delightmail/locale`` is; a locale folder
+    without that file is skipped; a file holding nothing translated counts as
+    none.
+
+    >>> catalogs = read_catalogs(["my-locale"])  # doctest: +SKIP
+    >>> translations(catalog_key("fr", catalogs=catalogs)).gettext("Total")  # doctest: +SKIP
+    'Total TTC'
+
+    :raises CatalogError: a folder is missing, a locale folder's name is no
+        locale, or a catalog is broken (the file and line, and the msgid).
+    """
+    from . import _po as po
+    from .exceptions import CatalogError
+
+    folders = tuple(Path(d) for d in dirs)
+    found: list[tuple[str, str]] = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise CatalogError("no such folder (a folder of <locale>/LC_MESSAGES/)", str(folder))
+        for child in sorted(folder.iterdir()):
+            path = _po(child.name, folder)
+            if not path.is_file():
+                continue
+            name = _catalog_name(child)
+            if name is None:
+                raise CatalogError(
+                    f"{child.name!r} is not a locale (such as fr, pt_BR or de@formal)", str(path)
+                )
+            catalog = po.read(path, _default_plural(name.partition("@")[0]))
+            if not catalog.entries:
+                continue
+            mo = po.mo_bytes(catalog)
+            digest = hashlib.sha256(name.encode() + b"\0" + mo).hexdigest()
+            _USER_MO.setdefault(digest, mo)
+            found.append((name, digest))
+    return Catalogs(folders, tuple(found))
+
+
+def _sources(name: str, catalogs: Catalogs | None) -> list[tuple[str, str]]:
+    """Where the words for *name* come from, first to last: ``("user", digest)`` for a
+    catalog of yours, ``("builtin", candidate)`` for delightmail's."""
+    sources = []
+    for candidate in _candidates(name):
+        if catalogs is not None:
+            sources += [("user", digest) for found, digest in catalogs.found if found == candidate]
+        if _po(candidate).is_file():
+            sources.append(("builtin", candidate))
+    return sources
+
+
+def _primary(name: str, catalogs: Catalogs | None) -> str | None:
+    """The most specific catalog *name* reads from (yours or delightmail's)."""
+    for candidate in _candidates(name):
+        if catalogs is not None and any(found == candidate for found, _ in catalogs.found):
+            return candidate
+        if _po(candidate).is_file():
+            return candidate
+    return None
+
+
+def _from_mo(data: bytes) -> gettext.GNUTranslations:
+    from babel.support import Translations
+
+    return Translations(BytesIO(data), domain=DOMAIN)
+
+
+def _chain(sources: Sequence[tuple[str, str]]) -> gettext.NullTranslations:
+    """One translations object that looks in each source in turn (fresh objects: a
+    fallback is added in place)."""
+    links = []
+    for kind, name in sources:
+        data = _USER_MO[name] if kind == "user" else _builtin_mo(name)
+        if data is not None:
+            links.append(_from_mo(data))
+    if not links:
+        return gettext.NullTranslations()
+    for link in links[1:]:
+        links[0].add_fallback(link)
+    return links[0]
 
 
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
-    """The catalog for *locale* (or a key such as ``de@formal``), or English
-    (the message ids) when there is none.
+    """The catalog for *locale* or a key from :func:`catalog_key` (``de@formal``,
+    ``fr+3f2a...``), or English (the message ids) when there is none.
 
     A formal catalog need only hold what differs: the rest comes from the
-    language's own catalog.
-    """
-    # Babel's catalog readers are its heavy part: loaded on the first catalog, not at import.
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-    from babel.support import Translations
+    language's own catalog. A key that names catalogs of yours reads them
+    first, then the built-in ones.
 
-    for candidate in _candidates(locale):
-        po = _po(candidate)
-        if po.is_file():
-            with po.open("rb") as handle:
-                catalog = read_po(handle, locale=candidate.partition("@")[0], domain=DOMAIN)
-            buffer = BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            found = Translations(buffer, domain=DOMAIN)
-            base = candidate.partition("@")[0]
-            if base != candidate:
-                found.add_fallback(translations(base))
-            return found
-    return gettext.NullTranslations()
+    :raises LookupError: a key naming catalogs of yours that were not read in
+        this process (by :func:`read_catalogs`).
+    """
+    if "+" in locale:
+        sources = _USER_KEYS.get(locale)
+        if sources is None:
+            raise LookupError(f"no catalogs of yours were read for the key {locale!r}")
+        return _chain(sources)
+    return _chain(_sources(babel_locale(locale), None))
 
 
 @cache
-def catalog_key(locale: str, formal: bool = False) -> str:
+def catalog_key(locale: str, formal: bool = False, catalogs: Catalogs | None = None) -> str:
     """The catalog *locale* reads its text from: ``de_AT`` → ``de``; ``fr`` → ``en``;
     *formal*, ``de`` → ``de@formal`` (where a language has a formal catalog).
+
+    With *catalogs* of yours that have words for *locale*, the key names them
+    too: ``fr`` → ``fr+3f2a...`` (a digest of everything it reads).
 
     Locales that share a key share every translated word, so whatever is
     compiled with the words folded in can be shared between them too.
     """
     name = babel_locale(locale).partition("@")[0]
-    for candidate in _candidates(name + FORMAL if formal else name):
-        if _po(candidate).is_file():
-            return candidate
-    return "en"
+    wanted = name + FORMAL if formal else name
+    primary = _primary(wanted, catalogs)
+    if primary is None:
+        wanted = primary = "en"
+    sources = tuple(_sources(wanted, catalogs))
+    if not any(kind == "user" for kind, _ in sources):
+        return primary
+    digest = hashlib.sha256(repr(sources).encode()).hexdigest()[:32]
+    key = f"{primary}+{digest}"
+    _USER_KEYS[key] = sources
+    return key
 
 
-def text_language(locale: str) -> str:
+def _key_name(key: str) -> str:
+    return key.partition("+")[0]
+
+
+def text_language(locale: str, catalogs: Catalogs | None = None) -> str:
     """The language an email for *locale* is written in: ``de_AT`` → ``de``, ``ja`` → ``en``.
 
-    A locale without a catalog reads in English; only its numbers, money and
-    dates standing on their own keep the locale's formats.
+    A locale without a catalog (of delightmail's, or of yours in *catalogs*)
+    reads in English; only its numbers, money and digit-only dates keep the
+    locale's formats.
     """
-    return catalog_key(locale).split("_")[0]
+    return _key_name(catalog_key(locale, catalogs=catalogs)).split("_")[0]
 
 
-def has_formal(locale: str) -> bool:
+def has_formal(locale: str, catalogs: Catalogs | None = None) -> bool:
     """Whether the language of *locale* has a formal register here (German does)."""
-    return catalog_key(locale, formal=True).endswith(FORMAL)
+    return _key_name(catalog_key(locale, True, catalogs)).endswith(FORMAL)
 
 
-def story_locale(locale: str) -> str:
-    """The locale to write dates inside sentences with: *locale* itself where the
-    email is in its language (``en_GB``, ``de_AT``), else the email's language
-    (a Japanese date never sits inside an English sentence)."""
+def text_locale(locale: str, language: str) -> str:
+    """The locale whose words a sentence in *language* uses: *locale* itself where it
+    speaks *language* (``en_GB``, ``de_AT``), else the language (``fr`` in English: ``en``)."""
     name = babel_locale(locale).partition("@")[0]
-    language = text_language(locale)
     return name if name.split("_")[0] == language else language
 
 
-def available_locales() -> list[str]:
-    """The locales with a catalog, and English, which is the source language."""
+def story_locale(locale: str, catalogs: Catalogs | None = None) -> str:
+    """The locale to write dates inside sentences with: *locale* itself where the
+    email is in its language (``en_GB``, ``de_AT``), else the email's language
+    (a Japanese date never sits inside an English sentence)."""
+    return text_locale(locale, text_language(locale, catalogs))
+
+
+def available_locales(catalogs: Catalogs | None = None) -> list[str]:
+    """The locales with a catalog (delightmail's, and yours in *catalogs*), and
+    English, which is the source language."""
     found = {"en"}
     if LOCALE_DIR.is_dir():
         found |= {
@@ -143,6 +314,8 @@ def available_locales() -> list[str]:
             for p in LOCALE_DIR.iterdir()
             if (p / "LC_MESSAGES").is_dir() and "@" not in p.name
         }
+    if catalogs is not None:
+        found |= {name for name in catalogs.names() if "@" not in name}
     return sorted(found)
 
 

@@ -89,6 +89,7 @@ class Gallery:
     :param merchant: the merchant JSON file.
     :param templates: template names to show; by default every template found.
     :param template_dirs: extra folders holding templates, searched before the built-in ones.
+    :param locale_dirs: folders of the merchant's own translation catalogs.
     :param locales: locales to show each order in; by default only the order's own.
     :param tones: tones to tell each story in; by default the order's (or merchant's) own.
     """
@@ -100,6 +101,7 @@ class Gallery:
         *,
         templates: tuple[str, ...] = (),
         template_dirs: tuple[Path, ...] = (),
+        locale_dirs: tuple[Path, ...] = (),
         locales: tuple[str, ...] = (),
         tones: tuple[str, ...] = (),
     ) -> None:
@@ -107,12 +109,14 @@ class Gallery:
         self.merchant = merchant
         self.templates = templates
         self.template_dirs = template_dirs
+        self.locale_dirs = locale_dirs
         self.locales = locales or ("",)
         self.tones = tones or ("",)
 
     def watch_paths(self) -> list[Path]:
         """Every file and folder whose change should refresh the page."""
         paths = [self.orders, self.merchant, *self.template_dirs, *template_dirs(), PACK_DIR]
+        paths += self.locale_dirs
         return [path for path in dict.fromkeys(paths) if path.exists()]
 
     def _order_files(self) -> list[Path]:
@@ -162,7 +166,10 @@ class Gallery:
         """Render and check *entry* from the files as they are now."""
         try:
             mailer = Mailer(
-                self._merchant(), template=entry.template, template_dirs=self.template_dirs
+                self._merchant(),
+                template=entry.template,
+                template_dirs=self.template_dirs,
+                locale_dirs=self.locale_dirs,
             )
             email = mailer.render(self._load_order(entry))
         except DelightmailError as exc:

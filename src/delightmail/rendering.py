@@ -31,12 +31,12 @@ from ._templates import (
     text_template,
 )
 from .composer import Composed, compose
-from .exceptions import TemplateError, TemplateNotFound
+from .exceptions import PackError, TemplateError, TemplateNotFound
 from .filters import one_line
 from .models import TONES, Merchant, Order, validate_merchant, validate_order
 from .packs import Pack, load_pack
 from .rendered import RenderedEmail
-from .story import tell
+from .story import tell, tells_stories
 
 __all__ = [
     "MAX_LINES_SHOWN",
@@ -121,6 +121,9 @@ class Mailer:
         and premailer on every email). Only useful to check the fast path.
     :param template_dirs: extra folders to look for templates in, before the built-in ones.
     :param pack_dirs: folders with the merchant's own story packs.
+    :param locale_dirs: folders of the merchant's own translation catalogs
+        (``<dir>/<locale>/LC_MESSAGES/delightmail.po``), searched before the
+        built-in ones: to add a language, or to change some messages of one.
     :param sandbox: run the template in a bounded Jinja sandbox: for a template a
         merchant writes (as in a shop's notification editor) rather than a
         developer. A template folder is otherwise code, and runs as code.
@@ -136,6 +139,7 @@ class Mailer:
         precompile: bool = True,
         template_dirs: tuple[str | Path, ...] = (),
         pack_dirs: tuple[str | Path, ...] = (),
+        locale_dirs: tuple[str | Path, ...] = (),
         sandbox: bool = False,
     ) -> None:
         self.merchant = validate_merchant(merchant)
@@ -146,6 +150,8 @@ class Mailer:
         self.precompile = precompile
         self.sandbox = sandbox
         self.pack_dirs = tuple(Path(p) for p in pack_dirs)
+        self.locale_dirs = tuple(Path(p) for p in locale_dirs)
+        self.catalogs = i18n.read_catalogs(self.locale_dirs) if self.locale_dirs else None
         extra = tuple(Path(p) for p in template_dirs)
         path = Path(template)
         folder = path if path.is_dir() else _find_template(str(template), extra)
@@ -166,7 +172,7 @@ class Mailer:
         self._html_filename = self._html.filename
         self._text_filename = self._text.filename
         self._merchant_json = self.merchant.model_dump_json()
-        self._packs: dict[tuple[str, str, bool], Pack] = {}
+        self._packs: dict[tuple[str, str, bool], Pack | None] = {}
         self._htmls: dict[str, tuple[jinja2.Template, compiler.JinjaSource | None]] = {}
         # Compile (and check the story pack) now, so that a broken template or
         # pack fails here, at start-up, rather than on the first order.
@@ -192,10 +198,10 @@ class Mailer:
 
     def _formal(self, locale: str, tone: str) -> bool:
         """Whether an email in *tone* and *locale* addresses the customer formally."""
-        return self.merchant.voice.formal(tone) and i18n.has_formal(locale)
+        return self.merchant.voice.formal(tone) and i18n.has_formal(locale, self.catalogs)
 
     def _catalog_key(self, locale: str, tone: str) -> str:
-        return i18n.catalog_key(locale, self._formal(locale, tone))
+        return i18n.catalog_key(locale, self._formal(locale, tone), self.catalogs)
 
     def _html_for(self, key: str) -> tuple[jinja2.Template, compiler.JinjaSource | None]:
         if key not in self._htmls:
@@ -236,13 +242,23 @@ class Mailer:
         return self._html_for(self._catalog_key(locale or self.locale, self.tone))[0]
 
     def pack(self, tone: str | None = None, locale: str | None = None) -> Pack:
-        """The story pack this mailer tells *tone* in for *locale* (by default its own)."""
-        return self._pack_for(tone or self.tone, locale or self.locale)
+        """The story pack this mailer tells *tone* in for *locale* (by default its own).
 
-    def _pack_for(self, tone: str, locale: str) -> Pack:
-        key = (tone, i18n.text_language(locale), self._formal(locale, tone))
+        :raises PackError: the email for *locale* is in a language no story is told in.
+        """
+        locale = locale or self.locale
+        found = self._pack_for(tone or self.tone, locale)
+        if found is None:
+            language = i18n.text_language(locale, self.catalogs)
+            raise PackError(f"no story is told in {language!r}, the language of {locale!r}")
+        return found
+
+    def _pack_for(self, tone: str, locale: str) -> Pack | None:
+        key = (tone, i18n.text_language(locale, self.catalogs), self._formal(locale, tone))
         if key not in self._packs:
-            self._packs[key] = load_pack(tone, key[1], self.pack_dirs, formal=key[2])
+            told = tells_stories(key[1])
+            pack = load_pack(tone, key[1], self.pack_dirs, formal=key[2]) if told else None
+            self._packs[key] = pack
         return self._packs[key]
 
     def context(self, order: Order | Mapping[str, Any]) -> dict[str, Any]:
@@ -251,7 +267,8 @@ class Mailer:
         locale = order.locale or self.locale
         tone = order.tone or self.tone
         merchant = self.merchant
-        story = tell(order, merchant, locale, tone, pack=self._pack_for(tone, locale))
+        pack = self._pack_for(tone, locale)
+        story = tell(order, merchant, locale, tone, pack=pack, catalogs=self.catalogs)
         # Where "see your whole order" points, when the email cannot list every line.
         whole = order.status_url or merchant.website
         whole_order_url = (
@@ -263,7 +280,9 @@ class Mailer:
         pickup = shipping is not None and shipping.kind == "pickup"
         # A pick-up waits where the shop says, never at the customer's own address.
         waits_at = (shipping.location or merchant.address) if shipping and pickup else None
-        language = i18n.text_language(locale)
+        language = i18n.text_language(locale, self.catalogs)
+        # Words such as a country's name are in the language of the email's words.
+        words = i18n.text_locale(locale, language)
         catalog = self._catalog_key(locale, tone)
         return {
             "order": order,
@@ -283,9 +302,9 @@ class Mailer:
             "whole_order_url": whole_order_url,
             "placed_at": order.local_placed_at(merchant.timezone),
             "pickup": pickup,
-            "pickup_lines": waits_at.lines(locale) if waits_at else [],
-            "shipping_lines": shipping_to.lines(locale) if shipping_to and not pickup else [],
-            "billing_lines": billing.lines(locale) if billing and not billing.is_empty() else [],
+            "pickup_lines": waits_at.lines(words) if waits_at else [],
+            "shipping_lines": shipping_to.lines(words) if shipping_to and not pickup else [],
+            "billing_lines": billing.lines(words) if billing and not billing.is_empty() else [],
             "subject": story.subject,
             "preheader": story.preheader,
             i18n.CONTEXT_KEY: i18n.translations(catalog),

@@ -12,6 +12,12 @@ shop's "this morning" is the shop's morning); what the lines print comes
 from the order (the items, by :mod:`delightmail.grammar`), the merchant
 (its town, its people) and the two clocks (the shop's day for what happens
 "here", the customer's for "your" day), every date in the email's language.
+
+Stories are told in the languages with a grammar here (English, German). An
+email in another language (a catalog of yours, see
+:func:`~delightmail.i18n.read_catalogs`) tells none: its subject is the
+catalog's "Order %(number)s", with no story paragraphs, so that the whole
+email stays in one language.
 """
 
 from __future__ import annotations
@@ -33,13 +39,21 @@ from babel.dates import format_date
 from . import i18n
 from .exceptions import PackError
 from .facts import MILESTONES, Facts, facts_of
-from .grammar import ItemsRef, Mentions, NounPhrase, count_word, items_phrase, join_words
+from .grammar import (
+    LANGUAGES,
+    ItemsRef,
+    Mentions,
+    NounPhrase,
+    count_word,
+    items_phrase,
+    join_words,
+)
 from .lexicon import content_pairs
 from .limits import SUBJECT_MAX
 from .models import TONES, Merchant, Order, localized
 from .packs import Line, Pack, load_pack
 
-__all__ = ["MILESTONES", "TONES", "Story", "Told", "subject_variants", "tell"]
+__all__ = ["MILESTONES", "TONES", "Story", "Told", "subject_variants", "tell", "tells_stories"]
 
 
 @dataclass(frozen=True)
@@ -55,28 +69,35 @@ class Told:
 class Story:
     """What the templates tell about an order, ready to print."""
 
+    #: The tone it is told in: ``playful``, ``warm`` or ``plain``.
     tone: str
     #: The first name, or ``""`` when the order has none (templates greet without one).
     name: str
+    #: Whether the order has a first name to greet.
     has_name: bool
     #: The things bought, named in full ("your three records and a T-shirt").
     items: str
     #: The shop's weekday and date, in the email's language ("Sunday, November 22").
     day: str
+    #: The subject line (also the context's ``subject``).
     subject: str
+    #: The inbox preview text after the subject (also the context's ``preheader``).
     preheader: str
+    #: The story's paragraphs, each one line of text, to print in turn.
     paragraphs: tuple[str, ...]
     #: The opening line alone (the first paragraph goes on after it).
     opening: str = ""
     #: Where each line told came from, such as ``playful.toml: lines.opening[3]``.
     sources: tuple[str, ...] = ()
-    #: The language the story is written in, and whether formally (German Sie).
+    #: The language the story is written in.
     language: str = "en"
+    #: Whether it addresses the customer formally (German Sie).
     formal: bool = False
     #: The gift's recipient (a first name) when it goes straight to them.
     recipient: str | None = None
     #: Every line told, subject and preheader first, with its slot.
     told: tuple[Told, ...] = ()
+    #: What is true of the order (:class:`~delightmail.facts.Facts`): how it travels, whose it is...
     facts: Facts | None = None
 
 
@@ -148,7 +169,7 @@ def _variables(
     order: Order, merchant: Merchant, facts: Facts, pack: Pack, locale: str, language: str
 ) -> dict[str, Any]:
     voice = merchant.voice
-    text_locale = i18n.story_locale(locale)
+    text_locale = i18n.text_locale(locale, language)
     today = _day(facts.shop_time, text_locale)
     # The merchant's extras come in every parcel: a download has none.
     extras = (
@@ -227,10 +248,11 @@ def _telling(
     tone: str | None,
     pack_dirs: Sequence[Path],
     pack: Pack | None,
+    catalogs: i18n.Catalogs | None = None,
 ) -> _Telling:
     tone = tone or order.tone or merchant.voice.tone
-    language = i18n.text_language(locale)
-    formal = merchant.voice.formal(tone) and i18n.has_formal(locale)
+    language = i18n.text_language(locale, catalogs)
+    formal = merchant.voice.formal(tone) and i18n.has_formal(locale, catalogs)
     if pack is None:
         pack = load_pack(tone, language, tuple(Path(p) for p in pack_dirs), formal=formal)
     facts = facts_of(order, merchant)
@@ -240,6 +262,40 @@ def _telling(
     return _Telling(tone, language, formal, pack, facts, phrase, variables)
 
 
+def tells_stories(language: str) -> bool:
+    """Whether stories are told in *language* (it has a grammar and packs here)."""
+    return language in LANGUAGES
+
+
+def _untold(
+    order: Order, merchant: Merchant, locale: str, tone: str, catalogs: i18n.Catalogs | None
+) -> Story:
+    """The "story" of an email in a language no story is told in: the catalog's subject,
+    no paragraphs, every word in the catalog's language."""
+    language = i18n.text_language(locale, catalogs)
+    formal = merchant.voice.formal(tone) and i18n.has_formal(locale, catalogs)
+    words = i18n.translations(i18n.catalog_key(locale, formal, catalogs))
+    facts = facts_of(order, merchant)
+    subject = _cut(words.gettext("Order %(number)s") % {"number": order.number})
+    told = (Told("subject", "catalog: Order %(number)s", subject),)
+    return Story(
+        tone=tone,
+        name=facts.first_name or "",
+        has_name=facts.name,
+        items="",
+        day=_day(facts.shop_time, i18n.text_locale(locale, language)),
+        subject=subject,
+        preheader="",
+        paragraphs=(),
+        sources=tuple(t.where for t in told),
+        language=language,
+        formal=formal,
+        recipient=facts.recipient,
+        told=told,
+        facts=facts,
+    )
+
+
 def subject_variants(
     order: Order,
     merchant: Merchant,
@@ -247,9 +303,13 @@ def subject_variants(
     tone: str | None = None,
     *,
     pack: Pack | None = None,
+    catalogs: i18n.Catalogs | None = None,
 ) -> list[Told]:
     """Every subject line true of *order*, as it would read: what a linter checks fits."""
-    telling = _telling(order, merchant, locale, tone, (), pack)
+    if not tells_stories(i18n.text_language(locale, catalogs)):
+        tone = tone or order.tone or merchant.voice.tone
+        return list(_untold(order, merchant, locale, tone, catalogs).told)
+    telling = _telling(order, merchant, locale, tone, (), pack, catalogs)
     return [
         Told(
             "subject", line.where, telling.render(line, Mentions(telling.language, telling.phrase))
@@ -266,6 +326,7 @@ def tell(
     pack_dirs: Sequence[Path] = (),
     *,
     pack: Pack | None = None,
+    catalogs: i18n.Catalogs | None = None,
 ) -> Story:
     """The story of *order* as *merchant* tells it, in *tone* and *locale*.
 
@@ -278,8 +339,13 @@ def tell(
         then the merchant's.
     :param pack_dirs: folders with the merchant's own story packs.
     :param pack: the pack to use, already loaded (a :class:`~delightmail.Mailer` keeps them).
+    :param catalogs: catalogs of yours (:func:`~delightmail.i18n.read_catalogs`): they
+        decide the email's language, as the built-in ones do. In a language no
+        story is told in, the story is only the catalog's subject line.
     """
-    telling = _telling(order, merchant, locale, tone, pack_dirs, pack)
+    if not tells_stories(i18n.text_language(locale, catalogs)):
+        return _untold(order, merchant, locale, tone or order.tone or merchant.voice.tone, catalogs)
+    telling = _telling(order, merchant, locale, tone, pack_dirs, pack, catalogs)
     tone, language, formal = telling.tone, telling.language, telling.formal
     pack, facts, phrase, variables = telling.pack, telling.facts, telling.phrase, telling.variables
 
