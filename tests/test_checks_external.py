@@ -36,7 +36,7 @@ from delightmail.checks_external import (
 from delightmail.exceptions import CheckerError, DelightmailError, InputError
 from delightmail.rendering import RenderedEmail, available_templates
 
-from .conftest import ORDER_FILES, load
+from .conftest import EXAMPLES, ORDER_FILES, load
 from .test_checks import long_order
 
 
@@ -67,15 +67,28 @@ class Case:
         return "-".join(p for p in (self.template, self.tone, self.locale, self.order) if p)
 
 
+#: The example third design (examples/templates/letterpress), checked in one tone: a design
+#: a developer writes over the layout passes the same checks as the built-in ones.
+EXAMPLE_DESIGNS = ("letterpress",)
+EXAMPLE_TEMPLATES = EXAMPLES / "templates"
+
+
 def _cases() -> list[Case]:
     orders = [path.stem for path in ORDER_FILES] + ["1000-lines"]
-    return [
+    built_in = [
         Case(template, tone, locale, order)
         for template in TEMPLATES
         for tone in TONES
         for locale in LOCALES
         for order in orders
     ]
+    examples = [
+        Case(design, TONES[0], locale, order)
+        for design in EXAMPLE_DESIGNS
+        for locale in LOCALES
+        for order in orders
+    ]
+    return built_in + examples
 
 
 CASES = _cases()
@@ -106,10 +119,12 @@ def tools() -> None:
 def mailers(merchant: Merchant) -> dict[tuple[str, str | None], Mailer]:
     """A compiled mailer for every template and tone."""
     mailers = {}
-    for template in TEMPLATES:
+    for template in (*TEMPLATES, *EXAMPLE_DESIGNS):
         for tone in TONES:
             options = {"tone": tone} if tone else {}
-            mailers[template, tone] = Mailer(merchant, template, **options)
+            mailers[template, tone] = Mailer(
+                merchant, template, template_dirs=(EXAMPLE_TEMPLATES,), **options
+            )
     return mailers
 
 

@@ -312,3 +312,21 @@ def test_a_syntax_error_in_a_partial_names_it_when_the_mailer_is_made(
         str(root / "partials" / "lines.mjml.j2"),
         2,
     )
+
+
+def test_a_mailer_composes_again_only_when_a_file_changes_or_a_new_one_shadows(
+    tmp_path: Path, merchant: Merchant
+) -> None:
+    """Another Mailer of the same design reuses the composed source; a partial that
+    changed, or a file that now replaces a partial by its name, is composed again."""
+    root = copy_templates(tmp_path)
+    design = root / "postcard"
+    first = Mailer(merchant, template=design)
+    assert Mailer(merchant, template=design)._text is first._text
+    edit(root / "partials" / "note.txt.j2", "{% if order.note %}", "{% if order.note %}NOTE")
+    changed = Mailer(merchant, template=design)
+    assert changed._text is not first._text and "NOTE" in changed._text.source
+    (design / "partials").mkdir()
+    (design / "partials" / "note.txt.j2").write_text("SHADOWED\n", encoding="utf-8")
+    shadowed = Mailer(merchant, template=design)
+    assert "SHADOWED" in shadowed.render(load(ORDER_FILES[0])).text

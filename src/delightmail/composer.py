@@ -201,6 +201,9 @@ class Composed:
     files: tuple[tuple[str, str], ...]
     _starts: tuple[int, ...] = field(repr=False)
     _origins: tuple[tuple[str, int], ...] = field(repr=False)
+    #: Every name looked up, and the file it was found in (``None``: not found,
+    #: for an ``include … ignore missing``): what a cached result must still match.
+    names: tuple[tuple[str, str | None], ...] = ()
 
     def locate(self, lineno: int | None) -> tuple[str, int | None]:
         """The author's file and line behind line *lineno* of :attr:`source`."""
@@ -249,6 +252,7 @@ class _Composer:
         self.trim = environment.trim_blocks
         self.lstrip = environment.lstrip_blocks
         self.files: dict[str, _File] = {}
+        self.missing: list[str] = []
         self.out = _Builder()
         # The scopes open where the writing is: (kind, seen by a block inside?, names).
         # A template's top level is seen by its blocks; a loop's, a with's or a
@@ -599,6 +603,7 @@ class _Composer:
             try:
                 self.loader.get_source(self.environment, name)
             except jinja2.TemplateNotFound:
+                self.missing.append(name)
                 return
         if name in stack or len(stack) >= MAX_DEPTH:
             raise self.fail(f"{name!r} includes itself", file, tag)
@@ -670,4 +675,8 @@ def compose(
         files=tuple(files.items()),
         _starts=tuple(start for start, _, _ in out.runs),
         _origins=tuple((filename, at) for _, filename, at in out.runs),
+        names=(
+            *((file.name, file.filename) for file in composer.files.values()),
+            *((missing, None) for missing in composer.missing),
+        ),
     )

@@ -12,6 +12,7 @@ then too. :meth:`Mailer.render` is then a Jinja render and nothing more.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from . import compiler, i18n
 from ._templates import (
@@ -182,14 +184,20 @@ class Mailer:
         self._pack_for(self.tone, locale)
 
     def _compose(self, name: str, *, html: bool) -> Composed:
+        key = (name, self._roots, html, self.sandbox)
+        cached = _COMPOSED.get(key)
+        if cached is not None and _still_current(cached, self._roots):
+            return cached
         env = environment(html=html, sandbox=self.sandbox)
-        return compose(
+        composed = compose(
             name,
             loader(self._roots),
             env,
             check=lambda source, filename: check_syntax(env, source, filename),
             html=html,
         )
+        _COMPOSED[key] = composed
+        return composed
 
     @property
     def template_files(self) -> tuple[str, ...]:
@@ -354,6 +362,34 @@ class Mailer:
             recipient=(customer.full_name or "", customer.email) if customer.email else None,
             reply_to=(signer.name, reply) if reply else None,
         )
+
+
+#: Each template composed, by (name, roots, part, sandbox): reused while every file
+#: it read still says the same and every name still finds the same file.
+_COMPOSED: dict[tuple[str, tuple[str, ...], bool, bool], Composed] = {}
+
+
+def _still_current(composed: Composed, roots: tuple[str, ...]) -> bool:
+    sources = dict(composed.files)
+    for name, filename in composed.names:
+        try:
+            pieces = split_template_path(name)
+        except jinja2.TemplateNotFound:
+            return False
+        found = next(
+            (path for root in roots if os.path.isfile(path := os.path.join(root, *pieces))),
+            None,
+        )
+        if (found and os.path.normpath(found)) != filename:
+            return False
+        if filename is not None:
+            try:
+                with open(filename, encoding="utf-8") as handle:
+                    if handle.read() != sources[filename]:
+                        return False
+            except (OSError, UnicodeDecodeError):
+                return False
+    return True
 
 
 @contextmanager
