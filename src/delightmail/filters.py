@@ -57,7 +57,8 @@ _PURE: set[object] = set()
 
 
 def pure(function: _F) -> _F:
-    """Declare a filter or test *pure*: its result depends on its arguments alone.
+    """Declare a filter or test *pure*: its result depends on its arguments alone (and,
+    for a ``pass_context`` one, on the merchant, the same in every email of a mailer).
 
     Only what is pure folds: ``{{ merchant.name | upper }}`` is computed once
     for a merchant and locale, when the template compiles, instead of in every
@@ -183,6 +184,7 @@ def wrap_filter(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
     )
 
 
+@pure  # it reads the merchant, nothing else of the render
 @jinja2.pass_context
 def utm_filter(context: Context, url: object) -> str:
     """``{{ order.status_url | utm }}``: a link to the shop, with the merchant's UTM tags."""
@@ -218,8 +220,8 @@ def one_line(text: Any) -> str:
 
 
 #: Every filter the templates can use, by name. Those that read the render's
-#: locale or the merchant from the context (money, dates, ``local``, ``utm``) are
-#: not :func:`pure`: they run with each email.
+#: locale (money, numbers, dates, ``local``) are not :func:`pure`: they run with
+#: each email.
 FILTERS: Mapping[str, Callable[..., Any]] = {
     "money": money_filter,
     "minus_money": negative_money_filter,
