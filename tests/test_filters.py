@@ -1,10 +1,12 @@
-"""The template filters: wrapping, columns, one-line headers."""
+"""The template filters: wrapping, columns, one-line headers, and which of them are pure."""
 
 from __future__ import annotations
 
+import jinja2
 import pytest
 
-from delightmail.filters import one_line, row_filter, wrap_filter
+from delightmail._templates import environment
+from delightmail.filters import is_pure, one_line, pure, row_filter, wrap_filter
 
 PARAGRAPH = (
     "We lifted it off the shelf with both hands, checked it over under the good lamp, "
@@ -47,3 +49,32 @@ def test_row_aligns_the_value_right(label: str, value: str, expected: str) -> No
 def test_one_line_folds_line_breaks() -> None:
     """A value bound for a header never keeps a line break."""
     assert one_line("Sam\r\nBcc: x@example.com\t ") == "Sam Bcc: x@example.com"
+
+
+@pytest.mark.parametrize(
+    ("name", "folds"),
+    [
+        ("money", False), ("minus_money", False), ("number", False), ("date", False),
+        ("datetime", False), ("local", False), ("utm", True), ("random", False),
+        ("map", False), ("select", False), ("selectattr", False), ("reject", False),
+        ("wrap", True), ("row", True), ("one_line", True), ("upper", True), ("join", True),
+        ("default", True), ("wordwrap", True), ("safe", True),
+    ],
+)  # fmt: skip
+def test_only_filters_declared_pure_fold(name: str, folds: bool) -> None:
+    """What reads the render's locale, a random number or filters by name is not pure;
+    our text helpers, ``utm`` (which reads only the merchant) and Jinja's own pure filters
+    are, also through the sandbox's guard."""
+    for html, sandbox in [(True, False), (False, False), (True, True)]:
+        assert is_pure(environment(html=html, sandbox=sandbox).filters[name]) is folds
+
+
+def test_purity_is_declared_not_guessed() -> None:
+    """A new filter is not pure until declared so, whatever it is; Jinja's tests are."""
+
+    def shout(text: str) -> str:
+        return text.upper()
+
+    assert not is_pure(shout) and not is_pure(jinja2.pass_context(lambda c, v: v))
+    assert is_pure(pure(shout)) and not is_pure(None) and not is_pure("upper")
+    assert all(is_pure(test) for test in environment(html=True).tests.values())
