@@ -168,6 +168,8 @@ def _compile(env: jinja2.Environment, source: str | nodes.Template, filename: st
         raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
     except RecursionError:
         raise TemplateError("nested too deeply to compile", filename) from None
+    except SyntaxError as exc:  # Python's own limits: 200 parentheses, 20 nested loops
+        raise TemplateError(f"nested too deeply to compile ({exc.msg})", filename) from None
 
 
 def _from_code(env: jinja2.Environment, code: CodeType) -> jinja2.Template:
