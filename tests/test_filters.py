@@ -1,10 +1,12 @@
-"""The template filters: wrapping, columns, one-line headers."""
+"""The template filters: wrapping, columns, one-line headers, and which of them are pure."""
 
 from __future__ import annotations
 
+import jinja2
 import pytest
 
-from delightmail.filters import one_line, row_filter, wrap_filter
+from delightmail._templates import environment
+from delightmail.filters import is_pure, one_line, pure, row_filter, wrap_filter
 
 PARAGRAPH = (
     "We lifted it off the shelf with both hands, checked it over under the good lamp, "
@@ -83,3 +85,32 @@ def test_dates_in_words_follow_the_words_digits_the_locale(
     when = datetime(2026, 11, 22, 7, 15, tzinfo=UTC)
     amount = Money(amount=Decimal("1234.50"), currency="EUR")
     assert template.render(locale=locale, lang=lang, when=when, amount=amount) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "folds"),
+    [
+        ("money", False), ("minus_money", False), ("number", False), ("date", False),
+        ("datetime", False), ("local", False), ("utm", True), ("random", False),
+        ("map", False), ("select", False), ("selectattr", False), ("reject", False),
+        ("wrap", True), ("row", True), ("one_line", True), ("upper", True), ("join", True),
+        ("default", True), ("wordwrap", True), ("safe", True),
+    ],
+)  # fmt: skip
+def test_only_filters_declared_pure_fold(name: str, folds: bool) -> None:
+    """What reads the render's locale, a random number or filters by name is not pure;
+    our text helpers, ``utm`` (which reads only the merchant) and Jinja's own pure filters
+    are, also through the sandbox's guard."""
+    for html, sandbox in [(True, False), (False, False), (True, True)]:
+        assert is_pure(environment(html=html, sandbox=sandbox).filters[name]) is folds
+
+
+def test_purity_is_declared_not_guessed() -> None:
+    """A new filter is not pure until declared so, whatever it is; Jinja's tests are."""
+
+    def shout(text: str) -> str:
+        return text.upper()
+
+    assert not is_pure(shout) and not is_pure(jinja2.pass_context(lambda c, v: v))
+    assert is_pure(pure(shout)) and not is_pure(None) and not is_pure("upper")
+    assert all(is_pure(test) for test in environment(html=True).tests.values())

@@ -286,6 +286,24 @@ def test_a_sandboxed_template_refuses_what_a_merchant_should_not_do(
     assert time.perf_counter() - start < 5.0
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["{{ " + "-" * 250 + "merchant.name }}", "{% for x in [1] %}" * 25 + "{% endfor %}" * 25],
+    ids=["250 minus signs", "25 nested loops"],
+)
+@pytest.mark.parametrize("sandbox", [True, False], ids=["sandbox", "trusted"])
+def test_a_template_nested_past_pythons_limits_is_a_template_error(
+    merchant: Merchant, template_folder: Path, text: str, sandbox: bool
+) -> None:
+    """Jinja makes Python code that Python will not compile (200 nested parentheses, 20
+    nested blocks): a TemplateError naming the file, never a SyntaxError."""
+    path = template_folder / "email.txt.j2"
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="nested too deeply") as info:
+        Mailer(merchant, template=template_folder, sandbox=sandbox)
+    assert info.value.filename == str(path)
+
+
 def test_the_sandbox_renders_the_built_in_template_the_same(merchant: Merchant) -> None:
     """The sandbox changes nothing a reader sees for a well-behaved template."""
     plain, sandboxed = Mailer(merchant), Mailer(merchant, sandbox=True)

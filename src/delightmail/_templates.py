@@ -9,25 +9,26 @@ colours, the catalog's words) folded in once per merchant and language.
 
 from __future__ import annotations
 
-import ast
 import functools
-import json
 import marshal
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from types import CodeType, TracebackType
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 from . import _cache, compiler, i18n
 from .exceptions import TemplateError
-from .filters import FILTERS
+from .filters import FILTERS, is_pure
 from .models import Merchant
 
 __all__ = [
@@ -108,6 +109,19 @@ class MerchantSandbox(ImmutableSandboxedEnvironment):
         return _guard(super().call(__context, __obj, *args, **kwargs))
 
 
+#: The filter a translation folded inside a larger expression goes through: a name
+#: no template can write, for a filter Jinja never runs while compiling (it passes
+#: the context), so that ``_("Total") | f`` calls ``f`` on the translation, not on
+#: its marker.
+_FOLDED = "(folded)"
+
+
+@jinja2.pass_context
+def _folded(context: Context, text: str) -> str:
+    """A folded translation: trusted markup where escaping is on, as gettext's result is."""
+    return Markup(text) if context.eval_ctx.autoescape else text
+
+
 def _environment(*, html: bool, sandbox: bool = False) -> jinja2.Environment:
     # Templates are code, written and deployed by developers like any other
     # code; what comes from customers is data, and autoescaping covers it.
@@ -123,6 +137,7 @@ def _environment(*, html: bool, sandbox: bool = False) -> jinja2.Environment:
     }
     env = MerchantSandbox(optimized=False, **options) if sandbox else jinja2.Environment(**options)
     env.filters.update(FILTERS)
+    env.filters[_FOLDED] = _folded
     i18n.install(env)
     if sandbox:
         env.filters = {name: _guarded_filter(f) for name, f in env.filters.items()}
@@ -170,13 +185,15 @@ def check_syntax(env: jinja2.Environment, source: str, filename: str) -> None:
         raise TemplateError("nested too deeply to compile", filename) from None
 
 
-def _compile(env: jinja2.Environment, source: str, filename: str) -> CodeType:
+def _compile(env: jinja2.Environment, source: str | nodes.Template, filename: str) -> CodeType:
     try:
         return env.compile(source, name=filename, filename=filename)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
     except RecursionError:
         raise TemplateError("nested too deeply to compile", filename) from None
+    except SyntaxError as exc:  # Python's own limits: 200 parentheses, 20 nested loops
+        raise TemplateError(f"nested too deeply to compile ({exc.msg})", filename) from None
 
 
 def _from_code(env: jinja2.Environment, code: CodeType) -> jinja2.Template:
@@ -199,98 +216,6 @@ def compiled_html(source: str, filename: str) -> compiler.CompiledTemplate:
     return compiler.compile_source(source, filename)
 
 
-# The names whose values are the same in every email of one mailer and locale
-# (the merchant, its theme, the catalog's words), and the filters whose
-# result depends on the order, which never fold.
-_CONSTANT_NAMES = frozenset(
-    {"merchant", "theme", "_", "gettext", "ngettext", "pgettext", "npgettext"}
-)
-_ORDER_FILTERS = frozenset({"money", "minus_money", "number", "date", "datetime", "local"})
-_BINDING_KEYWORDS = frozenset({"set", "for", "with", "macro", "call"})
-
-
-def _shadows_constants(tags: Sequence[compiler.Tag]) -> bool:
-    """Whether a statement binds ``merchant`` or ``theme`` to something else."""
-    for tag in tags:
-        if tag.keyword in _BINDING_KEYWORDS:
-            target = re.split(r"=|\sin\s", tag.text, maxsplit=1)[0]
-            if re.search(r"\b(merchant|theme)\b", target):
-                return True
-    return False
-
-
-@lru_cache(maxsize=4096)
-def _foldable(env: jinja2.Environment, tag_text: str) -> jinja2.Template | None:
-    """The tag compiled on its own, if it reads only the merchant, its theme and the
-    catalog; ``None`` if it must render with each email. Compiled once for every
-    merchant and locale."""
-    if tag_text.startswith("{{-") or tag_text.endswith("-}}"):
-        return None  # whitespace control belongs to the tag; keep it
-    ast = env.parse(tag_text)
-    names = meta.find_undeclared_variables(ast)
-    # No names at all is a constant too: _("Subtotal") only reads globals.
-    if not names <= _CONSTANT_NAMES:
-        return None
-    if any(node.name in _ORDER_FILTERS for node in ast.find_all(nodes.Filter)):
-        return None
-    return env.from_string(ast)
-
-
-def _constant_folder(
-    tags: Sequence[compiler.Tag], constants: Mapping[str, Any], env: jinja2.Environment
-) -> Callable[[compiler.Tag], str | None] | None:
-    """A ``fold`` for :meth:`~compiler.CompiledTemplate.jinja_source`: renders, once,
-    each expression that only reads the merchant, its theme and the catalog."""
-    if _shadows_constants(tags):
-        return None
-
-    @cache
-    def fold(tag_text: str) -> str | None:
-        template = _foldable(env, tag_text)
-        if template is None:
-            return None
-        try:
-            return template.render(constants)
-        except jinja2.TemplateError:
-            # Guarded by a condition that is false for this merchant (a
-            # website's host, with no website), or refused by the sandbox: left
-            # as it is, to render (or fail, naming its line) with each email.
-            return None
-
-    return lambda tag: fold(tag.text) if tag.kind == "expression" else None
-
-
-_LITERAL_GETTEXT = re.compile(r"""(?<![\w.])_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)""")
-
-
-def _gettext_rewriter(text_for: Callable[[str], str], *, html: bool) -> Callable[[str], str]:
-    """Rewrites each literal ``_("...")`` inside a tag as the literal ``text_for(msgid)``
-    (trusted as markup in HTML, as the call's result is). A message whose ``%%``
-    cannot resolve without values (*text_for* raises) stays a call, so that
-    rendering reports it against its template line."""
-
-    def replace(match: re.Match[str]) -> str:
-        try:
-            text = text_for(ast.literal_eval(match.group(1)))
-        except (KeyError, TypeError, ValueError):
-            return match.group(0)
-        literal = json.dumps(text, ensure_ascii=False)  # never a surrogate pair
-        return f"({literal}|safe)" if html else literal
-
-    return lambda tag_text: _LITERAL_GETTEXT.sub(replace, tag_text)
-
-
-def _translation_rewriter(locale: str, *, html: bool) -> Callable[[str], str]:
-    """Rewrites ``_("Subtotal")`` inside a tag as the locale's ``"Zwischensumme"``.
-
-    The same thing the call returns at render time (the translation, "%%"
-    resolved), decided once instead of on every email. Calls with variables
-    stay calls.
-    """
-    translations = i18n.translations(locale)
-    return _gettext_rewriter(lambda message: translations.gettext(message) % {}, html=html)
-
-
 def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
     """What every email of one merchant in one language shares."""
     return {
@@ -300,82 +225,250 @@ def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
     }
 
 
-# -- compiled once for every merchant and locale ---------------------------------
+# -- folding: compiled once for every merchant and locale -------------------------
 #
-# The values every email of one merchant in one language shares (the merchant's
-# name, its colours, the catalog's words) are left out of the template as
-# markers when it compiles, once; for each merchant and locale they are put
-# into the compiled code's constants. No merchant's value is ever parsed as
-# Jinja, and another merchant or locale costs its values, not a compile.
+# What every email of one merchant in one language shares (the merchant's name,
+# its colours, the catalog's words) is cut out of the template's syntax tree,
+# never out of its text: each such expression is a *slot*, and a marker
+# (private-use characters) stands in its place. The tree compiles once, with
+# the markers; for each merchant and locale a second template, one block per
+# slot, renders the slots' values (through the sandbox, for a merchant's own
+# template), and the values are put into the compiled code's constants. No
+# value is ever parsed as Jinja, and another merchant or locale costs its
+# values, not a compile.
+#
+# What folds is what Jinja's own optimizer would fold if the merchant, its theme
+# and the catalog were constants (names, literals, attributes, operators), but
+# only through filters and tests declared pure (filters.is_pure: never money,
+# dates or ``local``, which read the render's locale), and gettext calls with
+# constant arguments. Not folded: calls of anything else, what a statement
+# decides (``{% if %}`` still tests ``merchant.website`` in every email),
+# anything inside ``{% autoescape %}``, and a name the template binds itself.
 
-_MARK = re.compile("\U000f0000([0-9]+)\U000f0001")
+#: The names whose values are the same in every email of one merchant and locale,
+#: and the gettext functions, whose results are (with constant arguments).
+_CONSTANT_NAMES = frozenset({"merchant", "theme"})
+_GETTEXT_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+#: Expressions that are constant when every part of them is.
+_TRANSPARENT = (
+    nodes.Literal, nodes.Getattr, nodes.Getitem, nodes.Slice, nodes.BinExpr, nodes.UnaryExpr,
+    nodes.Concat, nodes.Compare, nodes.Operand, nodes.CondExpr, nodes.Keyword, nodes.Pair,
+    nodes.MarkSafe, nodes.MarkSafeIfAutoescape,
+)  # fmt: skip
+#: The format of what is cached on disk: a change to what is marked, or how, is a miss.
+_FORMAT = "ast-1"
+
+_MARK_START, _MARK_END = "\U000f0000", "\U000f0001"
+_MARK = re.compile(f"{_MARK_START}([0-9]+){_MARK_END}")
 
 
 def _marker(index: int) -> str:
-    return f"\U000f0000{index}\U000f0001"
+    return f"{_MARK_START}{index}{_MARK_END}"
+
+
+def _bound_names(tree: nodes.Template) -> frozenset[str]:
+    """The names *tree* binds itself (``set``, ``for``, ``with``, macro and call arguments,
+    macros, imports): in it, ``merchant`` so bound is no longer the merchant."""
+    names = {name.name for name in tree.find_all(nodes.Name) if name.ctx in ("store", "param")}
+    names.update(macro.name for macro in tree.find_all(nodes.Macro))
+    names.update(imported.target for imported in tree.find_all(nodes.Import))
+    for imported in tree.find_all(nodes.FromImport):
+        names.update(name if isinstance(name, str) else name[1] for name in imported.names)
+    return frozenset(names)
+
+
+def _can_fold(tree: nodes.Template) -> bool:
+    """Whether anything in *tree* may fold: not when a statement changes the escaping of
+    the rest of its scope, nor when the template's own text has a marker's character."""
+    modifiers = tree.find_all(nodes.EvalContextModifier)
+    if any(type(node) is nodes.EvalContextModifier for node in modifiers):
+        return False
+    texts = [node.data for node in tree.find_all(nodes.TemplateData)]
+    texts += [node.value for node in tree.find_all(nodes.Const) if isinstance(node.value, str)]
+    return not any(_MARK_START in text or _MARK_END in text for text in texts)
+
+
+class _Folder(NodeTransformer):
+    """Cuts the slots out of a template's tree, putting markers in their place.
+
+    A ``{{ }}`` whose whole expression is constant becomes its marker as template
+    data (the value is what it prints: escaped in HTML, as any value is); a
+    constant gettext call inside a larger expression becomes its marker as a
+    constant, trusted markup in HTML, as the call's result is. Slots are
+    numbered in the tree's order, so a pass that leaves some as they are
+    (*unfolded*) numbers the others the same.
+    """
+
+    def __init__(
+        self, env: jinja2.Environment, tree: nodes.Template, unfolded: frozenset[int]
+    ) -> None:
+        bound = _bound_names(tree) if _can_fold(tree) else _CONSTANT_NAMES | _GETTEXT_NAMES
+        self.env = env
+        self.constants = _CONSTANT_NAMES - bound
+        self.gettext = _GETTEXT_NAMES - bound
+        self.unfolded = unfolded
+        #: What each marker stands for, by number.
+        self.slots: list[nodes.Expr] = []
+        self._numbers: dict[str, int] = {}
+
+    def _slot(self, node: nodes.Expr) -> str | None:
+        """The marker of *node*'s slot (one for each distinct expression: ``theme.card_color``
+        is computed once, however often it is printed), or ``None`` if it is left as it is."""
+        # repr, not ==, tells slots apart: Const(1) == Const(True), but 1 is not True.
+        index = self._numbers.setdefault(repr(node), len(self.slots))
+        if index == len(self.slots):
+            self.slots.append(node)
+        return None if index in self.unfolded else _marker(index)
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        children: list[nodes.Expr] = []
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData) or not self._shared(child):
+                children.append(self.visit(child))
+                continue
+            marker = self._slot(child)
+            if marker is None:
+                children.append(child)
+            else:
+                children.append(nodes.TemplateData(marker, lineno=child.lineno))
+        node.nodes = children
+        return node
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        if not self._gettext_call(node):
+            return self.generic_visit(node)
+        marker = self._slot(node)
+        if marker is None:
+            return node
+        const = nodes.Const(marker, lineno=node.lineno)
+        return nodes.Filter(const, _FOLDED, [], [], None, None, lineno=node.lineno)
+
+    def visit_ScopedEvalContextModifier(self, node: nodes.ScopedEvalContextModifier) -> nodes.Node:
+        return node  # {% autoescape %} changes what a value prints as: nothing folds inside
+
+    def _shared(self, node: nodes.Expr) -> bool:
+        """Whether *node* is the same in every email and reads the merchant or the
+        catalog (one that reads neither, such as ``"-" * 78``, Jinja folds itself)."""
+        if not self._constant(node):
+            return False
+        return isinstance(node, nodes.Name | nodes.Call) or any(
+            True for _ in node.find_all((nodes.Name, nodes.Call))
+        )
+
+    def _constant(self, node: nodes.Node) -> bool:
+        """Whether *node* has one value in every email of one merchant and locale."""
+        if isinstance(node, nodes.Name):
+            return node.ctx == "load" and node.name in self.constants
+        if isinstance(node, nodes.Call):
+            return self._gettext_call(node)
+        if isinstance(node, nodes.Filter | nodes.Test):
+            table = self.env.filters if isinstance(node, nodes.Filter) else self.env.tests
+            if node.node is None or not is_pure(table.get(node.name)):
+                return False
+        elif not isinstance(node, _TRANSPARENT) or getattr(node, "ctx", "load") != "load":
+            return False
+        return all(self._constant(child) for child in node.iter_child_nodes())
+
+    def _gettext_call(self, node: nodes.Call) -> bool:
+        """Whether *node* calls gettext (``_``, ``ngettext``...) with constant arguments."""
+        function = node.node
+        if not (
+            isinstance(function, nodes.Name)
+            and function.ctx == "load"
+            and function.name in self.gettext
+        ):
+            return False
+        return all(
+            self._constant(child) for child in node.iter_child_nodes() if child is not function
+        )
 
 
 @dataclass(frozen=True)
 class _Marked:
-    """A template compiled with markers: its code, its line map, and what each marker stands for."""
+    """A template compiled with markers, and what its markers stand for."""
 
     code: bytes  # marshal'ed: it goes to the disk cache as it is
-    lines: tuple[str, str, tuple[int, ...], tuple[int, ...]] | None
-    #: For each marker: ("fold", an expression's source) or ("message", a msgid).
-    slots: tuple[tuple[str, str], ...]
+    #: The slots' own template, one block (``s0``, ``s1``...) per marker, marshal'ed;
+    #: empty in a template that leaves some slots as they are.
+    values: bytes
+    slots: int
+    #: The Jinja source the tree was parsed from, and for HTML its map back to the
+    #: author's lines (:class:`~compiler.JinjaSource`'s ``line_starts, tag_lines``).
+    source: str
+    line_map: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
 
-def _marking(
-    env: jinja2.Environment, tags: Sequence[compiler.Tag], *, html: bool
-) -> tuple[Callable[[compiler.Tag], str | None], Callable[[str], str], list[tuple[str, str]]]:
-    """A fold and a rewrite that put markers in, and the list of what they stand for."""
-    slots: list[tuple[str, str]] = []
-    if _shadows_constants(tags):
-        return (lambda tag: None), (lambda text: text), slots
+def _parse(env: jinja2.Environment, source: str, filename: str) -> nodes.Template:
+    try:
+        return env.parse(source, name=filename, filename=filename)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
+    except RecursionError:
+        raise TemplateError("nested too deeply to compile", filename) from None
 
-    def fold(tag: compiler.Tag) -> str | None:
-        if tag.kind != "expression" or _foldable(env, tag.text) is None:
-            return None
-        slots.append(("fold", tag.text))
-        return _marker(len(slots) - 1)
 
-    def mark(message: str) -> str:
-        message % {}  # raises for a placeholder with no value: then it stays a call
-        slots.append(("message", message))
-        return _marker(len(slots) - 1)
-
-    return fold, _gettext_rewriter(mark, html=html), slots
+def _mark(
+    env: jinja2.Environment,
+    source: str,
+    filename: str,
+    unfolded: frozenset[int],
+    line_map: tuple[tuple[int, ...], tuple[int, ...]] = ((), ()),
+) -> _Marked:
+    """*source* compiled with a marker for each slot (but those *unfolded*)."""
+    tree = _parse(env, source, filename)
+    folder = _Folder(env, tree, unfolded)
+    folder.visit(tree)
+    tree.set_environment(env)
+    code = marshal.dumps(_compile(env, tree, filename))
+    values = b""
+    if not unfolded:
+        blocks: list[nodes.Node] = [
+            nodes.Block(
+                f"s{index}",
+                [nodes.Output([slot], lineno=slot.lineno)],
+                False,
+                False,
+                lineno=slot.lineno,
+            )
+            for index, slot in enumerate(folder.slots)
+        ]
+        slots = nodes.Template(blocks, lineno=1)
+        slots.set_environment(env)
+        values = marshal.dumps(_compile(env, slots, filename))
+    return _Marked(code, values, len(folder.slots), source, line_map)
 
 
 def _values(
-    env: jinja2.Environment, slots: Sequence[tuple[str, str]], merchant: Merchant, locale: str
-) -> list[str] | None:
-    """What each marker is for *merchant* in *locale*; ``None`` when one cannot be known
-    once for all its emails (a guarded expression that fails for this merchant)."""
-    constants = _constants(merchant, locale)
-    translations = i18n.translations(locale)
-    values = []
-    for kind, text in slots:
+    env: jinja2.Environment, marked: _Marked, merchant: Merchant, locale: str
+) -> list[str | None]:
+    """What each marker is for *merchant* in *locale*, rendered as an email renders it;
+    ``None`` for a slot that fails for this merchant (a ``merchant.website.host`` with no
+    website, or what the sandbox refuses), which then renders (or fails, naming its
+    line) with each email."""
+    template = _from_code(env, marshal.loads(marked.values))
+    context = template.new_context(_constants(merchant, locale))
+    values: list[str | None] = []
+    for index in range(marked.slots):
         try:
-            if kind == "fold":
-                template = _foldable(env, text)
-                if template is None:  # pragma: no cover - marked only when foldable
-                    return None
-                values.append(template.render(constants))
-            else:
-                values.append(translations.gettext(text) % {})
-        except (jinja2.TemplateError, KeyError, TypeError, ValueError):
-            return None
+            values.append("".join(template.blocks[f"s{index}"](context)))
+        except Exception:  # whatever it is, it happens again in the email, at its line
+            values.append(None)
     return values
 
 
-def _put(code: CodeType, values: Sequence[str]) -> CodeType:
+def _put(code: CodeType, values: Sequence[str | None]) -> CodeType:
     """*code* with each marker in its constants (its functions' and tuples' too, which
     Python folds ``(" ", marker)`` into) replaced by its value."""
 
+    def value(match: re.Match[str]) -> str:
+        found = values[int(match.group(1))]
+        if found is None:  # pragma: no cover - a slot without a value has no marker
+            raise TemplateError("a folded value is missing (a bug in delightmail)")
+        return found
+
     def put(const: Any) -> Any:
-        if isinstance(const, str) and "\U000f0000" in const:
-            return _MARK.sub(lambda match: values[int(match.group(1))], const)
+        if isinstance(const, str) and _MARK_START in const:
+            return _MARK.sub(value, const)
         if isinstance(const, CodeType):
             return _put(const, values)
         if isinstance(const, tuple | frozenset):
@@ -385,20 +478,26 @@ def _put(code: CodeType, values: Sequence[str]) -> CodeType:
     return code.replace(co_consts=tuple(put(const) for const in code.co_consts))
 
 
+def _unfolded(values: Sequence[str | None]) -> frozenset[int]:
+    return frozenset(index for index, value in enumerate(values) if value is None)
+
+
 @lru_cache(maxsize=64)
-def _marked_html(source: str, filename: str, sandbox: bool, roots: tuple[str, ...]) -> _Marked:
-    entry = _cache.key("marked-html", source, filename, sandbox)
+def _marked_html(
+    source: str, filename: str, sandbox: bool, unfolded: frozenset[int] = frozenset()
+) -> _Marked:
+    entry = _cache.key("marked-html", _FORMAT, source, filename, sandbox, sorted(unfolded))
     hit = _cache.fetch(entry)
     if isinstance(hit, _Marked):
         return hit
-    env = environment(html=True, sandbox=sandbox, roots=roots)
-    compiled = compiled_html(source, filename)
-    fold, rewrite, slots = _marking(env, compiled.tags, html=True)
-    jinja_source = compiled.jinja_source(fold, rewrite)
-    # Not optimised: a marker must stay a constant, never computed into another.
-    code = _compile(env.overlay(optimized=False), jinja_source.source, filename)
-    lines = (jinja_source.source, filename, jinja_source.line_starts, jinja_source.tag_lines)
-    marked = _Marked(marshal.dumps(code), lines, tuple(slots))
+    env = environment(html=True, sandbox=sandbox)
+    if unfolded:  # the same tree again, from the source the first one kept
+        every = _marked_html(source, filename, sandbox)
+        marked = _mark(env, every.source, filename, unfolded, every.line_map)
+    else:
+        jinja = compiled_html(source, filename).jinja_source()
+        line_map = (jinja.line_starts, jinja.tag_lines)
+        marked = _mark(env, jinja.source, filename, unfolded, line_map)
     _cache.store(entry, marked)
     return marked
 
@@ -420,18 +519,13 @@ def merchant_html(
     """
     env = environment(html=True, sandbox=sandbox, roots=roots)
     merchant = Merchant.model_validate_json(merchant_json)
-    marked = _marked_html(source, filename, sandbox, roots)
-    values = _values(env, marked.slots, merchant, locale)
-    if values is not None and marked.lines is not None:
-        code = _put(marshal.loads(marked.code), values)
-        return _from_code(env, code), compiler.JinjaSource(*marked.lines)
-    # A value that cannot be known once for this merchant: folded the slow way.
-    compiled = compiled_html(source, filename)
-    jinja_source = compiled.jinja_source(
-        _constant_folder(compiled.tags, _constants(merchant, locale), env),
-        _translation_rewriter(locale, html=True),
-    )
-    return load(env, jinja_source.source, filename), jinja_source
+    marked = _marked_html(source, filename, sandbox)
+    values = _values(env, marked, merchant, locale)
+    if unfolded := _unfolded(values):
+        # Compiled once for every merchant whose same slots fail (no website...).
+        marked = _marked_html(source, filename, sandbox, unfolded)
+    jinja = compiler.JinjaSource(marked.source, filename, *marked.line_map)
+    return _from_code(env, _put(marshal.loads(marked.code), values)), jinja
 
 
 @lru_cache(maxsize=64)
@@ -443,18 +537,16 @@ def reference_html(
 
 
 @lru_cache(maxsize=64)
-def _marked_text(source: str, filename: str, sandbox: bool, roots: tuple[str, ...]) -> _Marked:
-    entry = _cache.key("marked-text", source, filename, sandbox)
+def _marked_text(
+    source: str, filename: str, sandbox: bool, unfolded: frozenset[int] = frozenset()
+) -> _Marked:
+    entry = _cache.key("marked-text", _FORMAT, source, filename, sandbox, sorted(unfolded))
     hit = _cache.fetch(entry)
     if isinstance(hit, _Marked):
         return hit
-    env = environment(html=False, sandbox=sandbox, roots=roots)
+    env = environment(html=False, sandbox=sandbox)
     _load_cached(env, source, filename)  # errors name the author's own lines
-    tags = compiler.scan_tags(source, filename)
-    fold, rewrite, slots = _marking(env, tags, html=False)
-    text = _text_source(source, tags, fold, rewrite)
-    code = _compile(env.overlay(optimized=False), text, filename)
-    marked = _Marked(marshal.dumps(code), None, tuple(slots))
+    marked = _mark(env, source, filename, unfolded)
     _cache.store(entry, marked)
     return marked
 
@@ -475,35 +567,11 @@ def text_template(
     if merchant_json is None or locale is None:
         return template
     merchant = Merchant.model_validate_json(merchant_json)
-    marked = _marked_text(source, filename, sandbox, roots)
-    values = _values(env, marked.slots, merchant, locale)
-    if values is not None:
-        return _from_code(env, _put(marshal.loads(marked.code), values))
-    # A value that cannot be known once for this merchant: folded the slow way.
-    tags = compiler.scan_tags(source, filename)
-    fold = _constant_folder(tags, _constants(merchant, locale), env)
-
-    def fold_literal(tag: compiler.Tag) -> str | None:
-        folded = fold(tag) if fold is not None else None
-        return None if folded is None else compiler.protect_literal(folded)
-
-    text = _text_source(source, tags, fold_literal, _translation_rewriter(locale, html=False))
-    return load(env, text, filename)
-
-
-def _text_source(
-    source: str,
-    tags: Sequence[compiler.Tag],
-    fold: Callable[[compiler.Tag], str | None],
-    rewrite: Callable[[str], str],
-) -> str:
-    """*source* with each tag folded into text, or else rewritten."""
-    parts, pos = [], 0
-    for tag in tags:
-        folded = fold(tag)
-        parts += [source[pos : tag.start], folded if folded is not None else rewrite(tag.text)]
-        pos = tag.end
-    return "".join([*parts, source[pos:]])
+    marked = _marked_text(source, filename, sandbox)
+    values = _values(env, marked, merchant, locale)
+    if unfolded := _unfolded(values):
+        marked = _marked_text(source, filename, sandbox, unfolded)
+    return _from_code(env, _put(marshal.loads(marked.code), values))
 
 
 def _template_line(tb: TracebackType | None, filenames: frozenset[str]) -> tuple[str, int] | None:
