@@ -310,3 +310,28 @@ def test_the_sandbox_renders_the_built_in_template_the_same(merchant: Merchant) 
     for path in ORDER_FILES:
         data = load(path)
         assert plain.render(data) == sandboxed.render(data)
+
+
+CONTROLS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85,
+                            0x9F, 0xFFFE, 0xFFFF]))  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(noise=st.text(alphabet=CONTROLS, min_size=1, max_size=4))
+def test_control_characters_never_reach_an_email(merchant_data: dict[str, Any], noise: str) -> None:
+    """A control character in any text of an order or a merchant is dropped when it is
+    validated: neither part shows one, and both paths render the same email."""
+    data = copy.deepcopy(load(ORDER_FILES[3]))
+    data["number"] += noise
+    data["note"] = f"Ring{noise} twice\r\nthanks"
+    data["gift_message"] = f"Happy{noise} birthday"
+    data["lines"][0]["name"] = f"Blue{noise} Train"
+    data["customer"]["first_name"] = f"S{noise}am"
+    data["shipping"]["method"] = f"UPS{noise} Ground"
+    shop = {**merchant_data, "name": f"Groove{noise} Harbor", "city": {"en": f"Port{noise}land"}}
+    fast = Mailer(shop).render(data)
+    slow = Mailer(shop, precompile=False).render(data)
+    for part in (fast.html, fast.text, fast.subject, fast.preheader):
+        assert not any(char in CONTROLS for char in part)
+    assert "Blue Train" in fast.text and "Ring twice\n" in fast.text
+    assert fast.text == slow.text and fast.subject == slow.subject

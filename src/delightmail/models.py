@@ -239,9 +239,23 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+# C0 and C1 control characters (but the tab and line breaks) and the noncharacters
+# U+FFFE/U+FFFF: nothing a reader can see, nothing MJML or a mail client takes.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _clean(value: Any) -> Any:
+    """A text without control characters; its line breaks written ``\\n``."""
+    if isinstance(value, str):
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return _CONTROLS.sub("", value)
+    return value
+
+
 def _strip_or_none(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = _clean(value).strip()
         return value or None
     return value
 
@@ -257,15 +271,16 @@ def _check_color(value: str) -> str:
 
 def _check_localized(value: str | dict[str, str]) -> str | dict[str, str]:
     if isinstance(value, str):
-        return value
+        return str(_clean(value))
     if not value:
         raise ValueError("a table of translations needs at least one language, such as {'en': ...}")
     table: dict[str, str] = {}
     for key, text in value.items():
         _check_locale(key)
-        if not text.strip():
+        words = " ".join(_clean(text).split())
+        if not words:
             raise ValueError(f"the {key!r} text is empty")
-        table[babel_locale(key)] = " ".join(text.split())
+        table[babel_locale(key)] = words
     return table
 
 
@@ -375,6 +390,8 @@ Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=1_000_000)]
 PlacedAt = Annotated[AwareDatetime, BeforeValidator(_date_text), AfterValidator(_sane_date)]
 LocaleName = Annotated[str, AfterValidator(_check_locale)]
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+#: Any text an order or a merchant carries: without control characters.
+Text = Annotated[str, BeforeValidator(_clean)]
 OptionalText = Annotated[str | None, BeforeValidator(_strip_or_none)]
 Color = Annotated[str, AfterValidator(_check_color)]
 #: A merchant's words: one string, or a table of them by language (``{"en": ..., "de": ...}``).
@@ -686,8 +703,8 @@ class Address(_Model):
 class Property(_Model):
     """A customisation on a line: engraving text, a gift-wrap choice..."""
 
-    name: str
-    value: str
+    name: Text
+    value: Text
 
 
 class LineDiscount(_Model):
@@ -713,7 +730,7 @@ def goods(lines: Sequence[LineItem]) -> Sequence[LineItem]:
 class LineItem(_Model):
     """One line of the order: a product variant, a quantity and its price."""
 
-    name: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
     sku: OptionalText = None
     variant: OptionalText = Field(default=None, description="Such as 'Size M / Blue'.")
     kind: OptionalText = Field(
@@ -795,7 +812,7 @@ ShippingKind = Literal["standard", "express", "pickup", "local_delivery", "digit
 class Shipping(_Model):
     """How the order travels, and what that costs."""
 
-    method: str = Field(min_length=1, description="Such as 'Standard (3–5 days)'.")
+    method: Text = Field(min_length=1, description="Such as 'Standard (3–5 days)'.")
     amount: Price
     kind: ShippingKind = "standard"
     location: Address | None = Field(
@@ -808,7 +825,7 @@ class Shipping(_Model):
 class TaxLine(_Model):
     """One tax on the order: VAT 19 %, state tax, ..."""
 
-    title: str = Field(min_length=1)
+    title: Text = Field(min_length=1)
     rate: Decimal | None = Field(default=None, ge=0, description="As a fraction: 0.19 for 19 %.")
     amount: Price
 
@@ -835,7 +852,7 @@ class Payment(_Model):
 class Signer(_Model):
     """The real person who signs the email and answers the replies."""
 
-    name: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
     role: OptionalLocalized = Field(
         default=None, description="As 'founder', or a table by language: {'en': ..., 'de': ...}."
     )
@@ -893,7 +910,7 @@ class Voice(_Model):
 class Merchant(_Model):
     """The shop that sends the email, and the person behind it."""
 
-    name: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
     city: OptionalLocalized = Field(
         default=None,
         description="The merchant's town, for the story; one string or a table by language.",
@@ -936,7 +953,7 @@ class Order(_Model):
     as with VAT-inclusive prices). Every amount is in the order's currency.
     """
 
-    number: str = Field(min_length=1, description="The order number shown to the customer.")
+    number: Text = Field(min_length=1, description="The order number shown to the customer.")
     placed_at: PlacedAt
     currency: CurrencyCode
     lines: list[LineItem] = Field(min_length=1, max_length=10_000)
@@ -960,7 +977,7 @@ class Order(_Model):
         default=False, description="Leave every price out, as on a gift receipt."
     )
     tone: Tone | None = Field(default=None, description="Overrides the merchant's tone.")
-    extras: list[str] = Field(
+    extras: list[Text] = Field(
         default_factory=list,
         max_length=20,
         description="Surprises added to this order only, as 'we upgraded your shipping'.",
