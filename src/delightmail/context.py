@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .colors import DarkTheme
 from .models import (
     Address,
     Customer,
@@ -79,7 +80,13 @@ CONTEXT: tuple[ContextName, ...] = (
         "template compiles.",
         "merchant.name",
     ),
-    ContextName("theme", Theme, "`merchant.theme`: the colours and the font.", "theme.brand_color"),
+    ContextName(
+        "theme",
+        Theme,
+        "`merchant.theme`: the colours and the font; `theme.dark` the colours for dark mode, "
+        "derived from them (see `DarkTheme`).",
+        "theme.dark.brand",
+    ),
     ContextName(
         "customer", Customer, "`order.customer`: who placed the order.", "customer.first_name"
     ),
@@ -229,6 +236,7 @@ MODELS: tuple[type, ...] = (
     Merchant,
     Signer,
     Theme,
+    DarkTheme,
     Voice,
     Story,
 )

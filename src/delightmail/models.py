@@ -46,6 +46,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
+from .colors import DarkTheme, dark_theme
 from .exceptions import CurrencyMismatchError, FieldProblem, OrderValidationError
 from .i18n import babel_locale
 from .links import utm_name
@@ -857,6 +858,19 @@ class Theme(_Model):
         default="'Helvetica Neue', Helvetica, Arial, sans-serif",
         pattern=r"^[\w\s,'\"-]+$",
     )
+
+    @property
+    def dark(self) -> DarkTheme:
+        """The colours for dark mode, derived from these: the same hues on dark surfaces,
+        every text at WCAG AA contrast (see :func:`~delightmail.colors.dark_theme`)."""
+        return dark_theme(
+            brand=self.brand_color,
+            accent=self.accent_color,
+            text=self.text_color,
+            muted=self.muted_color,
+            background=self.background_color,
+            card=self.card_color,
+        )
 
 
 Tone = Literal["playful", "warm", "plain"]
