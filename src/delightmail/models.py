@@ -22,6 +22,7 @@ take the order's currency, so a hand-written order stays short::
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -240,10 +241,18 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def _shows_nothing(text: str) -> bool:
+    """Whether *text* has nothing to see: only spaces and control or format characters
+    (a zero-width space, a stray NUL), which a template would print as an empty section."""
+    return all(char.isspace() or unicodedata.category(char)[0] == "C" for char in text)
+
+
 def _strip_or_none(value: Any) -> Any:
+    # An optional text that shows nothing is no text: the gift message, the note
+    # and the story's facts all agree that it is absent.
     if isinstance(value, str):
         value = value.strip()
-        return value or None
+        return None if _shows_nothing(value) else value
     return value
 
 
