@@ -243,13 +243,15 @@ def test_lang_and_direction_are_the_texts(mailer: Mailer, order_data: dict[str, 
     assert text_direction("ar") == "rtl" and text_direction("he_IL") == "rtl"
 
 
-def test_product_images_are_named_and_decoration_is_silent(
+def test_product_images_and_the_signers_photo_are_decoration(
     examples: dict[str, RenderedEmail],
 ) -> None:
-    """A product image's alt is the product's name; the signer's photo is decoration."""
+    """A product's image is decoration beside its name, which is printed next to it (an
+    alt would be read twice, and crammed into 56 pixels where images are off); so is the
+    signer's photo."""
     html = examples["02-many-items"].html
     thumbs = re.findall(r'<img[^>]*class="thumb-img"[^>]*>', html)
-    assert thumbs and all(re.search(r'alt="[^"]+"', img) for img in thumbs)
+    assert thumbs and all('alt=""' in img for img in thumbs)
     assert re.search(r'<img alt=""[^>]*maya\.jpg', html)
 
 

@@ -11,8 +11,10 @@ import lxml.html
 import pytest
 
 from delightmail import Mailer, Merchant, Money, OrderValidationError, TemplateError
+from delightmail.checks import check_email
 from delightmail.exceptions import TemplateNotFound
 from delightmail.models import Order, validate_order
+from delightmail.rendered import RenderedEmail
 from delightmail.testing import assert_same_html
 
 from .conftest import FIXTURES, ORDER_FILES, load
@@ -288,3 +290,74 @@ def test_a_pick_up_is_collected_where_the_shop_says_never_at_home(
         assert data["shipping"]["method"] in collect
         if expected:
             assert expected in collect
+
+
+# -- the visible polish: what each part says, in every design -------------------------------
+
+DESIGNS = ["postcard", "receipt"]
+#: A catalog of yours in Arabic (every message), for right-to-left emails.
+ARABIC = FIXTURES / "locale"
+
+
+@pytest.fixture(scope="module")
+def designs(merchant: Merchant) -> dict[tuple[str, bool], Mailer]:
+    """A mailer for each design, compiled and on the reference path, with the Arabic
+    catalog beside the built-in ones."""
+    return {
+        (design, precompile): Mailer(
+            merchant, template=design, precompile=precompile, locale_dirs=(ARABIC,)
+        )
+        for design in DESIGNS
+        for precompile in (True, False)
+    }
+
+
+def render_both(
+    designs: dict[tuple[str, bool], Mailer], design: str, order: dict[str, Any]
+) -> RenderedEmail:
+    """*order* in *design*, checked to render the same on the compiled and reference paths."""
+    fast = designs[design, True].render(order)
+    slow = designs[design, False].render(order)
+    assert_same_html(fast.html, slow.html)
+    assert fast.text == slow.text
+    return fast
+
+
+def _styles(root: Any, xpath: str) -> list[str]:
+    return [" ".join(e.get("style", "").replace(" ", "").split()) for e in root.xpath(xpath)]
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_right_to_left_mirrors_the_email(
+    designs: dict[tuple[str, bool], Mailer], design: str
+) -> None:
+    """In Arabic (dir="rtl") text lines up on the right, the columns run right to left,
+    amounts line up on the left, and a quote's rule is on its right; in English, the other
+    way round."""
+    data = load(ORDER_FILES[1])
+    for locale, start, end in (("ar_EG", "right", "left"), ("en_US", "left", "right")):
+        email = render_both(designs, design, {**data, "locale": locale})
+        root = lxml.html.document_fromstring(email.html)
+        assert root.get("dir") == ("rtl" if start == "right" else "ltr")
+        texts = _styles(root, '//td[contains(@class, "dm-text")]/div')
+        aligned = [re.search(r"text-align:(\w+)", style) for style in texts]
+        assert {m.group(1) for m in aligned if m} == {start, "center"}  # the footer is centred
+        for cell in ("price", "amount"):
+            styles = _styles(root, f'//td[@class="{cell}"]')
+            assert styles and all(f"text-align:{end}" in s for s in styles), cell
+            assert all(f"padding-{start}:12px" in s for s in styles), cell
+        assert all(f"padding-{end}:12px" in s for s in _styles(root, '//td[@class="thumb"]'))
+        assert all(f"border-{start}:" in s for s in _styles(root, '//*[@class="quote"]'))
+        columns = _styles(root, '//div[contains(@class, "mj-column")]')
+        assert columns and all(f"direction:{root.get('dir')}" in s for s in columns)
+
+
+def test_the_context_names_the_sides_of_the_direction(
+    designs: dict[tuple[str, bool], Mailer],
+) -> None:
+    """``start`` and ``end`` are the sides a line starts and ends on, for dir."""
+    mailer = designs["postcard", True]
+    arabic = mailer.context({**load(ORDER_FILES[0]), "locale": "ar"})
+    english = mailer.context(load(ORDER_FILES[0]))
+    assert (arabic["dir"], arabic["start"], arabic["end"]) == ("rtl", "right", "left")
+    assert (english["dir"], english["start"], english["end"]) == ("ltr", "left", "right")

@@ -128,6 +128,20 @@ CONTEXT: tuple[ContextName, ...] = (
     ),
     ContextName("dir", str, "`ltr` or `rtl`: the direction of `lang`'s script.", "dir"),
     ContextName(
+        "start",
+        str,
+        "The side lines start on: `left`, or `right` when `dir` is `rtl`. For what email "
+        'clients have no logical (start, end) form of: `align="{{ start }}"`, '
+        "`text-align: {{ start }}`, `border-{{ start }}: 4px solid`.",
+        "start",
+    ),
+    ContextName(
+        "end",
+        str,
+        "The side lines end on: `right`, or `left` when `dir` is `rtl` (where amounts line up).",
+        "end",
+    ),
+    ContextName(
         "catalog",
         str,
         "The key of the catalog the words come from: `en`, `de`, `de@formal`, or one that "
