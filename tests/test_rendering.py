@@ -323,6 +323,22 @@ def render_both(
     return fast
 
 
+@pytest.mark.parametrize("design", DESIGNS)
+def test_a_shipping_method_with_parentheses_is_not_put_in_more(
+    designs: dict[tuple[str, bool], Mailer], design: str
+) -> None:
+    """The shipping method goes under its label: "UPS Ground (3–5 business days)" is never
+    wrapped in parentheses of its own, in either part."""
+    email = render_both(designs, design, load(ORDER_FILES[1]))
+    method = "UPS Ground (3–5 business days)"
+    for part in (visible_text(email.html), email.text):
+        assert method in part
+        assert "((" not in part and "))" not in part and f"({method})" not in part
+    lines = email.text.splitlines()
+    shipping = next(i for i, line in enumerate(lines) if line.startswith("Shipping "))
+    assert lines[shipping].endswith("$9.95") and lines[shipping + 1] == f"  {method}"
+
+
 def _styles(root: Any, xpath: str) -> list[str]:
     return [" ".join(e.get("style", "").replace(" ", "").split()) for e in root.xpath(xpath)]
 
