@@ -323,6 +323,35 @@ def render_both(
     return fast
 
 
+def gift_receipt() -> dict[str, Any]:
+    """The gift example with its prices hidden, a gift card and a product picture."""
+    data: dict[str, Any] = load(ORDER_FILES[3])
+    data["hide_prices"] = True
+    data["payment"]["gift_cards"] = [{"last_characters": "7QX2", "amount": "10.00"}]
+    data["lines"][0]["image_url"] = "https://groove-harbor.example.com/img/roundhouse.jpg"
+    return data
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_a_gift_receipt_says_nothing_of_the_money_or_who_paid(
+    designs: dict[tuple[str, bool], Mailer], design: str
+) -> None:
+    """A gift receipt lists what is in the parcel and how many ("Quantity: 2", never a
+    dangling "2 ×"), and nothing about money or the buyer's payment: no amount, no card,
+    no gift card, no billing address."""
+    data = gift_receipt()
+    email = render_both(designs, design, data)
+    for part in (visible_text(email.html), email.text):
+        assert "Quantity: 1" in part and "Quantity: 2" in part
+        assert "×" not in part
+        for said in ("£", "American Express", "1005", "Gift card", "7QX2", "Billing",
+                     "3 Canal Row", "Bath", "Payment", "PAYMENT", "Paid"):  # fmt: skip
+            assert said not in part, said
+        assert "14 Gloucester Road" in part  # where the parcel goes is still said
+    german = render_both(designs, design, {**data, "locale": "de_DE"})
+    assert "Anzahl: 2" in german.text and "Anzahl: 2" in visible_text(german.html)
+
+
 @pytest.mark.parametrize("design", DESIGNS)
 def test_a_shipping_method_with_parentheses_is_not_put_in_more(
     designs: dict[tuple[str, bool], Mailer], design: str
