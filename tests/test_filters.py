@@ -12,6 +12,7 @@ from delightmail.filters import (
     _wrap_words,
     one_line,
     row_filter,
+    tel_filter,
     wrap_filter,
 )
 
@@ -100,6 +101,28 @@ def test_row_measures_columns_as_a_fixed_width_font_shows_them() -> None:
     row = row_filter("1 × ￥3,300", "￥3,300")
     assert display_width(row) == 78 and len(row) == 76
     assert row_filter("Subtotal", "￥3,300", 40) == "Subtotal" + " " * 25 + "￥3,300"
+
+
+@pytest.mark.parametrize(
+    ("number", "href"),
+    [
+        ("+1 503 555 0142", "tel:+15035550142"),
+        ("+1 (503) 555-0142 ext. 7", "tel:+15035550142;ext=7"),
+        ("0049 30 1234567", "tel:0049301234567"),
+        ("030/1234-56 x12", "tel:030123456;ext=12"),
+        ("٠١٢٣٤٥٦٧٨", "tel:012345678"),
+        ("1-800-FLOWERS", ""),
+        ("call us!", ""),
+        ("12", ""),
+        (None, ""),
+    ],
+    ids=["spaces", "brackets-ext", "zeros", "slash-x", "arabic-digits", "letters", "words",
+         "too-short", "none"],
+)  # fmt: skip
+def test_tel_dials_the_digits_of_a_number(number: str | None, href: str) -> None:
+    """``tel`` keeps a number's digits and leading +, and gives nothing to link for text
+    that is not a number to dial."""
+    assert tel_filter(number) == href
 
 
 def test_one_line_folds_line_breaks() -> None:

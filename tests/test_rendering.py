@@ -368,6 +368,23 @@ def test_a_shipping_method_with_parentheses_is_not_put_in_more(
     assert lines[shipping].endswith("$9.95") and lines[shipping + 1] == f"  {method}"
 
 
+@pytest.mark.parametrize("design", DESIGNS)
+def test_the_support_phone_is_a_tel_link_that_does_not_wrap(
+    designs: dict[tuple[str, bool], Mailer], merchant_data: dict[str, Any], design: str
+) -> None:
+    """The shop's phone number links to ``tel:`` with its digits (and +), and is kept on
+    one line; a "number" that cannot be dialled is shown, unlinked."""
+    email = render_both(designs, design, load(ORDER_FILES[0]))
+    root = lxml.html.document_fromstring(email.html)
+    (link,) = root.xpath('//a[starts-with(@href, "tel:")]')
+    assert link.get("href") == "tel:+15035550142" and link.text == "+1 503 555 0142"
+    assert "white-space:nowrap" in link.get("style").replace(" ", "")
+    assert check_email(email).ok
+    words = {**merchant_data, "support_phone": "ask for Maya"}
+    html = Mailer(words, template=design).render(load(ORDER_FILES[0])).html
+    assert "tel:" not in html and ">ask for Maya</span>" in html
+
+
 def _styles(root: Any, xpath: str) -> list[str]:
     return [" ".join(e.get("style", "").replace(" ", "").split()) for e in root.xpath(xpath)]
 
@@ -406,3 +423,29 @@ def test_the_context_names_the_sides_of_the_direction(
     english = mailer.context(load(ORDER_FILES[0]))
     assert (arabic["dir"], arabic["start"], arabic["end"]) == ("rtl", "right", "left")
     assert (english["dir"], english["start"], english["end"]) == ("ltr", "left", "right")
+
+
+NOTHING_TO_SEE = [" \t ", "\u200b", "\x00\x07", "\u2028\u2029", "\u200e\u200f", "\ufeff \u3000"]
+NOTHING_IDS = ["spaces", "zero-width-space", "controls", "line-separators", "marks", "bom"]
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+@pytest.mark.parametrize("nothing", NOTHING_TO_SEE, ids=NOTHING_IDS)
+def test_a_message_or_note_that_shows_nothing_is_absent(
+    designs: dict[tuple[str, bool], Mailer], design: str, nothing: str
+) -> None:
+    """A gift message or note of only spaces and invisible characters is no message: no
+    empty "YOUR GIFT MESSAGE" or "YOUR NOTE TO US" section in either part, and the
+    story does not speak of a note (its facts agree with the templates)."""
+    data = {**load(ORDER_FILES[0]), "gift_message": nothing, "note": nothing}
+    mailer = designs[design, True]
+    context = mailer.context(data)
+    assert context["order"].gift_message is None and context["order"].note is None
+    assert not context["order"].is_gift
+    email = render_both(designs, design, data)
+    for part in (visible_text(email.html), email.text):
+        for heading in ("gift message", "Your message for", "note to us"):
+            assert heading.lower() not in part.lower(), heading
+    assert email == mailer.render(load(ORDER_FILES[0]))
+    german = render_both(designs, design, {**data, "locale": "de_DE"})
+    assert "NACHRICHT" not in german.text.upper()

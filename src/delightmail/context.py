@@ -218,6 +218,7 @@ FILTER_EXAMPLES: Mapping[str, tuple[str, ...]] = {
     "wrap": ("order.gift_message | wrap(36)",),
     "row": ('"Subtotal" | row(order.line_subtotal | money, 36)',),
     "utm": ("merchant.website | utm",),
+    "tel": ("merchant.support_phone | tel",),
     "local": ("merchant.signer.role | local",),
     "one_line": ("order.gift_message | one_line",),
 }

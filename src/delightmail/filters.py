@@ -13,6 +13,7 @@ customer's English email says "November 22, 2026", never "22 novembre 2026"::
     {{ paragraph | wrap }}            plain text at 78 columns
     {{ "Subtotal" | row(amount) }}    label left, amount right
     {{ order.status_url | utm }}      with the merchant's UTM tags
+    {{ merchant.support_phone | tel }}  tel:+15035550142
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from jinja2.runtime import Context
 from .columns import char_width, display_width, is_wide
 from .i18n import babel_locale, story_locale, text_locale
 from .limits import TEXT_WIDTH
-from .links import with_utm
+from .links import tel_url, with_utm
 from .models import Merchant, Money, localized
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "number_filter",
     "one_line",
     "row_filter",
+    "tel_filter",
     "utm_filter",
     "wrap_filter",
 ]
@@ -265,6 +267,13 @@ def row_filter(label: str, value: str, width: int = TEXT_WIDTH) -> str:
     return label + " " * (width - label_width - value_width) + value
 
 
+def tel_filter(number: Any) -> str:
+    """``{{ merchant.support_phone | tel }}``: the ``tel:`` link that dials a phone number
+    (``tel:+15035550142``), or ``""`` when it is not one to dial (guard the link with it)."""
+    found = tel_url(str(number)) if number else None
+    return found or ""
+
+
 def one_line(text: Any) -> str:
     """*text* on one line: every run of white space (newlines too) becomes one space."""
     return " ".join(str(text).split())
@@ -280,6 +289,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "wrap": wrap_filter,
     "row": row_filter,
     "utm": utm_filter,
+    "tel": tel_filter,
     "local": local_filter,
     "one_line": one_line,
 }
