@@ -99,6 +99,14 @@ def test_destination_is_another_town(merchant: Merchant) -> None:
     assert not facts_of(local, merchant).destination
 
 
+@pytest.mark.parametrize("nothing", ["\u200b", "\x00 \x07", " \u2028 "], ids=["zwsp", "nul", "ls"])
+def test_a_note_that_shows_nothing_is_no_note(merchant: Merchant, nothing: str) -> None:
+    """A note (or gift message) with nothing visible in it is absent: no note fact, no
+    note text, and not a gift; the templates, which print none, agree."""
+    facts = facts_of(order(note=nothing, gift_message=nothing), merchant)
+    assert not facts.note and facts.note_text is None and facts.gift == "no"
+
+
 def test_control_characters_never_reach_a_fact(merchant: Merchant) -> None:
     """A name or town with control or private-use characters is cleaned before a line can
     print it (control characters are dropped already when the order is validated)."""

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import jinja2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from delightmail._templates import environment
-from delightmail.filters import is_pure, one_line, pure, row_filter, wrap_filter
+from delightmail.columns import display_width
+from delightmail.filters import (
+    _wrap_pattern,
+    _wrap_words,
+    is_pure,
+    one_line,
+    pure,
+    row_filter,
+    tel_filter,
+    wrap_filter,
+)
 
 PARAGRAPH = (
     "We lifted it off the shelf with both hands, checked it over under the good lamp, "
@@ -44,6 +56,77 @@ def test_wrap_indents_and_keeps_paragraphs() -> None:
 def test_row_aligns_the_value_right(label: str, value: str, expected: str) -> None:
     """A label and an amount share a 78-column line, or the amount gets its own."""
     assert row_filter(label, value) == expected
+
+
+# A gift message in Japanese: no spaces between words, two columns a character.
+JAPANESE = (
+    "お誕生日おめでとう！いつもありがとう。このレコードを聴きながら、ゆっくりお茶でも"
+    "飲んでください。また一緒に音楽を聴きに行こうね。「東京ナイトドライブ」より。"
+)
+
+
+@pytest.mark.parametrize("width", [78, 40, 21])
+def test_wrap_counts_east_asian_characters_as_two_columns(width: int) -> None:
+    """Japanese wraps at *width* display columns (a character takes two), between its
+    characters, never starting a line with 。 or ending one with 「."""
+    wrapped = wrap_filter(JAPANESE, width=width, indent="  ")
+    lines = wrapped.splitlines()
+    assert len(lines) > 1
+    assert all(display_width(line) <= width for line in lines)
+    assert max(display_width(line) for line in lines) >= width - 3  # lines are filled
+    assert "".join(line.strip() for line in lines) == JAPANESE
+    assert not any(line.strip()[0] in "。、！」" or line.strip()[-1] == "「" for line in lines)
+
+
+def test_wrap_breaks_mixed_text_between_words_and_wide_characters() -> None:
+    """A Latin word stays whole beside Japanese; a URL stays whole on a line of its own."""
+    text = "Thanks for 東京ナイトドライブ EP, see https://shop.example.jp/" + "x" * 80
+    lines = wrap_filter(text, width=30).splitlines()
+    assert "https://shop.example.jp/" + "x" * 80 in lines
+    assert all(display_width(line) <= 30 for line in lines if "://" not in line)
+    assert any(line.endswith("Thanks for 東京ナイトドライブ") for line in lines)
+
+
+_WORDS = st.lists(
+    st.text(alphabet="abcdefghij-.,!", min_size=1, max_size=14), min_size=1, max_size=40
+)
+
+
+@given(words=_WORDS, width=st.integers(min_value=8, max_value=78))
+def test_the_two_ways_of_wrapping_agree_on_narrow_text(words: list[str], width: int) -> None:
+    """The column-counting wrap (for any script) breaks narrow text exactly where the
+    ASCII fast path does: an accent does not move a line break."""
+    text = " ".join(words)
+    assert _wrap_words(text, width) == _wrap_pattern(width).findall(text)
+
+
+def test_row_measures_columns_as_a_fixed_width_font_shows_them() -> None:
+    """A fullwidth ￥ takes two columns: the row is 78 columns wide, not 80."""
+    row = row_filter("1 × ￥3,300", "￥3,300")
+    assert display_width(row) == 78 and len(row) == 76
+    assert row_filter("Subtotal", "￥3,300", 40) == "Subtotal" + " " * 25 + "￥3,300"
+
+
+@pytest.mark.parametrize(
+    ("number", "href"),
+    [
+        ("+1 503 555 0142", "tel:+15035550142"),
+        ("+1 (503) 555-0142 ext. 7", "tel:+15035550142;ext=7"),
+        ("0049 30 1234567", "tel:0049301234567"),
+        ("030/1234-56 x12", "tel:030123456;ext=12"),
+        ("٠١٢٣٤٥٦٧٨", "tel:012345678"),
+        ("1-800-FLOWERS", ""),
+        ("call us!", ""),
+        ("12", ""),
+        (None, ""),
+    ],
+    ids=["spaces", "brackets-ext", "zeros", "slash-x", "arabic-digits", "letters", "words",
+         "too-short", "none"],
+)  # fmt: skip
+def test_tel_dials_the_digits_of_a_number(number: str | None, href: str) -> None:
+    """``tel`` keeps a number's digits and leading +, and gives nothing to link for text
+    that is not a number to dial."""
+    assert tel_filter(number) == href
 
 
 def test_one_line_folds_line_breaks() -> None:

@@ -146,6 +146,24 @@ def test_invalid_email_is_refused() -> None:
     assert validate_order(base_order(customer={"email": "  "})).customer.email is None
 
 
+@pytest.mark.parametrize(
+    "nothing",
+    ["   ", "\u200b", "\x00\x07", "\u2028\u2029", "\u200e\ufeff", "\u3000\t"],
+    ids=["spaces", "zero-width-space", "controls", "separators", "marks", "ideographic-space"],
+)
+def test_an_optional_text_that_shows_nothing_is_none(nothing: str) -> None:
+    """Spaces and invisible characters are no gift message, no note and no name: what a
+    template would print as an empty section is absent. Text with something to see is
+    kept (stripped of spaces, and of control characters, which are always dropped)."""
+    order = validate_order(
+        base_order(gift_message=nothing, note=nothing, customer={"first_name": nothing})
+    )
+    assert order.gift_message is None and order.note is None
+    assert order.customer.first_name is None and not order.is_gift
+    kept = f"{nothing}Hi".strip().replace("\x00\x07", "")
+    assert validate_order(base_order(note=f"{nothing}Hi")).note == kept
+
+
 def test_placed_at_needs_a_time_zone() -> None:
     """A naive timestamp is ambiguous, so it is refused."""
     assert any(

@@ -147,11 +147,25 @@ def test_page_escapes_everything_from_orders(site: Path) -> None:
             "<html><head><style>html{filter:invert(1) hue-rotate(180deg);background:#fff}"
             "img{filter:invert(1) hue-rotate(180deg)}</style></head><body></body></html>",
         ),
+        (
+            '<html><head><meta name="color-scheme" content="light dark">'
+            "<style>@media (prefers-color-scheme: dark) { a {} }</style></head></html>",
+            '<html><head><meta name="color-scheme" content="light dark">'
+            "<style>@media (min-width: 0px) { a {} }</style>"
+            "<style>:root{color-scheme:dark}</style></head></html>",
+        ),
     ],
-    ids=["own-dark-css-applies", "light-only-css-is-off", "no-dark-css-is-inverted"],
+    ids=[
+        "own-dark-css-applies",
+        "light-only-css-is-off",
+        "no-dark-css-is-inverted",
+        "a-declared-dark-scheme-darkens-the-defaults",
+    ],
 )
 def test_dark_html(html: str, expected: str) -> None:
-    """Dark mode uses the email's own dark CSS, or inverts an email that has none."""
+    """Dark mode uses the email's own dark CSS (and, when the email declares a dark colour
+    scheme, the client's dark defaults, as Apple Mail does), or inverts an email that has
+    none."""
     assert dark_html(html) == expected
 
 

@@ -11,8 +11,10 @@ import lxml.html
 import pytest
 
 from delightmail import Mailer, Merchant, Money, OrderValidationError, TemplateError
+from delightmail.checks import check_email
 from delightmail.exceptions import TemplateNotFound
 from delightmail.models import Order, validate_order
+from delightmail.rendered import RenderedEmail
 from delightmail.testing import assert_same_html
 
 from .conftest import FIXTURES, ORDER_FILES, load
@@ -288,3 +290,162 @@ def test_a_pick_up_is_collected_where_the_shop_says_never_at_home(
         assert data["shipping"]["method"] in collect
         if expected:
             assert expected in collect
+
+
+# -- the visible polish: what each part says, in every design -------------------------------
+
+DESIGNS = ["postcard", "receipt"]
+#: A catalog of yours in Arabic (every message), for right-to-left emails.
+ARABIC = FIXTURES / "locale"
+
+
+@pytest.fixture(scope="module")
+def designs(merchant: Merchant) -> dict[tuple[str, bool], Mailer]:
+    """A mailer for each design, compiled and on the reference path, with the Arabic
+    catalog beside the built-in ones."""
+    return {
+        (design, precompile): Mailer(
+            merchant, template=design, precompile=precompile, locale_dirs=(ARABIC,)
+        )
+        for design in DESIGNS
+        for precompile in (True, False)
+    }
+
+
+def render_both(
+    designs: dict[tuple[str, bool], Mailer], design: str, order: dict[str, Any]
+) -> RenderedEmail:
+    """*order* in *design*, checked to render the same on the compiled and reference paths."""
+    fast = designs[design, True].render(order)
+    slow = designs[design, False].render(order)
+    assert_same_html(fast.html, slow.html)
+    assert fast.text == slow.text
+    return fast
+
+
+def gift_receipt() -> dict[str, Any]:
+    """The gift example with its prices hidden, a gift card and a product picture."""
+    data: dict[str, Any] = load(ORDER_FILES[3])
+    data["hide_prices"] = True
+    data["payment"]["gift_cards"] = [{"last_characters": "7QX2", "amount": "10.00"}]
+    data["lines"][0]["image_url"] = "https://groove-harbor.example.com/img/roundhouse.jpg"
+    return data
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_a_gift_receipt_says_nothing_of_the_money_or_who_paid(
+    designs: dict[tuple[str, bool], Mailer], design: str
+) -> None:
+    """A gift receipt lists what is in the parcel and how many ("Quantity: 2", never a
+    dangling "2 ×"), and nothing about money or the buyer's payment: no amount, no card,
+    no gift card, no billing address."""
+    data = gift_receipt()
+    email = render_both(designs, design, data)
+    for part in (visible_text(email.html), email.text):
+        assert "Quantity: 1" in part and "Quantity: 2" in part
+        assert "×" not in part
+        for said in ("£", "American Express", "1005", "Gift card", "7QX2", "Billing",
+                     "3 Canal Row", "Bath", "Payment", "PAYMENT", "Paid"):  # fmt: skip
+            assert said not in part, said
+        assert "14 Gloucester Road" in part  # where the parcel goes is still said
+    german = render_both(designs, design, {**data, "locale": "de_DE"})
+    assert "Anzahl: 2" in german.text and "Anzahl: 2" in visible_text(german.html)
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_a_shipping_method_with_parentheses_is_not_put_in_more(
+    designs: dict[tuple[str, bool], Mailer], design: str
+) -> None:
+    """The shipping method goes under its label: "UPS Ground (3–5 business days)" is never
+    wrapped in parentheses of its own, in either part."""
+    email = render_both(designs, design, load(ORDER_FILES[1]))
+    method = "UPS Ground (3–5 business days)"
+    for part in (visible_text(email.html), email.text):
+        assert method in part
+        assert "((" not in part and "))" not in part and f"({method})" not in part
+    lines = email.text.splitlines()
+    shipping = next(i for i, line in enumerate(lines) if line.startswith("Shipping "))
+    assert lines[shipping].endswith("$9.95") and lines[shipping + 1] == f"  {method}"
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_the_support_phone_is_a_tel_link_that_does_not_wrap(
+    designs: dict[tuple[str, bool], Mailer], merchant_data: dict[str, Any], design: str
+) -> None:
+    """The shop's phone number links to ``tel:`` with its digits (and +), and is kept on
+    one line; a "number" that cannot be dialled is shown, unlinked."""
+    email = render_both(designs, design, load(ORDER_FILES[0]))
+    root = lxml.html.document_fromstring(email.html)
+    (link,) = root.xpath('//a[starts-with(@href, "tel:")]')
+    assert link.get("href") == "tel:+15035550142" and link.text == "+1 503 555 0142"
+    assert "white-space:nowrap" in link.get("style").replace(" ", "")
+    assert check_email(email).ok
+    words = {**merchant_data, "support_phone": "ask for Maya"}
+    html = Mailer(words, template=design).render(load(ORDER_FILES[0])).html
+    assert "tel:" not in html and ">ask for Maya</span>" in html
+
+
+def _styles(root: Any, xpath: str) -> list[str]:
+    return [" ".join(e.get("style", "").replace(" ", "").split()) for e in root.xpath(xpath)]
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_right_to_left_mirrors_the_email(
+    designs: dict[tuple[str, bool], Mailer], design: str
+) -> None:
+    """In Arabic (dir="rtl") text lines up on the right, the columns run right to left,
+    amounts line up on the left, and a quote's rule is on its right; in English, the other
+    way round."""
+    data = load(ORDER_FILES[1])
+    for locale, start, end in (("ar_EG", "right", "left"), ("en_US", "left", "right")):
+        email = render_both(designs, design, {**data, "locale": locale})
+        root = lxml.html.document_fromstring(email.html)
+        assert root.get("dir") == ("rtl" if start == "right" else "ltr")
+        texts = _styles(root, '//td[contains(@class, "dm-text")]/div')
+        aligned = [re.search(r"text-align:(\w+)", style) for style in texts]
+        assert {m.group(1) for m in aligned if m} == {start, "center"}  # the footer is centred
+        for cell in ("price", "amount"):
+            styles = _styles(root, f'//td[@class="{cell}"]')
+            assert styles and all(f"text-align:{end}" in s for s in styles), cell
+            assert all(f"padding-{start}:12px" in s for s in styles), cell
+        assert all(f"padding-{end}:12px" in s for s in _styles(root, '//td[@class="thumb"]'))
+        assert all(f"border-{start}:" in s for s in _styles(root, '//*[@class="quote"]'))
+        columns = _styles(root, '//div[contains(@class, "mj-column")]')
+        assert columns and all(f"direction:{root.get('dir')}" in s for s in columns)
+
+
+def test_the_context_names_the_sides_of_the_direction(
+    designs: dict[tuple[str, bool], Mailer],
+) -> None:
+    """``start`` and ``end`` are the sides a line starts and ends on, for dir."""
+    mailer = designs["postcard", True]
+    arabic = mailer.context({**load(ORDER_FILES[0]), "locale": "ar"})
+    english = mailer.context(load(ORDER_FILES[0]))
+    assert (arabic["dir"], arabic["start"], arabic["end"]) == ("rtl", "right", "left")
+    assert (english["dir"], english["start"], english["end"]) == ("ltr", "left", "right")
+
+
+NOTHING_TO_SEE = [" \t ", "\u200b", "\x00\x07", "\u2028\u2029", "\u200e\u200f", "\ufeff \u3000"]
+NOTHING_IDS = ["spaces", "zero-width-space", "controls", "line-separators", "marks", "bom"]
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+@pytest.mark.parametrize("nothing", NOTHING_TO_SEE, ids=NOTHING_IDS)
+def test_a_message_or_note_that_shows_nothing_is_absent(
+    designs: dict[tuple[str, bool], Mailer], design: str, nothing: str
+) -> None:
+    """A gift message or note of only spaces and invisible characters is no message: no
+    empty "YOUR GIFT MESSAGE" or "YOUR NOTE TO US" section in either part, and the
+    story does not speak of a note (its facts agree with the templates)."""
+    data = {**load(ORDER_FILES[0]), "gift_message": nothing, "note": nothing}
+    mailer = designs[design, True]
+    context = mailer.context(data)
+    assert context["order"].gift_message is None and context["order"].note is None
+    assert not context["order"].is_gift
+    email = render_both(designs, design, data)
+    for part in (visible_text(email.html), email.text):
+        for heading in ("gift message", "Your message for", "note to us"):
+            assert heading.lower() not in part.lower(), heading
+    assert email == mailer.render(load(ORDER_FILES[0]))
+    german = render_both(designs, design, {**data, "locale": "de_DE"})
+    assert "NACHRICHT" not in german.text.upper()

@@ -19,6 +19,7 @@ import lxml.html
 from lxml import etree
 
 from .checks_external import ExternalCheckers
+from .columns import display_width, is_wide
 from .compiler import TOKEN_PREFIX
 from .findings import Finding, Severity
 from .limits import GMAIL_CLIP_BYTES, SIZE_BUDGET_BYTES, SUBJECT_MAX, TEXT_WIDTH
@@ -163,7 +164,8 @@ _URL = re.compile(r"\b(?:https?://|mailto:)\S+")
 
 
 def check_text(doc: _Email) -> Iterator[Finding]:
-    """The plain-text part reads well on its own: no HTML, no entities, 78 columns."""
+    """The plain-text part reads well on its own: no HTML, no entities, 78 columns
+    (as a fixed-width font shows them: a Chinese or Japanese character takes two)."""
     text = doc.email.text
     if not text.strip():
         yield Finding("text", "error", "empty plain-text part")
@@ -181,9 +183,12 @@ def check_text(doc: _Email) -> Iterator[Finding]:
             yield Finding("text", "warning", f"link {url} shown twice", f"text:{lineno}")
         seen.add(url)
     for number, line in enumerate(text.splitlines(), start=1):
-        # A long URL cannot be wrapped; anything else can.
-        if len(line) > TEXT_WIDTH and " " in line.strip() and "://" not in line:
-            yield Finding("text", "warning", f"line is {len(line)} columns", f"text:{number}")
+        # A long URL cannot be wrapped; words can, and so can East Asian text
+        # (between its characters).
+        columns = display_width(line)
+        wrappable = " " in line.strip() or any(is_wide(char) for char in line)
+        if columns > TEXT_WIDTH and wrappable and "://" not in line:
+            yield Finding("text", "warning", f"line is {columns} columns", f"text:{number}")
 
 
 CHECKS: tuple[Callable[[_Email], Iterator[Finding]], ...] = (

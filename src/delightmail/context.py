@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .colors import DarkTheme
 from .models import (
     Address,
     Customer,
@@ -79,7 +80,13 @@ CONTEXT: tuple[ContextName, ...] = (
         "template compiles.",
         "merchant.name",
     ),
-    ContextName("theme", Theme, "`merchant.theme`: the colours and the font.", "theme.brand_color"),
+    ContextName(
+        "theme",
+        Theme,
+        "`merchant.theme`: the colours and the font; `theme.dark` the colours for dark mode, "
+        "derived from them (see `DarkTheme`).",
+        "theme.dark.brand",
+    ),
     ContextName(
         "customer", Customer, "`order.customer`: who placed the order.", "customer.first_name"
     ),
@@ -120,6 +127,20 @@ CONTEXT: tuple[ContextName, ...] = (
         "lang",
     ),
     ContextName("dir", str, "`ltr` or `rtl`: the direction of `lang`'s script.", "dir"),
+    ContextName(
+        "start",
+        str,
+        "The side lines start on: `left`, or `right` when `dir` is `rtl`. For what email "
+        'clients have no logical (start, end) form of: `align="{{ start }}"`, '
+        "`text-align: {{ start }}`, `border-{{ start }}: 4px solid`.",
+        "start",
+    ),
+    ContextName(
+        "end",
+        str,
+        "The side lines end on: `right`, or `left` when `dir` is `rtl` (where amounts line up).",
+        "end",
+    ),
     ContextName(
         "catalog",
         str,
@@ -197,6 +218,7 @@ FILTER_EXAMPLES: Mapping[str, tuple[str, ...]] = {
     "wrap": ("order.gift_message | wrap(36)",),
     "row": ('"Subtotal" | row(order.line_subtotal | money, 36)',),
     "utm": ("merchant.website | utm",),
+    "tel": ("merchant.support_phone | tel",),
     "local": ("merchant.signer.role | local",),
     "one_line": ("order.gift_message | one_line",),
 }
@@ -229,6 +251,7 @@ MODELS: tuple[type, ...] = (
     Merchant,
     Signer,
     Theme,
+    DarkTheme,
     Voice,
     Story,
 )

@@ -254,6 +254,8 @@ def facts_of(order: Order, merchant: Merchant) -> Facts:
         None,
     )
     first_name = _clean(order.customer.first_name)
+    # The note the templates print, cleaned: a fact only when something is left of it.
+    note = _clean(order.note)
     return Facts(
         shipping=shipping,
         gift=gift,
@@ -265,7 +267,7 @@ def facts_of(order: Order, merchant: Merchant) -> Facts:
         extras=bool(voice_extras or order.extras),
         town=bool(shop_towns),
         destination=destination is not None,
-        note=order.note is not None,
+        note=note is not None,
         engraving=engraving is not None,
         shop_time=shop_time,
         customer_time=customer_time,
@@ -274,6 +276,6 @@ def facts_of(order: Order, merchant: Merchant) -> Facts:
         destination_town=destination,
         count=count,
         item_count=item_count,
-        note_text=_clean(order.note),
+        note_text=note,
         engraving_text=engraving,
     )

@@ -13,6 +13,7 @@ customer's English email says "November 22, 2026", never "22 novembre 2026"::
     {{ paragraph | wrap }}            plain text at 78 columns
     {{ "Subtotal" | row(amount) }}    label left, amount right
     {{ order.status_url | utm }}      with the merchant's UTM tags
+    {{ merchant.support_phone | tel }}  tel:+15035550142
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2.runtime import Context
 
+from .columns import char_width, display_width, is_wide
 from .i18n import babel_locale, story_locale, text_locale
 from .limits import TEXT_WIDTH
-from .links import with_utm
+from .links import tel_url, with_utm
 from .models import Merchant, Money, localized
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "one_line",
     "pure",
     "row_filter",
+    "tel_filter",
     "utm_filter",
     "wrap_filter",
 ]
@@ -224,17 +227,74 @@ def _wrap_pattern(width: int) -> re.Pattern[str]:
     return re.compile(rf"(\S.{{0,{width - 1}}}|\S+)(?:\s+|$)")
 
 
+# Where a line of Chinese or Japanese may not start (closing punctuation, small
+# kana, the long-vowel mark), and where it may not end (opening brackets).
+_NO_START = frozenset(
+    "、。，．！？：；）」』】〕〉》〟ー…‥・々ゝゞ"
+    "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+    "!),.:;?]}"
+)
+_NO_END = frozenset("（「『【〔〈《〝([{")
+
+
+def _pieces(word: str) -> list[str]:
+    """*word* cut where a line may break inside it: beside a wide character (East Asian
+    text has no spaces between words), never inside a character's marks."""
+    if not any(is_wide(char) for char in word):
+        return [word]
+    pieces, current = [], ""
+    for char in word:
+        if (
+            current
+            and (is_wide(char) or is_wide(current[-1]))
+            and char_width(char) and char_width(current[-1])
+            and char not in _NO_START and current[-1] not in _NO_END
+        ):  # fmt: skip
+            pieces.append(current)
+            current = ""
+        current += char
+    pieces.append(current)
+    return pieces
+
+
+def _wrap_words(text: str, width: int) -> list[str]:
+    """*text* (one space between words) in lines of at most *width* columns, as
+    display_width counts them; a piece wider than that (a URL) gets a line of its own."""
+    lines: list[str] = []
+    line, used = "", 0
+    for word in text.split(" "):
+        for number, piece in enumerate(_pieces(word)):
+            glue = " " if number == 0 and line else ""
+            columns = display_width(piece)
+            if line and used + len(glue) + columns > width:
+                lines.append(line)
+                line, used, glue = "", 0, ""
+            line += glue + piece
+            used += len(glue) + columns
+    if line:
+        lines.append(line)
+    return lines
+
+
 def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
     text = " ".join(paragraph.split())
-    if len(text) + len(indent) <= width:
+    room = width - display_width(indent)
+    if display_width(text) <= room:
         return indent + text
-    lines = _wrap_pattern(width - len(indent)).findall(text)
+    # Printable ASCII is a column a character: the regular expression, in C.
+    ascii_ = text.isascii() and text.isprintable()
+    lines = _wrap_pattern(room).findall(text) if ascii_ else _wrap_words(text, room)
     return "\n".join(indent + line for line in lines)
 
 
 @pure
 def wrap_filter(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
-    """Wrap each paragraph of plain *text* at *width* columns; long words (URLs) stay whole."""
+    """Wrap each paragraph of plain *text* at *width* columns; long words (URLs) stay whole.
+
+    Columns are counted as a fixed-width font shows them: a Chinese or Japanese
+    character takes two, and such text (written without spaces) may break
+    between its characters.
+    """
     return "\n".join(
         _wrap_paragraph(p, width, indent) if p.strip() else "" for p in str(text).split("\n")
     )
@@ -263,10 +323,18 @@ def row_filter(label: str, value: str, width: int = TEXT_WIDTH) -> str:
     A label too long to share the line gets the value on a line of its own.
     """
     label, value = str(label), str(value)
-    room = width - len(value) - 2
-    if len(label) > room:
-        return f"{label}\n{value:>{width}}"
-    return f"{label:<{width - len(value)}}{value}"
+    # Measured in columns: a fullwidth ￥ takes two.
+    label_width, value_width = display_width(label), display_width(value)
+    if label_width > width - value_width - 2:
+        return f"{label}\n{' ' * (width - value_width)}{value}"
+    return label + " " * (width - label_width - value_width) + value
+
+
+def tel_filter(number: Any) -> str:
+    """``{{ merchant.support_phone | tel }}``: the ``tel:`` link that dials a phone number
+    (``tel:+15035550142``), or ``""`` when it is not one to dial (guard the link with it)."""
+    found = tel_url(str(number)) if number else None
+    return found or ""
 
 
 @pure
@@ -287,6 +355,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "wrap": wrap_filter,
     "row": row_filter,
     "utm": utm_filter,
+    "tel": tel_filter,
     "local": local_filter,
     "one_line": one_line,
 }

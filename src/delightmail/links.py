@@ -1,15 +1,19 @@
-"""Links in an email: which schemes are allowed, and campaign (UTM) tagging.
+"""Links in an email: which schemes are allowed, campaign (UTM) tagging, phone numbers.
 
 >>> with_utm("https://shop.example/orders/1", {"source": "delightmail", "medium": "email"})
 'https://shop.example/orders/1?utm_source=delightmail&utm_medium=email'
+>>> tel_url("+1 (503) 555-0142 ext. 7")
+'tel:+15035550142;ext=7'
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["ALLOWED_SCHEMES", "UTM_KEYS", "is_allowed", "utm_name", "with_utm"]
+__all__ = ["ALLOWED_SCHEMES", "UTM_KEYS", "is_allowed", "tel_url", "utm_name", "with_utm"]
 
 #: The only schemes a link in an email may use.
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
@@ -60,3 +64,28 @@ def with_utm(
     # The existing query is kept byte for byte: re-encoding it could change a signed link.
     query = f"{parts.query}&{new}" if parts.query else new
     return urlunsplit(parts._replace(query=query))
+
+
+# A phone number as people write it: an optional +, digits (any script's) and the
+# separators around them, then perhaps an extension ("ext. 7", "x7", "#7").
+_PHONE = re.compile(r"(\+?)([\d\s().\-/\u00a0]+?)\s*(?:(?:ext\.?|extension|x|#)\s*(\d+))?", re.I)
+# Fewer digits than this is not a number to dial (a typo, a lone extension).
+_MIN_DIGITS = 3
+
+
+def tel_url(number: str) -> str | None:
+    """The ``tel:`` link that dials *number* as written for people: its digits, and a
+    leading ``+`` (RFC 3966), or ``None`` when it is not a number (letters, too few digits).
+
+    >>> tel_url("0049 30 1234567"), tel_url("call us!")
+    ('tel:0049301234567', None)
+    """
+    match = _PHONE.fullmatch(number.strip())
+    if match is None:
+        return None
+    plus, body, extension = match.groups()
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in body if ch.isdecimal())
+    if len(digits) < _MIN_DIGITS:
+        return None
+    ext = "".join(str(unicodedata.decimal(ch)) for ch in extension) if extension else ""
+    return f"tel:{plus}{digits}" + (f";ext={ext}" if ext else "")

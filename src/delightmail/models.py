@@ -22,6 +22,7 @@ take the order's currency, so a hand-written order stays short::
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -46,6 +47,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
+from .colors import DarkTheme, dark_theme
 from .exceptions import CurrencyMismatchError, FieldProblem, OrderValidationError
 from .i18n import babel_locale
 from .links import utm_name
@@ -253,10 +255,18 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _shows_nothing(text: str) -> bool:
+    """Whether *text* has nothing to see: only spaces and control or format characters
+    (a zero-width space, a stray NUL), which a template would print as an empty section."""
+    return all(char.isspace() or unicodedata.category(char)[0] == "C" for char in text)
+
+
 def _strip_or_none(value: Any) -> Any:
+    # An optional text that shows nothing is no text: the gift message, the note
+    # and the story's facts all agree that it is absent.
     if isinstance(value, str):
         value = _clean(value).strip()
-        return value or None
+        return None if _shows_nothing(value) else value
     return value
 
 
@@ -874,6 +884,19 @@ class Theme(_Model):
         default="'Helvetica Neue', Helvetica, Arial, sans-serif",
         pattern=r"^[\w\s,'\"-]+$",
     )
+
+    @property
+    def dark(self) -> DarkTheme:
+        """The colours for dark mode, derived from these: the same hues on dark surfaces,
+        every text at WCAG AA contrast (see :func:`~delightmail.colors.dark_theme`)."""
+        return dark_theme(
+            brand=self.brand_color,
+            accent=self.accent_color,
+            text=self.text_color,
+            muted=self.muted_color,
+            background=self.background_color,
+            card=self.card_color,
+        )
 
 
 Tone = Literal["playful", "warm", "plain"]

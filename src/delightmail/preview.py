@@ -373,22 +373,40 @@ _FORCED_DARK = (
 )
 
 
+# An email that says it supports dark mode (<meta name="color-scheme" content="light dark">).
+_DARK_SCHEME = re.compile(
+    r"""<meta\s+name=["']?color-scheme["']?\s+content=["'][^"']*\bdark\b""", re.IGNORECASE
+)
+# What such a client does besides the email's own dark styles: its defaults go dark
+# too (the colour of text nothing styles, such as a logo's alt text).
+_DARK_DEFAULTS = "<style>:root{color-scheme:dark}</style>"
+
+
 def dark_html(email_html: str) -> str:
     """*email_html* as a dark-mode client shows it.
 
     An email with ``prefers-color-scheme`` CSS gets its own dark styles (as in
-    Apple Mail); one without is colour-inverted (as in Gmail's and Outlook's apps).
+    Apple Mail), and the client's own defaults go dark too when it declares
+    ``color-scheme: light dark``; one without is colour-inverted (as in Gmail's
+    and Outlook's apps).
     """
     if _DARK_QUERY.search(email_html):
         # Always-true and always-false conditions in place of the user's preference.
-        return _DARK_QUERY.sub(
+        email_html = _DARK_QUERY.sub(
             lambda m: "(min-width: 0px)" if m.group(1).lower() == "dark" else "(max-width: 0px)",
             email_html,
         )
+        return (
+            _in_head(email_html, _DARK_DEFAULTS) if _DARK_SCHEME.search(email_html) else email_html
+        )
+    return _in_head(email_html, _FORCED_DARK)
+
+
+def _in_head(email_html: str, style: str) -> str:
     head_end = email_html.lower().find("</head>")
     if head_end < 0:
-        return _FORCED_DARK + email_html
-    return email_html[:head_end] + _FORCED_DARK + email_html[head_end:]
+        return style + email_html
+    return email_html[:head_end] + style + email_html[head_end:]
 
 
 # -- the server ----------------------------------------------------------------

@@ -292,6 +292,11 @@ class Mailer:
         # Words such as a country's name are in the language of the email's words.
         words = i18n.text_locale(locale, language)
         catalog = self._catalog_key(locale, tone)
+        direction = i18n.text_direction(language)
+        # The sides a line starts and ends on: what HTML's align and CSS's
+        # text-align, padding-* and border-* say, where email clients know no
+        # logical properties (start, end).
+        start, end = ("right", "left") if direction == "rtl" else ("left", "right")
         return {
             "order": order,
             "merchant": merchant,
@@ -302,7 +307,9 @@ class Mailer:
             "locale": locale,
             # The language the words are in: a locale without a catalog reads in English.
             "lang": language,
-            "dir": i18n.text_direction(language),
+            "dir": direction,
+            "start": start,
+            "end": end,
             "catalog": catalog,
             "show_prices": not order.hide_prices,
             "lines_shown": order.lines[:MAX_LINES_SHOWN],

@@ -1,0 +1,37 @@
+"""How wide plain text is, in the columns of a fixed-width font (a text part, a terminal).
+
+A character is not a column: East Asian wide characters (漢字, かな, the
+fullwidth ￥) take two, combining marks and zero-width characters none.
+The text part's filters wrap and align by this width, and the inbox checks
+measure its lines by it. Widths come from :mod:`wcwidth`.
+
+>>> display_width("￥3,200"), display_width("Cafe\\u0301"), display_width("abc")
+(7, 4, 3)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from wcwidth import wcswidth, wcwidth
+
+__all__ = ["char_width", "display_width", "is_wide"]
+
+
+@lru_cache(maxsize=4096)
+def char_width(char: str) -> int:
+    """The columns one character takes: 2 wide, 1 narrow, 0 a mark or a control."""
+    return max(wcwidth(char), 0)
+
+
+def display_width(text: str) -> int:
+    """The columns *text* takes; a control character (which has no width of its own) takes none."""
+    if text.isascii() and text.isprintable():  # the usual line, measured in C
+        return len(text)
+    width = wcswidth(text)
+    return width if width >= 0 else sum(char_width(char) for char in text)
+
+
+def is_wide(char: str) -> bool:
+    """Whether *char* takes two columns (an East Asian wide or fullwidth character)."""
+    return char_width(char) == 2
