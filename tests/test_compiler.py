@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from delightmail import CompileError, Mailer, Merchant, TemplateError
 from delightmail.compiler import _account, compile_source, protect_literal, scan_tags, tokenize
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ORDER_FILES, load
 
 
 def mjml(body: str, head: str = "") -> str:
@@ -180,3 +181,26 @@ def test_broken_template_folders_fail_at_construction(
     """A broken template fails when the Mailer is made, naming its file and line."""
     with pytest.raises(TemplateError, match=message):
         Mailer(merchant=merchant, template=FIXTURES / "templates" / folder)
+
+
+def test_a_css_rule_that_matches_nothing_may_take_its_value_with_it(
+    tmp_path: Path, merchant: Merchant
+) -> None:
+    """premailer drops an inlined CSS rule that matches no element of this design, and the
+    value in it: that is no lost tag, while a value lost anywhere else still is."""
+    design = tmp_path / "mine"
+    design.mkdir()
+    (design / "email.mjml.j2").write_text(
+        '{% extends "layout/base.mjml.j2" %}\n{% block styles %}{{ super() }}\n'
+        "      .no-such-element { color: {{ theme.brand_color }}; }\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    (design / "email.txt.j2").write_text('{% extends "layout/base.txt.j2" %}\n')
+    order = load(ORDER_FILES[0])
+    fast = Mailer(merchant, template=design).render(order)
+    slow = Mailer(merchant, template=design, precompile=False).render(order)
+    assert fast.text == slow.text and "no-such-element" not in fast.html
+    tags = _tags("{{ a }}{{ b }}")
+    _account("dmtk00000x", tags, "t", in_css=frozenset({1}))  # b was in CSS: fine
+    with pytest.raises(CompileError, match="dropped the expression"):
+        _account("dmtk00001x", tags, "t", in_css=frozenset({1}))  # a was not

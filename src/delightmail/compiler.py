@@ -47,6 +47,7 @@ TagKind = Literal["expression", "statement", "comment"]
 TOKEN_PREFIX = "dmtk"
 _TOKEN = re.compile(r"<!--dmtk(\d{5})x-->|dmtk(\d{5})x")
 _TAG_START = re.compile(r"\{\{|\{%|\{#")
+_INLINE_STYLE = re.compile(r"""<mj-style\b[^>]*\binline\s*=\s*["']inline["'][^>]*>""")
 _CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _KINDS: dict[str, TagKind] = {"{{": "expression", "{%": "statement", "{#": "comment"}
 # Statements whose effect reaches outside the one template: the MJML and CSS
@@ -168,46 +169,26 @@ class CompiledTemplate:
     filename: str
     tags: tuple[Tag, ...]
 
-    def jinja_source(
-        self,
-        fold: Callable[[Tag], str | None] | None = None,
-        rewrite: Callable[[str], str] | None = None,
-    ) -> JinjaSource:
-        """Swap each token back for its Jinja tag.
-
-        :param fold: given an expression tag, may return its final text (for a
-            value that is the same in every email, such as a brand colour) to
-            put in place of the tag; ``None`` keeps the tag.
-        :param rewrite: given the source of a tag that stays, returns the source
-            to put back (an equivalent but cheaper tag).
-        """
+    def jinja_source(self) -> JinjaSource:
+        """Swap each token back for its Jinja tag: the source Jinja compiles, with a map
+        from its lines to the template's (folding happens on its syntax tree, in
+        :mod:`delightmail._templates`)."""
         out: list[str] = []
         line_starts: list[int] = [1]
         tag_lines: list[int] = [1]
         lineno = 1
         pos = 0
-        # Literal text, folded values included, is protected as one run up to the
-        # next tag that stays: a value ending in "{" next to HTML starting with
-        # "%" must not make a tag between them.
-        pending = ""
         for index, _statement, start, end in _find_tokens(self.html):
-            pending += self.html[pos:start]
             tag = self.tags[index]
-            folded = fold(tag) if fold is not None and tag.kind == "expression" else None
+            literal = protect_literal(self.html[pos:start])
             pos = end
-            if folded is not None:
-                pending += folded
-                continue
-            literal = protect_literal(pending)
             out.append(literal)
             lineno += literal.count("\n")
-            pending = ""
             line_starts.append(lineno)
             tag_lines.append(tag.lineno)
-            text = rewrite(tag.text) if rewrite is not None else tag.text
-            out.append(text)
-            lineno += text.count("\n")
-        out.append(protect_literal(pending + self.html[pos:]))
+            out.append(tag.text)
+            lineno += tag.text.count("\n")
+        out.append(protect_literal(self.html[pos:]))
         return JinjaSource(
             source="".join(out),
             filename=self.filename,
@@ -289,6 +270,9 @@ class Tokenized:
     tags: list[Tag]
     source: str
     anchors: list[tuple[int, int]]
+    #: The expressions inside inlined CSS (``<mj-style inline="inline">``): premailer
+    #: drops a rule that matches no element, and its values with it, harmlessly.
+    in_css: frozenset[int] = frozenset()
 
     def line_at(self, byte_offset: int) -> int:
         """The original line of the character at *byte_offset* (UTF-8) in ``mjml``."""
@@ -340,7 +324,14 @@ def tokenize(source: str, filename: str) -> Tokenized:
         tags.append(tag)
     anchors.append((length, pos))
     out.append(source[pos:])
-    return Tokenized(mjml="".join(out), tags=tags, source=source, anchors=anchors)
+    spans = [(m.end(), m.end() + (source[m.end() :] + "</mj-style>").index("</mj-style>"))
+             for m in _INLINE_STYLE.finditer(source)]  # fmt: skip
+    in_css = frozenset(
+        index
+        for index, tag in enumerate(tags)
+        if tag.kind == "expression" and any(start <= tag.start < end for start, end in spans)
+    )
+    return Tokenized(mjml="".join(out), tags=tags, source=source, anchors=anchors, in_css=in_css)
 
 
 def _find_tokens(html: str) -> Iterator[tuple[int, bool, int, int]]:
@@ -377,14 +368,17 @@ def _block_paths(tags: list[Tag]) -> dict[int, tuple[int, ...]]:
     return paths
 
 
-def _account(html: str, tags: list[Tag], filename: str) -> None:
+def _account(
+    html: str, tags: list[Tag], filename: str, in_css: frozenset[int] = frozenset()
+) -> None:
     """Raise :class:`CompileError` unless every token came through where it belongs.
 
     A statement must come out exactly once and in its place among the other
     statements. An expression must come out at least once, each copy inside
     the same blocks as in the source: MJML may copy a value deeper (an
     ``mj-attributes`` font into every component, a title into an
-    ``aria-label``), but never out of its loop or branch.
+    ``aria-label``), but never out of its loop or branch. One in inlined CSS
+    (*in_css*) may be gone: premailer drops a rule that matches no element.
     """
     paths = _block_paths(tags)
     # The statement each expression follows in the source (-1: none yet).
@@ -419,7 +413,7 @@ def _account(html: str, tags: list[Tag], filename: str) -> None:
         if paths[current][: len(source_path)] != source_path:
             raise fail(index, "MJML or premailer moved the expression out of its block")
     missing = [i for i in paths if i >= 0 and i not in seen_statements]
-    missing += [i for i in segment_of if i not in seen_expressions]
+    missing += [i for i in segment_of if i not in seen_expressions and i not in in_css]
     if missing:
         kind = tags[min(missing)].kind
         raise fail(min(missing), f"MJML or premailer dropped the {kind}")
@@ -452,7 +446,7 @@ def compile_source(source: str, filename: str) -> CompiledTemplate:
     """
     tokenized = tokenize(source, filename)
     html = mjml_to_html(tokenized.mjml, filename, tokenized.line_at)
-    _account(html, tokenized.tags, filename)
+    _account(html, tokenized.tags, filename, tokenized.in_css)
     return CompiledTemplate(html=html, filename=filename, tags=tuple(tokenized.tags))
 
 
