@@ -3,6 +3,7 @@ the header block never ends early, no line passes 998 bytes, and addresses are e
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from typing import Any
@@ -101,7 +102,9 @@ def test_customer_fields_through_a_real_render(
     header to the message bytes."""
     data = load(ORDER_FILES[0])
     data["customer"] = {**data["customer"], "first_name": first, "last_name": last}
-    if number.strip():
+    # Control characters are dropped when the order is validated: a number of only those
+    # is no number (the models say so), so the example's own stays.
+    if re.sub("[\x00-\x1f\x7f-\x9f\ufffe\uffff]", "", number).strip():
         data["number"] = number
     assert_safe(mailer.render(data).to_message(sender=SENDER).as_bytes())
 
