@@ -16,10 +16,12 @@ from .conftest import EXAMPLES, ORDER_FILES, copy_templates, edit, load
 
 FIRST_MAILER = """
 import sys, time
-from delightmail import Mailer, Merchant
+from delightmail import Mailer, Merchant, composer, rendering
+composed = []
+rendering.compose = lambda *args, **kwargs: composed.append(1) or composer.compose(*args, **kwargs)
 merchant = Merchant.model_validate_json(open(sys.argv[1]).read())
 Mailer(merchant, template=sys.argv[2])
-print("premailer" in sys.modules, "mjml" in sys.modules)
+print("premailer" in sys.modules, "mjml" in sys.modules, bool(composed))
 """
 
 
@@ -46,15 +48,15 @@ def forget_compiled() -> None:
 
 
 def test_a_warm_process_compiles_nothing(tmp_path: Path) -> None:
-    """The second process to make the same Mailer imports neither MJML nor premailer;
-    a template that changed is compiled again."""
+    """The second process to make the same Mailer imports neither MJML nor premailer, nor
+    composes the design's files again; a template whose partial changed is compiled again."""
     template = copy_templates(tmp_path) / "postcard"
     cache = tmp_path / "cache"
-    assert first_mailer(cache, template) == "True True"  # cold: compiled
-    assert first_mailer(cache, template) == "False False"  # warm: from the cache
+    assert first_mailer(cache, template) == "True True True"  # cold: compiled
+    assert first_mailer(cache, template) == "False False False"  # warm: from the cache
     # A partial the design includes changed: that is a change to the design.
     edit(template.parent / "partials" / "header.mjml.j2", "28px 0 16px", "30px 0 16px")
-    assert first_mailer(cache, template) == "True True"  # changed: compiled again
+    assert first_mailer(cache, template) == "True True True"  # changed: compiled again
 
 
 def test_cached_and_compiled_render_the_same(

@@ -32,7 +32,15 @@ CACHE_ENV = "DELIGHTMAIL_CACHE_DIR"
 _PACKAGE = Path(__file__).resolve().parent
 #: What compiling reads, besides the template: the code that compiles and folds,
 #: and the catalogs whose words are folded in.
-_OWN_FILES = ("compiler.py", "_templates.py", "filters.py", "i18n.py", "links.py", "models.py")
+_OWN_FILES = (
+    "composer.py",
+    "compiler.py",
+    "_templates.py",
+    "filters.py",
+    "i18n.py",
+    "links.py",
+    "models.py",
+)
 _LIBRARIES = ("mjml", "premailer", "cssutils", "jinja2", "markupsafe", "babel")
 
 

@@ -563,9 +563,8 @@ def text_template(
     """The text template; for a merchant and locale, with their constant values in it
     (compiled once, as the HTML is)."""
     env = environment(html=False, sandbox=sandbox, roots=roots)
-    template = _load_cached(env, source, filename)  # errors name the author's own lines
     if merchant_json is None or locale is None:
-        return template
+        return _load_cached(env, source, filename)  # errors name the author's own lines
     merchant = Merchant.model_validate_json(merchant_json)
     marked = _marked_text(source, filename, sandbox)
     values = _values(env, marked, merchant, locale)

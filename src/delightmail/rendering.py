@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 from jinja2.loaders import split_template_path
 
-from . import compiler, i18n
+from . import _cache, compiler, i18n
 from ._templates import (
     check_syntax,
     environment,
@@ -185,8 +185,11 @@ class Mailer:
 
     def _compose(self, name: str, *, html: bool) -> Composed:
         key = (name, self._roots, html, self.sandbox)
-        cached = _COMPOSED.get(key)
-        if cached is not None and _still_current(cached, self._roots):
+        entry = _cache.key("composed", *key)
+        # In this process, or from the disk cache (a fresh worker then parses no file).
+        cached = _COMPOSED.get(key) or _cache.fetch(entry)
+        if isinstance(cached, Composed) and _still_current(cached, self._roots):
+            _COMPOSED[key] = cached
             return cached
         env = environment(html=html, sandbox=self.sandbox)
         composed = compose(
@@ -197,6 +200,7 @@ class Mailer:
             html=html,
         )
         _COMPOSED[key] = composed
+        _cache.store(entry, composed)
         return composed
 
     @property
