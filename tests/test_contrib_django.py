@@ -7,6 +7,8 @@ the way a project's own tests would.
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -43,6 +45,7 @@ if not settings.configured:
 
 from django.core import mail  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+from django.core.management import CommandError, call_command  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 
@@ -213,3 +216,44 @@ def test_django_anymail_gets_the_message(outbox: list[Any]) -> None:
     assert params["text_body"] == part(ours, "plain")
     assert params["html_body"] == part(ours, "html")
     same_message(parsed(outbox[0]), ours)
+
+
+def test_the_command_renders_an_order() -> None:
+    """``manage.py delightmail render ORDER.json`` prints the subject and the text part."""
+    out = io.StringIO()
+    call_command("delightmail", "render", str(ORDER_FILES[0]), stdout=out)
+    email = get_mailer().render(load(ORDER_FILES[0]))
+    assert out.getvalue().rstrip("\n") == f"Subject: {email.subject}\n\n{email.text}".rstrip("\n")
+
+
+def test_the_command_renders_the_whole_message() -> None:
+    """``--format eml`` prints the message Django would send, with delightmail's Message-ID."""
+    out = io.StringIO()
+    call_command("delightmail", "render", str(ORDER_FILES[0]), "--format", "eml", stdout=out)
+    ours = get_mailer().render(load(ORDER_FILES[0])).to_message(SENDER)
+    printed = message_from_bytes(out.getvalue().encode("utf-8"), policy=policy.default)
+    assert isinstance(printed, EmailMessage)
+    same_message(printed, ours)
+
+
+def test_the_command_sends_through_the_backend(outbox: list[Any]) -> None:
+    """``manage.py delightmail send ORDER.json`` sends through EMAIL_BACKEND (--to overrides)."""
+    out = io.StringIO()
+    call_command("delightmail", "send", str(ORDER_FILES[1]), "--locale", "de", stdout=out)
+    call_command("delightmail", "send", str(ORDER_FILES[1]), "--to", "me@example.com", stdout=out)
+    customer = load(ORDER_FILES[1])["customer"]["email"]
+    assert outbox[0].to[0].endswith(f"<{customer}>") and outbox[1].to == ["me@example.com"]
+    assert out.getvalue().startswith("sent <order-")
+
+
+def test_the_command_fails_in_one_line(tmp_path: Path, outbox: list[Any]) -> None:
+    """A bad order is a CommandError naming the file and the problem; nothing is sent."""
+    with pytest.raises(CommandError, match=r"nowhere\.json: .*no such file"):
+        call_command("delightmail", "render", "nowhere.json", stdout=io.StringIO())
+    order = load(ORDER_FILES[0])
+    del order["customer"]["email"]
+    path = tmp_path / "no-email.json"
+    path.write_text(json.dumps(order, default=str), encoding="utf-8")
+    with pytest.raises(CommandError, match=r"no-email\.json: customer\.email"):
+        call_command("delightmail", "send", str(path), stdout=io.StringIO())
+    assert outbox == []
