@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import sys
+import types
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -26,6 +28,10 @@ from .conftest import EXAMPLES, ORDER_FILES, load  # noqa: E402
 MERCHANT = EXAMPLES / "merchant.json"
 SENDER = ("Groove Harbor Records", "hello@groove-harbor.example.com")
 
+# The project's urls.py: the preview mounted where a project would mount it.
+urls = types.ModuleType("delightmail_test_urls")
+sys.modules[urls.__name__] = urls
+
 if not settings.configured:
     settings.configure(
         DEBUG=False,
@@ -38,16 +44,26 @@ if not settings.configured:
             "delightmail.contrib.django",
         ],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        DELIGHTMAIL={"MERCHANT": str(MERCHANT)},
+        MIDDLEWARE=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+        ],
+        ROOT_URLCONF=urls.__name__,
+        DELIGHTMAIL={"MERCHANT": str(MERCHANT), "PREVIEW_ORDERS": str(EXAMPLES / "orders")},
         USE_TZ=True,
     )
     django.setup()
 
+from django.urls import include, path  # noqa: E402
+
+urls.urlpatterns = [path("delightmail/", include("delightmail.contrib.django.urls"))]
+
 from django.core import mail  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 from django.core.management import CommandError, call_command  # noqa: E402
-from django.test import override_settings  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
+from django.utils.html import escape  # noqa: E402
 
 from delightmail import Mailer, MessageError  # noqa: E402
 from delightmail.contrib.django import (  # noqa: E402
@@ -257,3 +273,56 @@ def test_the_command_fails_in_one_line(tmp_path: Path, outbox: list[Any]) -> Non
     with pytest.raises(CommandError, match=r"no-email\.json: customer\.email"):
         call_command("delightmail", "send", str(path), stdout=io.StringIO())
     assert outbox == []
+
+
+@pytest.fixture(scope="module")
+def staff() -> Any:
+    """A staff user, in an in-memory database made for this module."""
+    from django.contrib.auth.models import User
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    return User.objects.create_user("maya", is_staff=True)
+
+
+def test_the_preview_is_for_staff_only(staff: Any) -> None:
+    """Anonymous and non-staff users are sent to log in; they see no email."""
+    from django.contrib.auth.models import User
+
+    client = Client()
+    for url in ("/delightmail/", "/delightmail/01-one-item/postcard/html/"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    client.force_login(User.objects.get_or_create(username="sam")[0])
+    assert client.get("/delightmail/").status_code == 302
+
+
+def test_the_preview_lists_every_order_in_every_design(staff: Any) -> None:
+    """The index links each example order in each design; each link shows that email."""
+    client = Client()
+    client.force_login(staff)
+    index = client.get("/delightmail/").content.decode()
+    for order in ORDER_FILES:
+        for design in ("postcard", "receipt"):
+            assert f'href="/delightmail/{order.stem}/{design}/"' in index
+    page = client.get("/delightmail/04-gift-with-message/receipt/")
+    email = get_mailer(template="receipt").render(load(ORDER_FILES[3]))
+    assert page.status_code == 200
+    assert escape(email.subject) in page.content.decode()
+    html = client.get("/delightmail/04-gift-with-message/receipt/html/")
+    assert html.content.decode() == email.html
+    assert html["Content-Security-Policy"].startswith("sandbox")
+    text = client.get("/delightmail/04-gift-with-message/receipt/text/")
+    assert text.content.decode() == email.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/delightmail/nothing/postcard/", "/delightmail/01-one-item/nothing/",
+     "/delightmail/01-one-item/postcard/eml/"],
+    ids=["order", "design", "part"],
+)  # fmt: skip
+def test_the_preview_has_nothing_else(url: str, staff: Any) -> None:
+    """An order, design or part the preview does not list is a 404."""
+    client = Client()
+    client.force_login(staff)
+    assert client.get(url).status_code == 404

@@ -77,7 +77,7 @@ class DelightmailMessage(EmailMultiAlternatives):
 
 
 _lock = threading.Lock()
-_mailers: dict[str, Mailer] = {}
+_mailers: dict[tuple[str, str], Mailer] = {}
 
 
 @receiver(setting_changed)
@@ -87,23 +87,23 @@ def _setting_changed(*, setting: str, **kwargs: Any) -> None:
             _mailers.clear()
 
 
-def get_mailer(locale: str | None = None) -> Mailer:
+def get_mailer(locale: str | None = None, *, template: str | None = None) -> Mailer:
     """The configured merchant's :class:`~delightmail.Mailer` for *locale* (by default the
-    setting's ``LOCALE``), made once per process: its template compiles once.
+    setting's ``LOCALE``) and *template* (by default its ``TEMPLATE``), made once per
+    process: its template compiles once.
 
     An order's own ``locale`` still wins over the mailer's, as with any mailer.
 
     :raises django.core.exceptions.ImproperlyConfigured: the ``DELIGHTMAIL`` setting is wrong.
     """
     config = get_config()
-    key = locale or config.locale
+    key = (template or config.template, locale or config.locale)
     with _lock:
         mailer = _mailers.get(key)
         if mailer is None:
             mailer = Mailer(
                 config.merchant,
-                config.template,
-                key,
+                *key,
                 tone=config.tone,
                 template_dirs=config.template_dirs,
                 pack_dirs=config.pack_dirs,
