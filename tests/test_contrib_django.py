@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 import types
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from django.conf import settings  # noqa: E402
 from .conftest import EXAMPLES, ORDER_FILES, load  # noqa: E402
 
 MERCHANT = EXAMPLES / "merchant.json"
+SRC = Path(__file__).resolve().parents[1] / "src"
 SENDER = ("Groove Harbor Records", "hello@groove-harbor.example.com")
 
 # The project's urls.py: the preview mounted where a project would mount it.
@@ -326,3 +329,27 @@ def test_the_preview_has_nothing_else(url: str, staff: Any) -> None:
     client = Client()
     client.force_login(staff)
     assert client.get(url).status_code == 404
+
+
+def test_the_example_project_sends_through_its_backend() -> None:
+    """examples/django_shop, as the README sets it up, sends an order through Django's console
+    backend with delightmail's Message-ID, Reply-To and both parts."""
+    project = EXAMPLES / "django_shop"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "delightmail", "send", str(ORDER_FILES[0])],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    # The console backend prints the message, then a line of dashes; the command, what it sent.
+    data, _, said = result.stdout.rpartition(b"-" * 79)
+    wire = message_from_bytes(data.lstrip(), policy=policy.default)
+    assert isinstance(wire, EmailMessage)
+    same_message(wire, get_mailer().render(load(ORDER_FILES[0])).to_message(SENDER))
+    assert said.decode().strip().startswith(f"sent {wire['Message-ID']} to ")
