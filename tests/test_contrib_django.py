@@ -16,6 +16,8 @@ import types
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +161,21 @@ def test_to_django_passes_extra_headers_and_addresses() -> None:
     same_message(wire, ours)
     assert wire["List-Unsubscribe"] == headers["List-Unsubscribe"]
     assert message.to == ["Sam <sam@example.org>"] and message.reply_to == ["help@example.com"]
+
+
+def test_django_writes_delightmails_header_words_until_one_is_changed() -> None:
+    """The Subject and To on the wire are delightmail's own words, byte for byte; a field
+    changed on the Django message after to_django is written by Django instead."""
+    email = get_mailer().render({**load(ORDER_FILES[0]), "locale": "de"})
+    ours = BytesHeaderParser(policy=compat32).parsebytes(email.to_bytes(SENDER))
+    message = to_django(email)
+    wire = BytesHeaderParser(policy=compat32).parsebytes(message.message().as_bytes())
+    for name in ("Subject", "To", "Reply-To"):
+        assert " ".join(str(wire[name]).split()) == " ".join(str(ours[name]).split()), name
+    message.subject = "Changed"
+    message.to.append("other@example.com")
+    wire = parsed(message)
+    assert wire["Subject"] == "Changed" and len(wire["To"].addresses) == 2
 
 
 def test_the_from_address_comes_from_the_settings() -> None:

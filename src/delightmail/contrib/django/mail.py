@@ -188,8 +188,9 @@ def to_django(
         for name, made_from in (
             ("Subject", django_message.subject),
             ("From", django_message.from_email),
-            ("To", django_message.to),
-            ("Reply-To", django_message.reply_to),
+            # Copies: a list changed in place is a changed list.
+            ("To", list(django_message.to)),
+            ("Reply-To", list(django_message.reply_to)),
         )
         if raw[name] is not None
     }
