@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -24,7 +24,9 @@ from django.dispatch import receiver
 
 from ..._files import load_json
 from ...exceptions import InputError, OrderValidationError
-from ...models import Merchant, validate_merchant
+
+if TYPE_CHECKING:
+    from ...models import Merchant
 
 __all__ = ["KEYS", "Config", "get_config", "reset"]
 
@@ -87,6 +89,10 @@ def _folders(raw: Mapping[str, Any], key: str) -> tuple[Path, ...]:
 
 
 def _merchant(raw: Mapping[str, Any]) -> Merchant:
+    # The models (pydantic) are imported when the setting is first read, not when Django
+    # loads the app: every manage.py command loads it.
+    from ...models import Merchant, validate_merchant
+
     if "MERCHANT" not in raw:
         raise _fail("MERCHANT", "missing: a merchant JSON file or a dict")
     value = raw["MERCHANT"]

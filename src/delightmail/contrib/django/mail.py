@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -26,10 +26,12 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from ...exceptions import MessageError
-from ...models import Order
-from ...rendered import RenderedEmail
-from ...rendering import Mailer
 from .conf import get_config
+
+if TYPE_CHECKING:
+    from ...models import Order
+    from ...rendered import RenderedEmail
+    from ...rendering import Mailer
 
 __all__ = ["DelightmailMessage", "get_mailer", "send_confirmation", "to_django"]
 
@@ -96,6 +98,8 @@ def get_mailer(locale: str | None = None, *, template: str | None = None) -> Mai
 
     :raises django.core.exceptions.ImproperlyConfigured: the ``DELIGHTMAIL`` setting is wrong.
     """
+    from ...rendering import Mailer  # on first use: the renderer imports the models
+
     config = get_config()
     key = (template or config.template, locale or config.locale)
     with _lock:

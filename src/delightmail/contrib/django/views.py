@@ -12,6 +12,7 @@ to log in. The email's HTML is served as a sandboxed document: no script of any 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import user_passes_test
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,10 +21,11 @@ from django.utils.html import format_html, format_html_join
 
 from ..._files import load_json
 from ...exceptions import DelightmailError
-from ...rendered import RenderedEmail
-from ...rendering import available_templates
 from .conf import get_config
 from .mail import get_mailer
+
+if TYPE_CHECKING:
+    from ...rendered import RenderedEmail
 
 __all__ = ["email", "index", "part"]
 
@@ -43,6 +45,8 @@ def _orders() -> dict[str, Path]:
 
 
 def _designs() -> list[str]:
+    from ...rendering import available_templates
+
     config = get_config()
     return list(dict.fromkeys((config.template, *available_templates(config.template_dirs))))
 
