@@ -218,18 +218,29 @@ def test_the_mailer_is_made_once_per_locale() -> None:
         ({"MERCHANT": {"name": ""}}, r"DELIGHTMAIL\['MERCHANT'\]: "),
         ({"MERCHANT": 3}, r"DELIGHTMAIL\['MERCHANT'\]: expected a file path or a dict"),
         ({"MERCHANT": str(MERCHANT), "TONE": 3}, r"DELIGHTMAIL\['TONE'\]: expected a string"),
+        ({"MERCHANT": str(MERCHANT), "TONE": "grumpy"}, r"DELIGHTMAIL\['TONE'\]: unknown tone"),
         ({"MERCHANT": str(MERCHANT), "PACK_DIRS": "x"}, r"DELIGHTMAIL\['PACK_DIRS'\]: expected"),
         ({"MERCHANT": str(MERCHANT), "PACK_DIRS": ["nowhere"]}, r"\['PACK_DIRS'\]: nowhere: no"),
         ({"MERCHANT": str(MERCHANT), "SANDBOX": "yes"}, r"DELIGHTMAIL\['SANDBOX'\]: expected"),
         ({"MERCHANT": str(MERCHANT), "TEMPLTE": "x"}, r"DELIGHTMAIL\['TEMPLTE'\]: unknown key"),
     ],
     ids=["missing", "no-merchant", "no-file", "bad-merchant", "not-a-merchant", "tone",
-         "dirs-string", "no-dir", "sandbox", "typo"],
+         "unknown-tone", "dirs-string", "no-dir", "sandbox", "typo"],
 )  # fmt: skip
 def test_a_bad_setting_names_its_key(setting: Any, message: str) -> None:
     """Each mistake in DELIGHTMAIL is ImproperlyConfigured naming the key."""
     with override_settings(DELIGHTMAIL=setting), pytest.raises(ImproperlyConfigured, match=message):
         get_config()
+
+
+def test_an_unknown_template_names_its_key() -> None:
+    """A TEMPLATE that does not exist is ImproperlyConfigured naming the key, when first used."""
+    setting = {"MERCHANT": str(MERCHANT), "TEMPLATE": "nowhere"}
+    with (
+        override_settings(DELIGHTMAIL=setting),
+        pytest.raises(ImproperlyConfigured, match=r"DELIGHTMAIL\['TEMPLATE'\]: .*nowhere"),
+    ):
+        get_mailer()
 
 
 @override_settings(

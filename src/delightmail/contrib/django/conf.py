@@ -118,13 +118,18 @@ def _read() -> Config:
     sandbox = raw.get("SANDBOX", False)
     if not isinstance(sandbox, bool):
         raise _fail("SANDBOX", f"expected True or False, got {type(sandbox).__name__}")
+    tone = _text(raw, "TONE", None)
+    from ...models import TONES
+
+    if tone is not None and tone not in TONES:
+        raise _fail("TONE", f"unknown tone {tone!r} (known: {', '.join(TONES)})")
     preview = raw.get("PREVIEW_ORDERS")
     if preview is not None and not (isinstance(preview, str | Path) and Path(preview).is_dir()):
         raise _fail("PREVIEW_ORDERS", f"{preview}: no such folder")
     return Config(
         merchant=_merchant(raw),
         template=_text(raw, "TEMPLATE", "postcard") or "postcard",
-        tone=_text(raw, "TONE", None),
+        tone=tone,
         locale=_text(raw, "LOCALE", "en") or "en",
         template_dirs=_folders(raw, "TEMPLATE_DIRS"),
         pack_dirs=_folders(raw, "PACK_DIRS"),

@@ -21,11 +21,12 @@ from email.policy import compat32
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from ...exceptions import MessageError
+from ...exceptions import MessageError, TemplateNotFound
 from .conf import get_config
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ def get_mailer(locale: str | None = None, *, template: str | None = None) -> Mai
 
     An order's own ``locale`` still wins over the mailer's, as with any mailer.
 
-    :raises django.core.exceptions.ImproperlyConfigured: the ``DELIGHTMAIL`` setting is wrong.
+    :raises django.core.exceptions.ImproperlyConfigured: the ``DELIGHTMAIL`` setting is wrong
+        (a ``TEMPLATE`` that does not exist included).
     """
     from ...rendering import Mailer  # on first use: the renderer imports the models
 
@@ -105,15 +107,18 @@ def get_mailer(locale: str | None = None, *, template: str | None = None) -> Mai
     with _lock:
         mailer = _mailers.get(key)
         if mailer is None:
-            mailer = Mailer(
-                config.merchant,
-                *key,
-                tone=config.tone,
-                template_dirs=config.template_dirs,
-                pack_dirs=config.pack_dirs,
-                locale_dirs=config.locale_dirs,
-                sandbox=config.sandbox,
-            )
+            try:
+                mailer = Mailer(
+                    config.merchant,
+                    *key,
+                    tone=config.tone,
+                    template_dirs=config.template_dirs,
+                    pack_dirs=config.pack_dirs,
+                    locale_dirs=config.locale_dirs,
+                    sandbox=config.sandbox,
+                )
+            except TemplateNotFound as exc:
+                raise ImproperlyConfigured(f"DELIGHTMAIL['TEMPLATE']: {exc}") from None
             _mailers[key] = mailer
         return mailer
 
