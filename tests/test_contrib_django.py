@@ -359,25 +359,44 @@ def test_the_preview_has_nothing_else(url: str, staff: Any) -> None:
     assert client.get(url).status_code == 404
 
 
-def test_the_example_project_sends_through_its_backend() -> None:
-    """examples/django_shop, as the README sets it up, sends an order through Django's console
-    backend with delightmail's Message-ID, Reply-To and both parts."""
-    project = EXAMPLES / "django_shop"
+def run_example(*args: str, backend: str | None = None) -> bytes:
+    """``python manage.py ARGS`` in examples/django_shop, in a fresh interpreter; its stdout."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    if backend is not None:
+        env["EMAIL_BACKEND"] = backend
     result = subprocess.run(
-        [sys.executable, "manage.py", "delightmail", "send", str(ORDER_FILES[0])],
-        cwd=project,
+        [sys.executable, "manage.py", *args],
+        cwd=EXAMPLES / "django_shop",
         env=env,
         capture_output=True,
         check=True,
     )
+    return result.stdout
+
+
+def test_the_example_project_sends_through_its_backend() -> None:
+    """examples/django_shop, as the README sets it up, sends an order through Django's console
+    backend with delightmail's Message-ID, Reply-To and both parts."""
+    stdout = run_example("delightmail", "send", str(ORDER_FILES[0]))
     # The console backend prints the message, then a line of dashes; the command, what it sent.
-    data, _, said = result.stdout.rpartition(b"-" * 79)
+    data, _, said = stdout.rpartition(b"-" * 79)
     wire = message_from_bytes(data.lstrip(), policy=policy.default)
     assert isinstance(wire, EmailMessage)
     same_message(wire, get_mailer().render(load(ORDER_FILES[0])).to_message(SENDER))
     assert said.decode().strip().startswith(f"sent {wire['Message-ID']} to ")
+
+
+def test_the_example_project_sends_through_django_anymail() -> None:
+    """The same project with django-anymail's backend (its test one) sends with the same
+    Message-ID: the email service is a setting away."""
+    stdout = run_example(
+        "delightmail", "send", str(ORDER_FILES[0]), backend="anymail.backends.test.EmailBackend"
+    )
+    email = get_mailer().render(load(ORDER_FILES[0]))
+    assert stdout.decode().strip() == (
+        f"sent {email.to_message(SENDER)['Message-ID']} to Sam Rivera <sam.rivera@example.org>"
+    )
