@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import time
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -49,10 +51,12 @@ def test_default_headers_come_from_the_order(mailer: Mailer) -> None:
 
 
 def test_retry_gives_the_same_message(mailer: Mailer) -> None:
-    """Rendering and building again gives identical bytes, Message-ID included."""
+    """Rendering and building again, with the first attempt's date, gives identical bytes,
+    Message-ID included."""
     data = load(ORDER_FILES[3])
-    first = mailer.render(data).to_message(sender=SENDER).as_bytes()
-    second = mailer.render(data).to_message(sender=SENDER).as_bytes()
+    when = datetime.now(UTC)
+    first = mailer.render(data).to_message(sender=SENDER, date=when).as_bytes()
+    second = mailer.render(data).to_message(sender=SENDER, date=when).as_bytes()
     assert first == second
 
 
@@ -119,3 +123,58 @@ def test_bytes_are_the_message(mailer: Mailer) -> None:
         assert list(parsed.keys()) == list(msg.keys())
         text, html = (p.get_content().replace("\r\n", "\n") for p in parsed.iter_parts())
         assert (text, html) == (email.text, email.html)
+
+
+def test_the_date_is_when_it_is_sent_unless_pinned(mailer: Mailer) -> None:
+    """An old order goes out dated now, not the day it was placed; a pinned date gives the
+    same bytes on every retry; a date without a time zone is refused."""
+    email = mailer.render(load(ORDER_FILES[0]))
+    before = datetime.now(UTC).replace(microsecond=0)
+    sent = email.to_message(sender=SENDER)
+    assert before <= sent["Date"].datetime <= datetime.now(UTC)
+    assert email.placed_at is not None and sent["Date"].datetime != email.placed_at
+    pinned = datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)
+    first = email.to_bytes(sender=SENDER, date=pinned)
+    time.sleep(1.1)
+    assert email.to_bytes(sender=SENDER, date=pinned) == first
+    assert email.to_message(sender=SENDER, date=pinned)["Date"].datetime == pinned
+    with pytest.raises(MessageError, match="time zone"):
+        email.to_bytes(sender=SENDER, date=datetime(2027, 1, 2))
+
+
+@pytest.mark.parametrize("resend", [1, 2, 37])
+def test_a_resend_gets_a_message_id_of_its_own(mailer: Mailer, resend: int) -> None:
+    """ "Send my confirmation again" is a new message to the inbox (a new Message-ID), while
+    the same resend retried is the same one; the parts are the same."""
+    email = mailer.render(load(ORDER_FILES[0]))
+    when = datetime(2027, 1, 2, tzinfo=UTC)
+    original = email.to_message(sender=SENDER, date=when)
+    again = email.to_message(sender=SENDER, date=when, resend=resend)
+    assert again["Message-ID"] != original["Message-ID"]
+    assert (
+        again["Message-ID"]
+        == email.to_message(sender=SENDER, date=when, resend=resend)["Message-ID"]
+    )
+    assert again.get_body(("html",)).get_content() == original.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize("resend", [-1, True, 1.5, 10_001])
+def test_a_resend_is_a_count(mailer: Mailer, resend: object) -> None:
+    """A resend number that is not a small count is a MessageError."""
+    email = mailer.render(load(ORDER_FILES[0]))
+    with pytest.raises(MessageError, match="resend"):
+        email.to_bytes(sender=SENDER, resend=resend)  # type: ignore[arg-type]
+
+
+def test_no_recipient_is_said_up_front_and_refused_before_anything_is_written(
+    mailer: Mailer,
+) -> None:
+    """An order without a customer email renders (recipient is None) and refuses to
+    become a message without an explicit to=, naming customer.email."""
+    data = load(ORDER_FILES[0])
+    data["customer"] = {**data["customer"], "email": None}
+    email = mailer.render(data)
+    assert email.recipient is None
+    with pytest.raises(MessageError, match=r"customer\.email"):
+        email.to_bytes(sender=SENDER)
+    assert email.to_message(sender=SENDER, to="sam@example.org")["To"] == "sam@example.org"

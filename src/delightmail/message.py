@@ -20,7 +20,7 @@ import binascii
 import hashlib
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -65,9 +65,19 @@ def _digest(email: EmailContent) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:24]
 
 
-def _message_id(email: EmailContent, digest: str, domain: str) -> str:
+def _message_id(email: EmailContent, digest: str, domain: str, resend: int) -> str:
     number = re.sub(r"[^A-Za-z0-9]+", "", email.order_number)[:40] or "order"
-    return f"<order-{number}.{digest}@{domain}>"
+    again = f".resend{resend}" if resend else ""
+    return f"<order-{number}.{digest}{again}@{domain}>"
+
+
+def _date(date: datetime | None) -> str:
+    """The Date header: *date* as pinned, else now, in whole seconds."""
+    if date is None:
+        date = datetime.now(UTC).replace(microsecond=0)
+    elif date.tzinfo is None or date.utcoffset() is None:
+        raise MessageError("date must carry a time zone, such as datetime.now(UTC)")
+    return format_datetime(date)
 
 
 _CRLF = b"\r\n"
@@ -95,21 +105,32 @@ def message_bytes(
     to: AddressLike | None = None,
     reply_to: AddressLike | None = None,
     headers: Mapping[str, str] | None = None,
+    date: datetime | None = None,
+    resend: int = 0,
 ) -> bytes:
     """The multipart/alternative message for *email*, as the bytes to send.
 
     Written directly, at about the cost of the render: every header by
-    :mod:`delightmail.headers`, both parts quoted-printable. The same email
-    gives the same bytes (Message-ID and boundary come from its content).
+    :mod:`delightmail.headers`, both parts quoted-printable. Message-ID and
+    boundary come from the email's content, so a retry of the same email with
+    the same pinned *date* gives the same bytes (and receiving servers can
+    deduplicate it).
 
+    :param date: the Date header; by default the time of the call (when it is
+        sent), never the order's: an old order must not arrive dated years ago.
+        Pin it (the time of the first attempt) for byte-identical retries.
+    :param resend: ``1``, ``2``... for a deliberate resend ("send my confirmation
+        again"): a new Message-ID, so the inbox does not drop it as a duplicate.
     :raises MessageError: an address is not exactly one valid address, the
-        order has no customer email and no *to* was given, or an extra header
-        is not one line of printable ASCII.
+        order has no customer email and no *to* was given, an extra header is
+        not one line of printable ASCII, or *date* has no time zone.
     """
+    if isinstance(resend, bool) or not isinstance(resend, int) or not 0 <= resend <= 10_000:
+        raise MessageError(f"resend must be a count from 0 to 10000, not {resend!r}")
     from_address = parse_address(sender, "sender")
     recipient = to if to is not None else email.recipient
     if recipient is None:
-        raise MessageError("the order has no customer email: pass to=... explicitly")
+        raise MessageError("the order has no customer email (customer.email): pass to=...")
     to_address = parse_address(recipient, "recipient")
     reply = reply_to if reply_to is not None else email.reply_to
     reply_address: Mailbox | None = (
@@ -126,9 +147,8 @@ def message_bytes(
     ]
     if reply_address is not None:
         lines.append(f"Reply-To: {_headers.mailbox('Reply-To', reply_address)}")
-    if email.placed_at is not None:
-        lines.append(f"Date: {format_datetime(email.placed_at)}")
-    lines.append(f"Message-ID: {_message_id(email, digest, from_address.domain)}")
+    lines.append(f"Date: {_date(date)}")
+    lines.append(f"Message-ID: {_message_id(email, digest, from_address.domain, resend)}")
     lines += [f"{name}: {value}" for name, value in extra]
     lines += [
         "MIME-Version: 1.0",
@@ -155,10 +175,14 @@ def build_message(
     to: AddressLike | None = None,
     reply_to: AddressLike | None = None,
     headers: Mapping[str, str] | None = None,
+    date: datetime | None = None,
+    resend: int = 0,
 ) -> EmailMessage:
     """The message of :func:`message_bytes`, as a stdlib :class:`~email.message.EmailMessage`
     (parsed from those very bytes, so both say the same). See ``RenderedEmail.to_message``."""
-    data = message_bytes(email, sender=sender, to=to, reply_to=reply_to, headers=headers)
+    data = message_bytes(
+        email, sender=sender, to=to, reply_to=reply_to, headers=headers, date=date, resend=resend
+    )
     message = message_from_bytes(data, policy=POLICY)
     if not isinstance(message, EmailMessage):  # pragma: no cover - POLICY makes EmailMessage
         raise MessageError("the message did not parse back")

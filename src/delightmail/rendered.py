@@ -42,15 +42,24 @@ class RenderedEmail:
         reply_to: str | tuple[str, str] | None = None,
         *,
         headers: Mapping[str, str] | None = None,
+        date: datetime | None = None,
+        resend: int = 0,
     ) -> EmailMessage:
         """This email as a stdlib :class:`~email.message.EmailMessage`, multipart/alternative.
 
         :param sender: ``"Shop <shop@example.com>"`` or ``("Shop", "shop@example.com")``.
-        :param to: the recipient; by default the order's customer.
+        :param to: the recipient; by default the order's customer (see :attr:`recipient`:
+            ``None`` when the order has no email, and then *to* is required).
         :param reply_to: where replies go; by default the merchant's real person.
         :param headers: extra headers (``List-Unsubscribe``...); no line breaks allowed.
+        :param date: the Date header, by default now (the time of sending); pin it to
+            the first attempt's for byte-identical retries.
+        :param resend: ``1``, ``2``... for a deliberate resend: a new Message-ID.
         """
-        return build_message(self, sender=sender, to=to, reply_to=reply_to, headers=headers)
+        return build_message(
+            self, sender=sender, to=to, reply_to=reply_to, headers=headers, date=date,
+            resend=resend,
+        )  # fmt: skip
 
     def to_bytes(
         self,
@@ -59,6 +68,8 @@ class RenderedEmail:
         reply_to: str | tuple[str, str] | None = None,
         *,
         headers: Mapping[str, str] | None = None,
+        date: datetime | None = None,
+        resend: int = 0,
     ) -> bytes:
         """This email as the bytes of a multipart/alternative message, ready for SMTP
         (``smtp.sendmail(from, [to], data)``) or an email service's raw API.
@@ -66,4 +77,7 @@ class RenderedEmail:
         The fast path: the same message as :meth:`to_message`, without building
         one. Parameters as for :meth:`to_message`.
         """
-        return message_bytes(self, sender=sender, to=to, reply_to=reply_to, headers=headers)
+        return message_bytes(
+            self, sender=sender, to=to, reply_to=reply_to, headers=headers, date=date,
+            resend=resend,
+        )  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
+from datetime import datetime
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -157,6 +158,8 @@ def to_django(
     reply_to: AddressLike | None = None,
     headers: Mapping[str, str] | None = None,
     connection: Any = None,
+    date: datetime | None = None,
+    resend: int = 0,
 ) -> DelightmailMessage:
     """*email* as a Django :class:`~django.core.mail.EmailMultiAlternatives`: the text part as
     the body, the HTML part as the alternative, and delightmail's Subject, From, To,
@@ -169,12 +172,15 @@ def to_django(
     :param headers: extra headers (``List-Unsubscribe``...); one printable line each.
     :param connection: a Django email connection (``get_connection()``); by default
         ``EMAIL_BACKEND``'s.
+    :param date: the Date header, by default now; pin it for byte-identical retries.
+    :param resend: ``1``, ``2``... for a deliberate resend: a new Message-ID.
     :raises MessageError: an address or a header is not valid, or the order has no
         customer email and no *to* was given.
     """
     message = email.to_message(
-        from_email or _from_email(), to=to, reply_to=reply_to, headers=headers
-    )
+        from_email or _from_email(), to=to, reply_to=reply_to, headers=headers, date=date,
+        resend=resend,
+    )  # fmt: skip
     # The parsed header values are the decoded text: Django encodes them again, the same text.
     extra = {
         name: str(value) for name, value in message.items() if name.lower() not in _OWN_HEADERS
@@ -212,11 +218,15 @@ def send_confirmation(
     locale: str | None = None,
     connection: Any = None,
     fail_silently: bool = False,
+    date: datetime | None = None,
+    resend: int = 0,
 ) -> DelightmailMessage:
     """Render *order* (an :class:`~delightmail.Order` or a dict such as parsed JSON) with the
     configured mailer and send it to its customer through ``EMAIL_BACKEND``.
 
     Returns the message sent. Nothing is sent when the order or its email is not valid.
+    *date* and *resend* are as for :func:`to_django`: a task that retries should pin
+    *date*; "send my confirmation again" passes ``resend=1``, ``2``...
 
     :raises OrderValidationError: the order is not valid; the message names each field.
     :raises MessageError: the order has no ``customer.email``, or an address is not valid.
@@ -227,6 +237,6 @@ def send_confirmation(
             "customer.email: the order has no customer email, so its confirmation has "
             "nobody to go to"
         )
-    message = to_django(email, connection=connection)
+    message = to_django(email, connection=connection, date=date, resend=resend)
     message.send(fail_silently=fail_silently)
     return message
