@@ -99,15 +99,11 @@ class CurrencyMismatchError(DelightmailError, ValueError):
     exit_code = EXIT_BAD_INPUT
 
 
-class TemplateError(DelightmailError):
-    """A template is broken or failed while rendering.
+class _AtLine(Exception):
+    """What an error about one line of one file says: ``file, line 3: what``."""
 
-    :param message: what went wrong.
-    :param filename: the template file, when known.
-    :param lineno: the 1-based line in that file, when known.
-    """
-
-    exit_code = EXIT_FAILED
+    #: What the message calls a file it has no name for.
+    unnamed = "<file>"
 
     def __init__(
         self, message: str, filename: str | None = None, lineno: int | None = None
@@ -118,10 +114,22 @@ class TemplateError(DelightmailError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = self.filename or "<template>"
+        where = self.filename or self.unnamed
         if self.lineno is not None:
             where = f"{where}, line {self.lineno}"
         return f"{where}: {self.message}"
+
+
+class TemplateError(_AtLine, DelightmailError):
+    """A template is broken or failed while rendering.
+
+    :param message: what went wrong.
+    :param filename: the template file, when known.
+    :param lineno: the 1-based line in that file, when known.
+    """
+
+    exit_code = EXIT_FAILED
+    unnamed = "<template>"
 
 
 class TemplateNotFound(TemplateError, LookupError):
@@ -147,7 +155,7 @@ class PackError(DelightmailError, ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-class CatalogError(DelightmailError, ValueError):
+class CatalogError(_AtLine, DelightmailError, ValueError):
     """A translation catalog (a ``.po`` file of yours) is broken or unsafe to use.
 
     :param message: what is wrong, naming the message (msgid) when it is about one.
@@ -156,20 +164,7 @@ class CatalogError(DelightmailError, ValueError):
     """
 
     exit_code = EXIT_BAD_INPUT
-
-    def __init__(
-        self, message: str, filename: str | None = None, lineno: int | None = None
-    ) -> None:
-        self.message = message
-        self.filename = filename
-        self.lineno = lineno
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = self.filename or "<catalog>"
-        if self.lineno is not None:
-            where = f"{where}, line {self.lineno}"
-        return f"{where}: {self.message}"
+    unnamed = "<catalog>"
 
 
 class MessageError(DelightmailError, ValueError):
