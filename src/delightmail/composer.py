@@ -9,10 +9,15 @@ here, once, the way Jinja would resolve them:
 - ``{% include "name" %}`` is replaced by that file's own composed text;
 - a template that ``{% extends "name" %}`` is its parent with each block
   replaced by the most derived definition, ``{{ super() }}`` by the parent's;
-- the whitespace each removed tag would have stripped (``-``, and in the text
-  part ``trim_blocks``/``lstrip_blocks``) is stripped as Jinja strips it;
+- the whitespace each tag strips (``-``, and in the text part ``trim_blocks``
+  and ``lstrip_blocks``) is stripped here, in the tag's own file, as Jinja
+  strips it; the tags that stay are written with their stripping turned off
+  (``{%+ … +%}``), so that none reaches into text from another file;
 - a block or partial that sets a name (``{% set %}``) is wrapped in ``{% with %}``,
-  so that the name stays inside it, as it does in Jinja.
+  so that the name stays inside it, as it does in Jinja;
+- a block that reads a name bound around it (a loop's, a ``with``'s, another
+  block's) is refused unless it is ``scoped``: Jinja hides those names from a
+  block, and one source cannot.
 
 ``{% import %}`` and ``{% from … import %}`` stay what they are: Jinja loads
 those macros when the email renders. In the MJML part a macro's output goes
@@ -23,9 +28,10 @@ naming it; use an include or a block.
 The reference path (``Mailer(precompile=False)``) lets Jinja load the same
 files itself: it is what the composed source is checked against.
 
-Every piece of the composed source remembers the file and line it came from,
-so that an error anywhere after this step still names the author's file and
-line (:meth:`Composed.locate`).
+Every line of the composed source holds one line of one file (a line break
+that writes nothing is put in where a line would hold two), so that an error
+anywhere after this step still names the author's file and line
+(:meth:`Composed.locate`).
 """
 
 from __future__ import annotations
