@@ -12,7 +12,6 @@ then too. :meth:`Mailer.render` is then a Jinja render and nothing more.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.loaders import split_template_path
 
 from . import _cache, compiler, i18n
 from ._templates import (
@@ -171,8 +169,6 @@ class Mailer:
         self._roots = tuple(dict.fromkeys(str(root) for root in roots))
         self._html = self._compose(TEMPLATE_FILES[0], html=True)
         self._text = self._compose(TEMPLATE_FILES[1], html=False)
-        self._html_filename = self._html.filename
-        self._text_filename = self._text.filename
         self._merchant_json = self.merchant.model_dump_json()
         self._packs: dict[tuple[str, str, bool], Pack | None] = {}
         self._htmls: dict[str, tuple[jinja2.Template, compiler.JinjaSource | None]] = {}
@@ -188,10 +184,10 @@ class Mailer:
         entry = _cache.key("composed", *key)
         # In this process, or from the disk cache (a fresh worker then parses no file).
         cached = _COMPOSED.get(key) or _cache.fetch(entry)
-        if isinstance(cached, Composed) and _still_current(cached, self._roots):
+        env = environment(html=html, sandbox=self.sandbox)
+        if isinstance(cached, Composed) and _still_current(cached, self._roots, env):
             _COMPOSED[key] = cached
             return cached
-        env = environment(html=html, sandbox=self.sandbox)
         composed = compose(
             name,
             loader(self._roots),
@@ -202,11 +198,6 @@ class Mailer:
         _COMPOSED[key] = composed
         _cache.store(entry, composed)
         return composed
-
-    @property
-    def template_files(self) -> tuple[str, ...]:
-        """Every file the template reads: its two parts, their parents and partials."""
-        return tuple(dict.fromkeys(f for c in (self._html, self._text) for f, _ in c.files))
 
     def _formal(self, locale: str, tone: str) -> bool:
         """Whether an email in *tone* and *locale* addresses the customer formally."""
@@ -380,26 +371,21 @@ class Mailer:
 _COMPOSED: dict[tuple[str, tuple[str, ...], bool, bool], Composed] = {}
 
 
-def _still_current(composed: Composed, roots: tuple[str, ...]) -> bool:
+def _still_current(composed: Composed, roots: tuple[str, ...], env: jinja2.Environment) -> bool:
+    """Whether each name *composed* looked up still finds the same file, saying the same:
+    asked of the loader that composing asks, so both find files the same way."""
     sources = dict(composed.files)
     for name, filename in composed.names:
         try:
-            pieces = split_template_path(name)
+            source, found, _ = loader(roots).get_source(env, name)
         except jinja2.TemplateNotFound:
+            if filename is None:  # missing then (an include ... ignore missing), missing now
+                continue
             return False
-        found = next(
-            (path for root in roots if os.path.isfile(path := os.path.join(root, *pieces))),
-            None,
-        )
-        if (found and os.path.normpath(found)) != filename:
+        except (OSError, UnicodeDecodeError):
             return False
-        if filename is not None:
-            try:
-                with open(filename, encoding="utf-8") as handle:
-                    if handle.read() != sources[filename]:
-                        return False
-            except (OSError, UnicodeDecodeError):
-                return False
+        if found != filename or source != sources[filename]:
+            return False
     return True
 
 
