@@ -496,12 +496,12 @@ class _Composer:
                     raise self.fail(f"block {name!r} is required but never defined", file, tag)
                 if "scoped" not in words:
                     self.check_isolated(definitions[name], file, tag)
-                close_index = self.closing(file, index)
+                # This very block, as blocks_of paired it with its endblock.
+                own = next(block for block in definitions[name] if block.open is tag)
                 # The most derived definition renders here; its super() the next one.
                 self.block(definitions[name][0], definitions, (name, 0), stack, None, None)
-                close = file.tags[close_index]
-                pos = self.strip_after(file, close, end)
-                index = close_index + 1
+                pos = self.strip_after(file, own.close, end)
+                index = own.last + 1
                 continue
             if keyword == "include":
                 self.out.copy(file, pos, self.strip_before(file, tag, pos))
@@ -557,18 +557,6 @@ class _Composer:
                 file,
                 tag,
             )
-
-    def closing(self, file: _File, opened: int) -> int:
-        depth = 0
-        for index in range(opened, len(file.tags)):
-            keyword = file.tags[index].keyword
-            if keyword == "block":
-                depth += 1
-            elif keyword == "endblock":
-                depth -= 1
-                if depth == 0:
-                    return index
-        raise self.fail("the block is never closed", file, file.tags[opened])
 
     def block(
         self,
