@@ -249,6 +249,8 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 def _clean(value: Any) -> Any:
     """A text without control characters; its line breaks written ``\\n``."""
     if isinstance(value, str):
+        if value.isprintable():  # the usual text, checked in C: no control character
+            return value
         if "\r" in value:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
         return _CONTROLS.sub("", value)
@@ -258,6 +260,8 @@ def _clean(value: Any) -> Any:
 def _shows_nothing(text: str) -> bool:
     """Whether *text* has nothing to see: only spaces and control or format characters
     (a zero-width space, a stray NUL), which a template would print as an empty section."""
+    if text.isprintable():  # no control, format or separator character but the space
+        return not text.strip()
     return all(char.isspace() or unicodedata.category(char)[0] == "C" for char in text)
 
 
