@@ -17,7 +17,7 @@ command, as its ``exit_code`` (click's ``ClickException.exit_code``):
   merchant's story pack), :class:`CatalogError` (a translation catalog of yours).
 - **1, work that failed**: the input was fine, the work was not.
   :class:`TemplateError` with :class:`TemplateNotFound` and :class:`CompileError`
-  (a template folder is code, not input), :class:`SendError`,
+  (a template folder is code, not input), :class:`SendError`, :class:`StoreError`,
   :class:`ScreenshotError`, :class:`CheckerError`; and :class:`DelightmailError`
   itself, for a subclass that says nothing else.
 """
@@ -42,6 +42,7 @@ __all__ = [
     "PackError",
     "ScreenshotError",
     "SendError",
+    "StoreError",
     "TemplateError",
     "TemplateNotFound",
 ]
@@ -181,7 +182,33 @@ class InputError(DelightmailError, ValueError):
 
 
 class SendError(DelightmailError, OSError):
-    """The SMTP server could not be reached or refused the message."""
+    """The SMTP server could not be reached or refused the message.
+
+    :param message: what went wrong, naming the server.
+    :param code: the server's SMTP reply code, when it gave one (``550``, ``451``...).
+    """
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        self.message = message
+        self.code = code
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later may work: the server was not reached, or it answered
+        with a temporary (4xx) reply. A permanent (5xx) reply, such as "no such mailbox" or
+        a refused login, needs someone to change something first."""
+        return self.code is None or 400 <= self.code < 500
+
+
+class StoreError(DelightmailError, OSError):
+    """The store of sent records (:mod:`delightmail.records`) could not be reached or
+    refused the operation; worth trying again."""
 
     exit_code = EXIT_FAILED
 

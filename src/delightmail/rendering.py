@@ -13,7 +13,7 @@ then too. :meth:`Mailer.render` is then a Jinja render and nothing more.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -235,6 +235,23 @@ class Mailer:
             return text_template(
                 text.source, text.filename, self._merchant_json, key, self.sandbox, self._roots
             )
+
+    def warm(self, locales: Iterable[str] = (), tones: Iterable[str] = ()) -> None:
+        """Compile now what rendering in each of *locales* and *tones* needs (this mailer's
+        own locale and tone always), so that no order pays for it later: what a worker
+        calls at start-up, before it takes its first order.
+
+        :raises TemplateError: a template does not compile for one of them.
+        :raises PackError: a story pack for one of them is not valid.
+        """
+        for tone in dict.fromkeys((self.tone, *tones)):
+            if tone not in TONES:
+                raise TemplateError(f"unknown tone {tone!r} (known: {', '.join(TONES)})")
+            for locale in dict.fromkeys((self.locale, *locales)):
+                key = self._catalog_key(locale, tone)
+                self._text_for(key)
+                self._html_for(key)
+                self._pack_for(tone, locale)
 
     def html_template(self, locale: str | None = None) -> jinja2.Template:
         """The Jinja template that renders the HTML part for *locale*.

@@ -9,15 +9,29 @@ an email in a real inbox (or a local catcher such as Mailpit) by hand.
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
 
 # SendError lives with the other errors; importable from here too, where it was first defined.
-from .exceptions import InputError, SendError
+from .exceptions import InputError, MessageError, SendError
+from .headers import parse_address
 
-__all__ = ["SendError", "parse_server", "send_message"]
+if TYPE_CHECKING:
+    from .rendered import RenderedEmail
+
+__all__ = ["SMTPTransport", "SendError", "parse_server", "send_message"]
+
+#: Seconds a kept connection may sit idle before it is checked (NOOP) before use.
+_IDLE = 5.0
 
 #: Where ``delightmail send`` reads the SMTP password from; never a command-line flag,
 #: which would leave it in the shell history and in ``ps`` output.
@@ -67,31 +81,178 @@ def send_message(
         raise InputError("message bytes need their envelope: (from, [to])")
     if not recipients:
         raise InputError("the message has no recipient")
+    with _translated(host, port, user), smtplib.SMTP(host, port, timeout=timeout) as smtp:
+        if starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if user:
+            smtp.login(user, password or "")
+        # Explicit envelope: only these addresses, whatever the headers say.
+        if isinstance(msg, bytes):
+            smtp.sendmail(sender, recipients, msg)
+        else:
+            smtp.send_message(msg, to_addrs=recipients)
+    return recipients
+
+
+@contextmanager
+def _translated(host: str, port: int, user: str | None) -> Iterator[None]:
+    """smtplib's and the socket's errors as :class:`SendError`, with the server's reply code."""
     try:
-        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
-            if starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if user:
-                smtp.login(user, password or "")
-            # Explicit envelope: only these addresses, whatever the headers say.
-            if isinstance(msg, bytes):
-                smtp.sendmail(sender, recipients, msg)
-            else:
-                smtp.send_message(msg, to_addrs=recipients)
+        yield
     except smtplib.SMTPNotSupportedError as exc:
         raise SendError(f"{host}:{port} does not support that: {_reason(exc)}") from exc
     except smtplib.SMTPAuthenticationError as exc:
-        raise SendError(f"{host}:{port} refused the login for {user!r}: {_reason(exc)}") from exc
+        raise SendError(
+            f"{host}:{port} refused the login for {user!r}: {_reason(exc)}", exc.smtp_code
+        ) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        refused = ", ".join(
+            f"{address} ({code} {_text(reply)})"
+            for address, (code, reply) in exc.recipients.items()
+        )
+        # Permanent only if every refusal is.
+        raise SendError(f"{host}:{port} refused {refused}", codes[0] if codes else None) from exc
+    except smtplib.SMTPServerDisconnected as exc:
+        raise SendError(f"{host}:{port} closed the connection: {exc}") from exc
+    except smtplib.SMTPResponseException as exc:
+        raise SendError(
+            f"{host}:{port} refused the message: {_reason(exc)}", exc.smtp_code
+        ) from exc
     except smtplib.SMTPException as exc:
         raise SendError(f"{host}:{port} refused the message: {_reason(exc)}") from exc
     except OSError as exc:  # refused, unreachable, timed out, TLS failed
         raise SendError(f"could not talk to {host}:{port}: {exc.strerror or exc}") from exc
-    return recipients
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 def _reason(exc: smtplib.SMTPException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
-        error = exc.smtp_error
-        text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
-        return f"{exc.smtp_code} {text}"
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
     return str(exc)
+
+
+class SMTPTransport:
+    """Sends rendered emails through one SMTP server, over a connection kept open.
+
+    >>> transport = SMTPTransport("smtp.example.com:587", "Shop <orders@shop.example>",
+    ...                           starttls=True, user="orders")  # doctest: +SKIP
+    >>> transport(mailer.render(order), date=datetime.now(UTC))  # doctest: +SKIP
+
+    What a background worker sends with: one connection per process (opened on
+    the first email, opened again in a forked child, and once more if the
+    server dropped it while idle), so an email costs one SMTP transaction, not
+    a connection and a login. Safe to share between threads.
+
+    :param server: ``HOST:PORT``.
+    :param sender: the From header, ``"Shop <orders@shop.example>"``; its address is
+        the envelope sender.
+    :param password: by default read from ``DELIGHTMAIL_SMTP_PASSWORD`` when *user* is given.
+    :raises InputError: *server* is not ``HOST:PORT``.
+    :raises MessageError: *sender* is not one valid address.
+    """
+
+    def __init__(
+        self,
+        server: str,
+        sender: str | tuple[str, str],
+        *,
+        starttls: bool = False,
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.host, self.port = parse_server(server)
+        self.sender = sender
+        self.envelope_sender = parse_address(sender, "sender").address
+        self.starttls = starttls
+        self.user = user
+        self._password = password if password is not None else os.environ.get(PASSWORD_ENV)
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._smtp: smtplib.SMTP | None = None
+        self._pid = 0
+        self._used = 0.0
+
+    def __repr__(self) -> str:
+        return f"SMTPTransport('{self.host}:{self.port}', {self.envelope_sender!r})"
+
+    def __call__(
+        self, email: RenderedEmail, *, date: datetime | None = None, resend: int = 0
+    ) -> None:
+        """Send *email* to its customer.
+
+        :param date: the Date header, by default now; pin it for byte-identical retries.
+        :param resend: ``1``, ``2``... for a deliberate resend: a new Message-ID.
+        :raises MessageError: the order has no customer email, or an address is not valid.
+        :raises SendError: the server is unreachable or refused the message;
+            :attr:`SendError.transient` says whether a retry may help.
+        """
+        data = email.to_bytes(self.sender, date=date, resend=resend)
+        if email.recipient is None:  # pragma: no cover - to_bytes refuses it first
+            raise MessageError("the order has no customer email (customer.email)")
+        recipient = email.recipient[1]
+        self.send(data, [recipient])
+
+    def send(self, data: bytes, recipients: list[str]) -> None:
+        """Send message bytes to *recipients* (the envelope), from :attr:`envelope_sender`."""
+        with self._lock, _translated(self.host, self.port, self.user):
+            smtp = self._connection()
+            try:
+                smtp.sendmail(self.envelope_sender, recipients, data)
+            except smtplib.SMTPRecipientsRefused:
+                self._reset()  # the connection is fine; the next email may use it
+                raise
+            except (smtplib.SMTPException, OSError):
+                # Never sent again here: the server may have taken it before failing.
+                self._close()
+                raise
+            self._used = time.monotonic()
+
+    def _connection(self) -> smtplib.SMTP:
+        smtp = self._smtp
+        if smtp is not None and self._pid == os.getpid():
+            if time.monotonic() - self._used < _IDLE:
+                return smtp
+            # Servers close idle sessions: ask before trusting one that sat idle.
+            try:
+                smtp.noop()
+                return smtp
+            except (smtplib.SMTPException, OSError):
+                self._close()
+        # A connection made before a fork belongs to the parent: never write to it.
+        self._smtp = None
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self._password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp, self._pid, self._used = smtp, os.getpid(), time.monotonic()
+        return smtp
+
+    def _reset(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._close()
+
+    def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and self._pid == os.getpid():
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def close(self) -> None:
+        """Say goodbye to the server (``QUIT``); the next email connects again."""
+        with self._lock:
+            self._close()

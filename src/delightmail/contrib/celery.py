@@ -1,0 +1,368 @@
+"""Order confirmations sent by Celery workers: once each, retried when it helps, never lost.
+
+::
+
+    from celery import Celery
+    from delightmail import Mailer
+    from delightmail.contrib.celery import confirmation_task
+    from delightmail.sending import SMTPTransport
+
+    app = Celery("shop", broker="redis://127.0.0.1:6379/0")
+    send_confirmation = confirmation_task(
+        app,
+        mailer=lambda: Mailer(merchant, "postcard"),  # made (and compiled) at worker start
+        transport=SMTPTransport("smtp.example.com:587", "Shop <orders@shop.example>"),
+    )
+
+    send_confirmation.delay(order)  # an Order, or a dict such as parsed JSON
+
+What the task does, so that nobody writes it again:
+
+- **Any order goes in.** An :class:`~delightmail.Order` is sent as its JSON data
+  (``model_dump(mode="json")``), so the producer never has to know.
+- **Retries that help, and only those.** An order, template or address that is
+  not valid fails at once: no retry can fix it. A mail server that cannot be
+  reached, answers 4xx, or a store that cannot be reached, is retried with
+  exponential backoff and jitter. The Date of the first attempt is pinned, so a
+  retry sends the very same bytes.
+- **Once per order.** Before sending, the task claims ``(merchant, order number,
+  resend)`` in a store of sent records (:mod:`delightmail.records`); a redelivered
+  task finds it sent and sends nothing. With a Redis broker the records live in
+  the same Redis; give ``store=`` for anything else.
+- **Nothing lost with a worker.** The task is acknowledged late and rejected
+  (requeued) when its worker dies, so the broker hands it to another worker. A
+  crash after the mail server took the message and before the record was
+  written sends it once more, with the same Message-ID: the design errs towards
+  one duplicate, never towards a lost confirmation.
+- **No order pays the compile.** The mailer is made and warmed (every locale of
+  ``locales=``) when the worker starts, before the pool forks.
+
+A deliberate "send my confirmation again" is ``send_confirmation.delay(order,
+resend=1)``: a record of its own, and a new Message-ID.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+from celery import Celery, Task
+from celery.signals import worker_init
+
+from ..exceptions import (
+    DelightmailError,
+    InputError,
+    MessageError,
+    SendError,
+    StoreError,
+)
+from ..records import Claim, MemorySentStore, RedisSentStore, SentStore, record_key
+
+if TYPE_CHECKING:
+    from ..rendered import RenderedEmail
+    from ..rendering import Mailer
+
+__all__ = ["ConfirmationTask", "Transport", "confirmation_task", "django_transport"]
+
+logger = logging.getLogger("delightmail.celery")
+
+
+class Transport(Protocol):
+    """Sends one rendered email to its customer: an :class:`~delightmail.sending.SMTPTransport`,
+    :func:`django_transport`, or a function of your own (an email service's API).
+
+    It raises :class:`~delightmail.SendError` (or any :class:`OSError`) when the send
+    may work later, anything else when it will not.
+    """
+
+    def __call__(self, email: RenderedEmail, *, date: datetime, resend: int) -> None: ...
+
+
+def django_transport(email: RenderedEmail, *, date: datetime, resend: int) -> None:
+    """Send through the Django project's ``EMAIL_BACKEND`` (SMTP, django-anymail's services...)
+    with :func:`delightmail.contrib.django.to_django`: for workers of a Django project, with
+    ``mailer=delightmail.contrib.django.get_mailer``."""
+    from .django import to_django
+
+    to_django(email, date=date, resend=resend).send()
+
+
+def _ready(value: Any) -> Any:
+    """An order as data any serializer takes: an :class:`~delightmail.Order` as its JSON data."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json", exclude_none=True)
+    return value
+
+
+class ConfirmationTask(Task):  # type: ignore[type-arg]
+    """The task class :func:`confirmation_task` makes: sends an :class:`~delightmail.Order`
+    as its JSON data, whatever the serializer."""
+
+    #: What the task sends with; set by :func:`confirmation_task`.
+    confirmations: _Confirmations
+
+    def apply_async(
+        self,
+        args: Sequence[Any] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        *rest: Any,
+        **options: Any,
+    ) -> Any:
+        args = tuple(_ready(value) for value in args or ())
+        kwargs = {name: _ready(value) for name, value in (kwargs or {}).items()}
+        return super().apply_async(args, kwargs, *rest, **options)
+
+    def warm(self) -> None:
+        """Make the mailer and compile every locale now (done at worker start)."""
+        self.confirmations.mailer()
+
+
+class _Confirmations:
+    """What one confirmation task sends with, made on first use in each worker."""
+
+    def __init__(
+        self,
+        app: Celery,
+        mailer: Mailer | Callable[[], Mailer],
+        transport: Transport,
+        store: SentStore | None,
+        locales: Sequence[str],
+        tones: Sequence[str],
+    ) -> None:
+        self.app = app
+        self._make = mailer if callable(mailer) else None
+        self._mailer = None if callable(mailer) else mailer
+        self.transport = transport
+        self._store = store
+        self.locales = tuple(locales)
+        self.tones = tuple(tones)
+        self._lock = threading.Lock()
+
+    def mailer(self) -> Mailer:
+        mailer = self._mailer
+        if mailer is None:
+            with self._lock:
+                if self._mailer is None:
+                    assert self._make is not None
+                    made = self._make()
+                    made.warm(self.locales, self.tones)
+                    self._mailer = made
+                mailer = self._mailer
+        return mailer
+
+    def store(self) -> SentStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = _default_store(self.app)
+        return self._store
+
+
+def _default_store(app: Celery) -> SentStore:
+    """The broker's Redis, or this process's memory for the in-memory broker."""
+    url = str(app.conf.broker_url or "")
+    scheme = urlsplit(url).scheme
+    if scheme in ("redis", "rediss"):
+        return RedisSentStore(url)
+    if scheme == "memory":
+        return MemorySentStore()
+    raise InputError(
+        f"confirmation_task: a {scheme or 'default'!r} broker keeps no sent records; give "
+        "store=RedisSentStore(url) (workers on many machines) or SQLiteSentStore(path) "
+        "(one machine)"
+    )
+
+
+def _transient(exc: BaseException, also: tuple[type[BaseException], ...]) -> bool:
+    """Whether trying again later may help."""
+    if isinstance(exc, SendError):
+        return exc.transient
+    if isinstance(exc, StoreError):
+        return True
+    if isinstance(exc, DelightmailError):
+        return False  # the order, the template, an address: the same again, every time
+    code = getattr(exc, "smtp_code", None)  # smtplib's, from a Django backend
+    if isinstance(code, int):
+        return 400 <= code < 500
+    return isinstance(exc, (OSError, *also))
+
+
+def confirmation_task(
+    app: Celery,
+    *,
+    mailer: Mailer | Callable[[], Mailer],
+    transport: Transport,
+    store: SentStore | None = None,
+    locales: Sequence[str] = (),
+    tones: Sequence[str] = (),
+    name: str = "delightmail.send_confirmation",
+    max_retries: int = 12,
+    backoff: float = 2.0,
+    backoff_max: float = 600.0,
+    lease: float = 60.0,
+    retry_for: tuple[type[BaseException], ...] = (),
+    **options: Any,
+) -> ConfirmationTask:
+    """Register on *app* the task that renders one order and sends it to its customer, once.
+
+    Call it ``task.delay(order)``, ``task.delay(order, resend=1)`` for a deliberate
+    resend, or ``task.delay(order, date=...)`` to pin the Date yourself. It returns
+    ``{"order": "1001", "outcome": "sent"}`` (or ``"duplicate"``, when it had been sent).
+
+    :param mailer: the :class:`~delightmail.Mailer`, or a function that makes it: then
+        it is made in the worker, at start-up, and never in a producer that only queues.
+    :param transport: what sends: an :class:`~delightmail.sending.SMTPTransport`,
+        :func:`django_transport`, or a function of your own (see :class:`Transport`).
+    :param store: where sent records are kept; by default the broker's Redis (or memory,
+        for the ``memory://`` broker). Another broker needs one given.
+    :param locales: every locale the worker compiles at start-up, besides the mailer's.
+    :param tones: every tone it compiles at start-up, besides the mailer's.
+    :param max_retries: how many times a transient failure is retried; then the task fails.
+    :param backoff: the first retry's delay, in seconds, doubled each time up to
+        *backoff_max* (each with jitter, so that a server coming back is not stampeded).
+    :param lease: seconds a claim holds an order while one worker sends it; longer than a
+        send takes, shorter than the broker's visibility timeout.
+    :param retry_for: exceptions of your transport, besides :class:`OSError`, worth a retry.
+    :param options: passed on to ``app.task`` (``queue=``, ``rate_limit=``...).
+    """
+    confirmations = _Confirmations(app, mailer, transport, store, locales, tones)
+
+    def send_confirmation(
+        self: ConfirmationTask,
+        order: Mapping[str, Any],
+        resend: int = 0,
+        date: str | None = None,
+    ) -> dict[str, str]:
+        started = time.perf_counter()
+        pinned = _pinned(date)
+        email = confirmations.mailer().render(order)
+        if email.recipient is None:
+            raise MessageError(
+                "customer.email: the order has no customer email, so its confirmation has "
+                "nobody to go to"
+            )
+        number = email.order_number
+        key = record_key(confirmations.mailer().merchant.name, number, resend)
+        token = self.request.id or f"local-{random.getrandbits(64):x}"
+        retries = int(self.request.retries or 0)
+        retry_kwargs = {"order": order, "resend": resend, "date": pinned.isoformat()}
+
+        def again(exc: Exception | None, countdown: float, limit: int | None) -> Exception:
+            _log(number, "retry", started, retries=retries, error=exc)
+            return self.retry(
+                args=(), kwargs=retry_kwargs, exc=exc, countdown=countdown, max_retries=limit
+            )
+
+        try:
+            claim = confirmations.store().claim(key, token, lease)
+        except StoreError as exc:
+            raise again(exc, _delay(retries, backoff, backoff_max), max_retries) from exc
+        if claim is Claim.SENT:
+            _log(number, "duplicate", started)
+            return {"order": number, "outcome": "duplicate"}
+        if claim is Claim.BUSY:
+            # Another worker is sending it; if it dies, its lease runs out: look again then.
+            raise again(None, lease / 2, None)
+        try:
+            confirmations.transport(email, date=pinned, resend=resend)
+        except BaseException as exc:
+            _release(confirmations.store(), key, token)
+            if isinstance(exc, Exception) and _transient(exc, retry_for):
+                raise again(exc, _delay(retries, backoff, backoff_max), max_retries) from exc
+            _log(number, "failed", started, error=exc)
+            raise
+        _record(confirmations.store(), key, number)
+        _log(number, "sent", started, retries=retries)
+        return {"order": number, "outcome": "sent"}
+
+    send_confirmation.__doc__ = "Render one order and send it to its customer, once."
+    register: Any = app.task  # its stubs know no **options
+    task: ConfirmationTask = register(
+        bind=True,
+        base=ConfirmationTask,
+        name=name,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=max_retries,
+        **options,
+    )(send_confirmation)
+    task.confirmations = confirmations
+
+    def warm(sender: Any = None, **_: Any) -> None:
+        # At worker start, in the main process: the pool's children inherit the compiled
+        # templates, and the first order pays nothing.
+        if getattr(sender, "app", None) is app:
+            confirmations.mailer()
+
+    worker_init.connect(warm, weak=False)
+    return task
+
+
+def _pinned(date: str | None) -> datetime:
+    """The Date header: the first attempt's, carried by every retry."""
+    if date is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        pinned = datetime.fromisoformat(date)
+    except (TypeError, ValueError):
+        raise MessageError(f"date: not an ISO 8601 time: {date!r}") from None
+    if pinned.tzinfo is None:
+        raise MessageError(f"date: {date!r} carries no time zone")
+    return pinned
+
+
+def _delay(retries: int, backoff: float, backoff_max: float) -> float:
+    """Exponential backoff with jitter: between half and all of ``backoff × 2^retries``."""
+    ceiling = min(backoff_max, backoff * 2 ** min(retries, 30))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _release(store: SentStore, key: str, token: str) -> None:
+    try:
+        store.release(key, token)
+    except StoreError as exc:  # the lease runs out by itself
+        logger.warning("could not release the claim on %s: %s", key, exc)
+
+
+def _record(store: SentStore, key: str, number: str) -> None:
+    """Record the email sent. It has gone: a failure here must not send it again, so the
+    record is tried a few times and then the task still succeeds, saying so."""
+    for attempt in range(3):
+        try:
+            store.mark_sent(key)
+            return
+        except StoreError as exc:
+            if attempt == 2:
+                logger.error(
+                    "order %s was sent, but its record could not be written (%s): a "
+                    "redelivery of this order would send it again",
+                    number,
+                    exc,
+                    extra={"order": number, "outcome": "unrecorded"},
+                )
+                return
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _log(
+    number: str,
+    outcome: str,
+    started: float,
+    *,
+    retries: int = 0,
+    error: BaseException | None = None,
+) -> None:
+    duration = round((time.perf_counter() - started) * 1000, 1)
+    fields = {"order": number, "outcome": outcome, "duration_ms": duration, "retries": retries}
+    level = logging.WARNING if error is not None else logging.INFO
+    reason = f": {error}" if error is not None else ""
+    logger.log(
+        level, "order %s: %s in %s ms%s", number, outcome, duration, reason, extra=fields
+    )
