@@ -87,3 +87,14 @@ def order_data() -> dict[str, Any]:
     """A fresh copy of the one-item example order, safe to modify."""
     data: dict[str, Any] = load(EXAMPLES / "orders" / "01-one-item.json")
     return data
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real Redis server (Debian's ``redis-server``) on loopback for the session; its URL.
+
+    Tests that use it take a database of their own with :func:`flushed`."""
+    from .cluster import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

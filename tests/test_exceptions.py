@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import pickle
 
 import pytest
@@ -22,6 +23,7 @@ from delightmail.exceptions import (
     PackError,
     ScreenshotError,
     SendError,
+    StoreError,
     TemplateError,
     TemplateNotFound,
 )
@@ -39,6 +41,8 @@ ERRORS: dict[str, tuple[DelightmailError, int, type[Exception]]] = {
     "template-not-found": (TemplateNotFound("no template named 'nope'"), 1, LookupError),
     "compile": (CompileError("MJML dropped a tag", "email.mjml.j2", 7), 1, Exception),
     "send": (SendError("localhost:25 refused the message"), 1, OSError),
+    "send-code": (SendError("localhost:25 refused the message: 451 later", 451), 1, OSError),
+    "store": (StoreError("Redis: Connection refused"), 1, OSError),
     "screenshot": (ScreenshotError("no Chromium found"), 1, RuntimeError),
     "checker": (CheckerError("no answer in 120 s", "spamassassin"), 1, RuntimeError),
 }
@@ -74,6 +78,19 @@ def test_errors_survive_a_worker_process(
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is type(error) and str(copy) == str(error)
     assert copy.exit_code == code
+
+
+@pytest.mark.parametrize(("error", "code", "stdlib"), ERRORS.values(), ids=ERRORS.keys())
+def test_errors_are_made_again_from_their_args(
+    error: DelightmailError, code: int, stdlib: type[Exception]
+) -> None:
+    """What a Celery result backend keeps of an error is its class and its args (as JSON):
+    the class called with them again says the same."""
+    args = json.loads(json.dumps(error.args))
+    copy = type(error)(*args)
+    assert str(copy) == str(error)
+    assert copy.args == error.args
+    assert vars(copy) == vars(error)
 
 
 def test_checker_error_names_the_tool() -> None:

@@ -20,6 +20,7 @@ from .exceptions import (
     PackError,
     ScreenshotError,
     SendError,
+    StoreError,
     TemplateError,
     TemplateNotFound,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "SendError",
     "Shipping",
     "Signer",
+    "StoreError",
     "TaxLine",
     "TemplateError",
     "TemplateNotFound",

@@ -81,10 +81,17 @@ class OrderValidationError(DelightmailError, ValueError):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, problems: Sequence[FieldProblem], model: str = "Order") -> None:
-        self.problems = tuple(problems)
+    def __init__(
+        self, problems: Sequence[FieldProblem | Sequence[str]], model: str = "Order"
+    ) -> None:
+        self.problems = tuple(
+            problem if isinstance(problem, FieldProblem) else FieldProblem(*problem)
+            for problem in problems
+        )
         self.model = model
-        super().__init__(str(self))
+        # Arguments that make it again (as Celery's result backends do: the class and its
+        # args, as JSON): each problem as its (path, message).
+        super().__init__([[problem.path, problem.message] for problem in self.problems], model)
 
     def __str__(self) -> str:
         count = len(self.problems)
@@ -112,7 +119,7 @@ class _AtLine(Exception):
         self.message = message
         self.filename = filename
         self.lineno = lineno
-        super().__init__(str(self))
+        super().__init__(message, filename, lineno)
 
     def __str__(self) -> str:
         where = self.filename or self.unnamed
@@ -153,7 +160,10 @@ class PackError(DelightmailError, ValueError):
     def __init__(self, message: str, where: str | None = None) -> None:
         self.message = message
         self.where = where
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(message, where)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
 
 
 class CatalogError(_AtLine, DelightmailError, ValueError):
@@ -194,6 +204,7 @@ class SendError(DelightmailError, OSError):
         self.message = message
         self.code = code
         super().__init__(message)
+        self.args = (message, code)  # what makes it again; OSError's own are (errno, text)
 
     def __str__(self) -> str:
         return self.message

@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SMTPTransport", "SendError", "parse_server", "send_message"]
 
-#: Seconds a kept connection may sit idle before it is checked (NOOP) before use.
-_IDLE = 5.0
-
 #: Where ``delightmail send`` reads the SMTP password from; never a command-line flag,
 #: which would leave it in the shell history and in ``ps`` output.
 PASSWORD_ENV = "DELIGHTMAIL_SMTP_PASSWORD"
@@ -151,6 +148,8 @@ class SMTPTransport:
     :param sender: the From header, ``"Shop <orders@shop.example>"``; its address is
         the envelope sender.
     :param password: by default read from ``DELIGHTMAIL_SMTP_PASSWORD`` when *user* is given.
+    :param recheck_after: seconds a kept connection may sit idle before it is checked
+        (``NOOP``) before use: servers hang up on idle sessions.
     :raises InputError: *server* is not ``HOST:PORT``.
     :raises MessageError: *sender* is not one valid address.
     """
@@ -164,6 +163,7 @@ class SMTPTransport:
         user: str | None = None,
         password: str | None = None,
         timeout: float = 30.0,
+        recheck_after: float = 5.0,
     ) -> None:
         self.host, self.port = parse_server(server)
         self.sender = sender
@@ -172,6 +172,7 @@ class SMTPTransport:
         self.user = user
         self._password = password if password is not None else os.environ.get(PASSWORD_ENV)
         self.timeout = timeout
+        self.recheck_after = recheck_after
         self._lock = threading.Lock()
         self._smtp: smtplib.SMTP | None = None
         self._pid = 0
@@ -215,7 +216,7 @@ class SMTPTransport:
     def _connection(self) -> smtplib.SMTP:
         smtp = self._smtp
         if smtp is not None and self._pid == os.getpid():
-            if time.monotonic() - self._used < _IDLE:
+            if time.monotonic() - self._used < self.recheck_after:
                 return smtp
             # Servers close idle sessions: ask before trusting one that sat idle.
             try:

@@ -286,6 +286,7 @@ def confirmation_task(
     register: Any = app.task  # its stubs know no **options
     task: ConfirmationTask = register(
         bind=True,
+        shared=False,  # this app's task, not every app's
         base=ConfirmationTask,
         name=name,
         acks_late=True,
