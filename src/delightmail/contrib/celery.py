@@ -364,6 +364,4 @@ def _log(
     fields = {"order": number, "outcome": outcome, "duration_ms": duration, "retries": retries}
     level = logging.WARNING if error is not None else logging.INFO
     reason = f": {error}" if error is not None else ""
-    logger.log(
-        level, "order %s: %s in %s ms%s", number, outcome, duration, reason, extra=fields
-    )
+    logger.log(level, "order %s: %s in %s ms%s", number, outcome, duration, reason, extra=fields)
