@@ -34,11 +34,12 @@ test: system-deps lint pytest
 
 # Debian's Chromium, for `delightmail screenshot` and the preview's browser tests
 # (Playwright drives it; it never downloads a browser), SpamAssassin and Node for
-# the inbox-ready checks. Installed only when missing.
+# the inbox-ready checks, Redis for the Celery workers' tests. Installed only when missing.
 system-deps:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -x /usr/bin/spamassassin || missing="$$missing spamassassin"; \
+	test -x /usr/bin/redis-server || missing="$$missing redis-server"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
 
@@ -62,9 +63,10 @@ screenshots: $(STAMP) system-deps
 docs: $(STAMP)
 	$(PY) -m delightmail templates --context --format markdown > docs/templates.md
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(PY) benchmarks/render.py
 	$(PY) benchmarks/send.py
+	$(PY) benchmarks/celery.py
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

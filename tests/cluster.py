@@ -9,7 +9,9 @@ removed with the test's folder) after: Debian's ``redis-server`` (the project's
 
 from __future__ import annotations
 
+import json
 import os
+import runpy
 import shutil
 import signal
 import socket
@@ -20,9 +22,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+# Short timings, so that a dead worker's orders come back within seconds, not an hour.
+TIMINGS = {"SHOP_VISIBILITY_TIMEOUT": "20", "SHOP_LEASE": "10"}
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
@@ -142,3 +149,32 @@ def kill_worker(process: subprocess.Popen[bytes]) -> None:
     """What a machine that loses power does: SIGKILL, nothing finishes, nothing is acked."""
     process.send_signal(signal.SIGKILL)
     process.wait()
+
+
+def queue_orders(broker: str, smtp: str, count: int) -> list[str]:
+    """What an order-created hook does, *count* times: ``send_confirmation.delay(order)``."""
+    saved = {name: os.environ.get(name) for name in ("CELERY_BROKER_URL", "SHOP_SMTP")}
+    os.environ.update(CELERY_BROKER_URL=broker, SHOP_SMTP=smtp)
+    try:
+        tasks = runpy.run_path(str(EXAMPLES / "celery" / "tasks.py"), run_name="shop_tasks")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    send_confirmation = tasks["send_confirmation"]
+    # Every example order in turn: one line or many, a gift, English, German, Japanese.
+    orders: list[dict[str, Any]] = [
+        json.loads(path.read_text(), parse_float=Decimal)
+        for path in sorted((EXAMPLES / "orders").glob("*.json"))
+    ]
+    numbers = [f"S{n:05d}" for n in range(count)]
+    try:
+        for n, number in enumerate(numbers):
+            order = orders[n % len(orders)]
+            order["number"] = number
+            send_confirmation.delay(order)
+    finally:
+        tasks["app"].close()
+    return numbers

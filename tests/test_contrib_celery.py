@@ -7,6 +7,7 @@ scale-out test (test_scale_out.py) runs worker processes on a real Redis.
 
 from __future__ import annotations
 
+import smtplib
 import threading
 import time
 import uuid
@@ -224,6 +225,66 @@ def test_an_order_that_cannot_be_sent_fails_at_once_naming_the_field(
     with pytest.raises(error, match=match):
         result(task.delay(order))
     assert calls == []
+
+
+def eager(merchant_data: dict[str, Any], **options: Any) -> Any:
+    """The task run in this process (``task_always_eager``): retries run at once."""
+    app = Celery(f"eager-{uuid.uuid4().hex[:8]}", broker="memory://")
+    # Errors come back through the result (.get() raises them), as from a worker.
+    app.conf.update(task_always_eager=True, task_eager_propagates=False)
+    return confirmation_task(app, mailer=Mailer(merchant_data), backoff=0.01, **options)
+
+
+@pytest.mark.parametrize(
+    ("error", "attempts"),
+    [
+        (smtplib.SMTPRecipientsRefused({"sam@example.org": (550, b"5.1.1 no such user")}), 1),
+        (smtplib.SMTPRecipientsRefused({"sam@example.org": (450, b"4.2.1 mailbox busy")}), 3),
+        (smtplib.SMTPDataError(554, b"5.7.1 looks like spam"), 1),
+        (smtplib.SMTPDataError(451, b"4.3.0 try later"), 3),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), 3),
+        (TimeoutError("timed out"), 3),
+        (ValueError("a bug in the transport"), 1),
+    ],
+    ids=["550-rcpt", "450-rcpt", "554-data", "451-data", "disconnected", "timeout", "bug"],
+)
+def test_what_a_transport_raises_decides_whether_it_is_retried(
+    merchant_data: dict[str, Any], order: dict[str, Any], error: Exception, attempts: int
+) -> None:
+    """What a Django email backend raises (smtplib's errors) is judged like SendError: a 4xx
+    answer or a lost connection is retried, a 5xx answer or a bug is not."""
+    calls: list[Any] = []
+
+    def transport(email: Any, **_: Any) -> None:
+        calls.append(email)
+        if len(calls) < 3:
+            raise error
+
+    task = eager(merchant_data, transport=transport)
+    if attempts == 1:
+        with pytest.raises(type(error)):
+            task.delay(order).get()
+    else:
+        assert task.delay(order).get()["outcome"] == "sent"
+    assert len(calls) == attempts
+
+
+def test_a_transports_own_errors_can_be_named_worth_a_retry(
+    merchant_data: dict[str, Any], order: dict[str, Any]
+) -> None:
+    class ServiceUnavailable(Exception):
+        pass
+
+    calls: list[Any] = []
+
+    def transport(email: Any, **_: Any) -> None:
+        calls.append(email)
+        if len(calls) < 2:
+            raise ServiceUnavailable("503 from the email service")
+
+    task = eager(merchant_data, transport=transport, retry_for=(ServiceUnavailable,))
+    assert task.delay(order).get()["outcome"] == "sent"
+    assert len(calls) == 2
 
 
 def test_a_store_that_cannot_be_reached_is_retried(worker: Any, order: dict[str, Any]) -> None:

@@ -412,3 +412,26 @@ def test_the_example_project_sends_through_django_anymail() -> None:
     assert stdout.decode().strip() == (
         f"sent {email.to_message(SENDER)['Message-ID']} to Sam Rivera <sam.rivera@example.org>"
     )
+
+
+def test_celery_workers_of_a_django_project_send_through_email_backend(
+    outbox: list[Any],
+) -> None:
+    """contrib.celery with ``mailer=get_mailer`` and ``transport=django_transport``: the
+    task sends through EMAIL_BACKEND, once, with delightmail's message."""
+    pytest.importorskip("celery")
+    from celery import Celery
+
+    from delightmail.contrib.celery import confirmation_task, django_transport
+
+    app = Celery("django-shop", broker="memory://")
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    task = confirmation_task(app, mailer=get_mailer, transport=django_transport)
+    order = load(ORDER_FILES[2])
+    assert task.delay(order, date=WHEN.isoformat()).get() == {
+        "order": order["number"],
+        "outcome": "sent",
+    }
+    assert task.delay(order).get()["outcome"] == "duplicate"
+    assert len(outbox) == 1
+    same_message(parsed(outbox[0]), get_mailer().render(order).to_message(SENDER, date=WHEN))

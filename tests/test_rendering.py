@@ -449,3 +449,26 @@ def test_a_message_or_note_that_shows_nothing_is_absent(
     assert email == mailer.render(load(ORDER_FILES[0]))
     german = render_both(designs, design, {**data, "locale": "de_DE"})
     assert "NACHRICHT" not in german.text.upper()
+
+
+def test_warm_compiles_every_locale_and_tone_before_the_first_order(
+    merchant: Merchant, order_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a worker calls at start-up: afterwards no order in those locales and tones
+    compiles anything."""
+    from delightmail import rendering
+
+    mailer = Mailer(merchant)
+    mailer.warm(["de", "ja"], ["plain"])
+
+    def compile_again(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("compiled on an order")
+
+    monkeypatch.setattr(rendering, "merchant_html", compile_again)
+    compiled_texts = rendering.text_template.cache_info().misses  # made once, then looked up
+    for locale, tone in [("de", "plain"), ("ja", None), ("en", "plain"), ("de", None)]:
+        email = mailer.render({**order_data, "locale": locale, "tone": tone})
+        assert email.subject
+    assert rendering.text_template.cache_info().misses == compiled_texts
+    with pytest.raises(TemplateError, match="unknown tone 'shouty'"):
+        mailer.warm(tones=["shouty"])

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import logging
 import random
+import smtplib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -188,7 +189,10 @@ def _transient(exc: BaseException, also: tuple[type[BaseException], ...]) -> boo
         return True
     if isinstance(exc, DelightmailError):
         return False  # the order, the template, an address: the same again, every time
-    code = getattr(exc, "smtp_code", None)  # smtplib's, from a Django backend
+    # smtplib's, from a Django backend: a 4xx answer is worth a retry, a 5xx is not.
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    code = getattr(exc, "smtp_code", None)
     if isinstance(code, int):
         return 400 <= code < 500
     return isinstance(exc, (OSError, *also))
