@@ -139,7 +139,8 @@ class _Confirmations:
     ) -> None:
         self.app = app
         self._make = mailer if callable(mailer) else None
-        self._mailer = None if callable(mailer) else mailer
+        self._given = None if callable(mailer) else mailer
+        self._mailer: Mailer | None = None  # made (or given) and warmed
         self.transport = transport
         self._store = store
         self.locales = tuple(locales)
@@ -150,12 +151,12 @@ class _Confirmations:
         mailer = self._mailer
         if mailer is None:
             with self._lock:
-                if self._mailer is None:
-                    assert self._make is not None
-                    made = self._make()
-                    made.warm(self.locales, self.tones)
-                    self._mailer = made
                 mailer = self._mailer
+                if mailer is None:
+                    mailer = self._given if self._make is None else self._make()
+                    assert mailer is not None
+                    mailer.warm(self.locales, self.tones)
+                    self._mailer = mailer
         return mailer
 
     def store(self) -> SentStore:
@@ -258,28 +259,26 @@ def confirmation_task(
         retries = int(self.request.retries or 0)
         retry_kwargs = {"order": order, "resend": resend, "date": pinned.isoformat()}
 
-        def again(exc: Exception | None, countdown: float, limit: int | None) -> Exception:
+        def again(exc: Exception | None, countdown: float) -> Exception:
             _log(number, "retry", started, retries=retries, error=exc)
-            return self.retry(
-                args=(), kwargs=retry_kwargs, exc=exc, countdown=countdown, max_retries=limit
-            )
+            return self.retry(args=(), kwargs=retry_kwargs, exc=exc, countdown=countdown)
 
         try:
             claim = confirmations.store().claim(key, token, lease)
         except StoreError as exc:
-            raise again(exc, _delay(retries, backoff, backoff_max), max_retries) from exc
+            raise again(exc, _delay(retries, backoff, backoff_max)) from exc
         if claim is Claim.SENT:
             _log(number, "duplicate", started)
             return {"order": number, "outcome": "duplicate"}
         if claim is Claim.BUSY:
             # Another worker is sending it; if it dies, its lease runs out: look again then.
-            raise again(None, lease / 2, None)
+            raise again(None, lease / 2)
         try:
             confirmations.transport(email, date=pinned, resend=resend)
         except BaseException as exc:
             _release(confirmations.store(), key, token)
             if isinstance(exc, Exception) and _transient(exc, retry_for):
-                raise again(exc, _delay(retries, backoff, backoff_max), max_retries) from exc
+                raise again(exc, _delay(retries, backoff, backoff_max)) from exc
             _log(number, "failed", started, error=exc)
             raise
         _record(confirmations.store(), key, number)
