@@ -221,6 +221,49 @@ def test_the_mailer_is_made_once_per_locale() -> None:
     assert get_mailer().tone == "playful"
 
 
+def other_shop(name: str = "Lantern Lane Books") -> dict[str, Any]:
+    shop: dict[str, Any] = load(MERCHANT)
+    shop.update(name=name, support_email=f"hello@{name.split()[0].lower()}.example.com")
+    return shop
+
+
+def test_a_project_that_sends_for_many_shops_gets_a_mailer_per_shop(outbox: list[Any]) -> None:
+    """merchant= sends for another shop: its own mailer (made once), its name in the email and
+    its support email as the From; the setting's shop is unchanged."""
+    books = other_shop()
+    mailer = get_mailer(merchant=books)
+    assert mailer.merchant.name == "Lantern Lane Books"
+    assert get_mailer(merchant=books) is mailer  # made once
+    assert get_mailer(merchant=load(MERCHANT)) is get_mailer()  # the setting's own shop
+    assert get_mailer().merchant.name == "Groove Harbor Records"
+    assert get_mailer("de", merchant=books) is not mailer
+    message = send_confirmation(load(ORDER_FILES[0]), merchant=books)
+    assert message.from_email == "Lantern Lane Books <hello@lantern.example.com>"
+    [sent] = outbox
+    assert "Lantern Lane Books" in sent.body and "Groove Harbor" not in sent.body
+
+
+def test_the_mailers_of_many_shops_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from delightmail.contrib.django import mail as django_mail
+
+    monkeypatch.setattr(django_mail, "MAX_MERCHANTS", 2)
+    first = get_mailer(merchant=other_shop("Shop One"))
+    get_mailer(merchant=other_shop("Shop Two"))
+    assert get_mailer(merchant=other_shop("Shop One")) is first  # used again: kept
+    get_mailer(merchant=other_shop("Shop Three"))  # Shop Two goes
+    assert get_mailer(merchant=other_shop("Shop One")) is first
+    assert len(django_mail._others) == 2
+
+
+def test_another_shop_that_is_not_valid_names_the_field() -> None:
+    from delightmail import OrderValidationError
+
+    shop = other_shop()
+    shop["support_email"] = "not an email"
+    with pytest.raises(OrderValidationError, match="support_email"):
+        get_mailer(merchant=shop)
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [

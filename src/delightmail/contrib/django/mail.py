@@ -12,8 +12,10 @@ and an email service (django-anymail) gets the same fields as SMTP does.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
@@ -31,11 +33,11 @@ from ...exceptions import MessageError, TemplateNotFound
 from .conf import get_config
 
 if TYPE_CHECKING:
-    from ...models import Order
+    from ...models import Merchant, Order
     from ...rendered import RenderedEmail
     from ...rendering import Mailer
 
-__all__ = ["DelightmailMessage", "get_mailer", "send_confirmation", "to_django"]
+__all__ = ["MAX_MERCHANTS", "DelightmailMessage", "get_mailer", "send_confirmation", "to_django"]
 
 AddressLike = str | tuple[str, str]
 
@@ -81,7 +83,11 @@ class DelightmailMessage(EmailMultiAlternatives):
 
 
 _lock = threading.Lock()
-_mailers: dict[tuple[str, str], Mailer] = {}
+_mailers: dict[tuple[str, str, str], Mailer] = {}
+#: How many mailers are kept for merchants other than the setting's (a platform with many
+#: shops); the one used longest ago goes first.
+MAX_MERCHANTS = 128
+_others: OrderedDict[tuple[str, str, str], Mailer] = OrderedDict()
 
 
 @receiver(setting_changed)
@@ -89,42 +95,71 @@ def _setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting == "DELIGHTMAIL":
         with _lock:
             _mailers.clear()
+            _others.clear()
 
 
-def get_mailer(locale: str | None = None, *, template: str | None = None) -> Mailer:
+def get_mailer(
+    locale: str | None = None,
+    *,
+    template: str | None = None,
+    merchant: Merchant | Mapping[str, Any] | None = None,
+) -> Mailer:
     """The configured merchant's :class:`~delightmail.Mailer` for *locale* (by default the
     setting's ``LOCALE``) and *template* (by default its ``TEMPLATE``), made once per
     process: its template compiles once.
+
+    *merchant* is another shop's :class:`~delightmail.Merchant` (or its dict), for a project
+    that sends for many: its mailers share the setting's template, tone and folders, and the
+    last :data:`MAX_MERCHANTS` of them are kept.
 
     An order's own ``locale`` still wins over the mailer's, as with any mailer.
 
     :raises django.core.exceptions.ImproperlyConfigured: the ``DELIGHTMAIL`` setting is wrong
         (a ``TEMPLATE`` that does not exist included).
+    :raises OrderValidationError: *merchant* is not a valid merchant; the message names the field.
     """
+    from ...models import validate_merchant
     from ...rendering import Mailer  # on first use: the renderer imports the models
 
     config = get_config()
-    key = (template or config.template, locale or config.locale)
+    shop = config.merchant if merchant is None else validate_merchant(merchant)
+    own = merchant is None or shop == config.merchant
+    key = (template or config.template, locale or config.locale, "" if own else _id(shop))
     with _lock:
-        mailer = _mailers.get(key)
-        if mailer is None:
-            try:
-                mailer = Mailer(
-                    config.merchant,
-                    *key,
-                    tone=config.tone,
-                    template_dirs=config.template_dirs,
-                    pack_dirs=config.pack_dirs,
-                    locale_dirs=config.locale_dirs,
-                    sandbox=config.sandbox,
-                )
-            except TemplateNotFound as exc:
-                raise ImproperlyConfigured(f"DELIGHTMAIL['TEMPLATE']: {exc}") from None
-            _mailers[key] = mailer
+        mailer = _mailers.get(key) if own else _others.get(key)
+        if mailer is not None:
+            if not own:
+                _others.move_to_end(key)
+            return mailer
+    # Made outside the lock: a compile must not hold up every other thread's email.
+    try:
+        made = Mailer(
+            shop,
+            key[0],
+            key[1],
+            tone=config.tone,
+            template_dirs=config.template_dirs,
+            pack_dirs=config.pack_dirs,
+            locale_dirs=config.locale_dirs,
+            sandbox=config.sandbox,
+        )
+    except TemplateNotFound as exc:
+        raise ImproperlyConfigured(f"DELIGHTMAIL['TEMPLATE']: {exc}") from None
+    with _lock:
+        if own:
+            return _mailers.setdefault(key, made)
+        mailer = _others.setdefault(key, made)
+        while len(_others) > MAX_MERCHANTS:
+            _others.popitem(last=False)
         return mailer
 
 
-def _from_email() -> AddressLike:
+def _id(merchant: Merchant) -> str:
+    """A merchant's identity for the cache: everything it says (two shops with one name differ)."""
+    return hashlib.sha256(merchant.model_dump_json().encode()).hexdigest()
+
+
+def _from_email(merchant: Merchant | None = None) -> AddressLike:
     """``DELIGHTMAIL['FROM_EMAIL']``, else the project's ``DEFAULT_FROM_EMAIL``, else the
     merchant's name and support email (Django's own default, ``webmaster@localhost``, is no
     address a customer can read or reply to)."""
@@ -133,7 +168,7 @@ def _from_email() -> AddressLike:
         return config.from_email
     if settings.is_overridden("DEFAULT_FROM_EMAIL") or config is None:
         return str(settings.DEFAULT_FROM_EMAIL)
-    merchant = config.merchant
+    merchant = merchant or config.merchant
     if merchant.support_email:
         return (merchant.name, str(merchant.support_email))
     raise MessageError(
@@ -216,6 +251,7 @@ def send_confirmation(
     order: Order | Mapping[str, Any],
     *,
     locale: str | None = None,
+    merchant: Merchant | Mapping[str, Any] | None = None,
     connection: Any = None,
     fail_silently: bool = False,
     date: datetime | None = None,
@@ -225,18 +261,22 @@ def send_confirmation(
     configured mailer and send it to its customer through ``EMAIL_BACKEND``.
 
     Returns the message sent. Nothing is sent when the order or its email is not valid.
+    *merchant* sends for another shop than the setting's (see :func:`get_mailer`); its
+    support email is then the default From.
     *date* and *resend* are as for :func:`to_django`: a task that retries should pin
     *date*; "send my confirmation again" passes ``resend=1``, ``2``...
 
     :raises OrderValidationError: the order is not valid; the message names each field.
     :raises MessageError: the order has no ``customer.email``, or an address is not valid.
     """
-    email = get_mailer(locale).render(order)
+    mailer = get_mailer(locale, merchant=merchant)
+    email = mailer.render(order)
     if email.recipient is None:
         raise MessageError(
             "customer.email: the order has no customer email, so its confirmation has "
             "nobody to go to"
         )
-    message = to_django(email, connection=connection, date=date, resend=resend)
+    sender = _from_email(mailer.merchant) if merchant is not None else None
+    message = to_django(email, from_email=sender, connection=connection, date=date, resend=resend)
     message.send(fail_silently=fail_silently)
     return message
