@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: example test lint pytest bench clean system-deps screenshots docs
+.PHONY: example test lint pytest compat bench clean system-deps screenshots docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,18 @@ lint: $(STAMP)
 pytest: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
-test: system-deps lint pytest
+test: system-deps lint pytest compat
+
+# The Django integration under each supported Django LTS besides the installed one (Django 6
+# needs Python 3.12): each into a folder of its own, put first on the path.
+COMPAT_DJANGO := 4.2
+compat: $(STAMP)
+	@for version in $(COMPAT_DJANGO); do \
+	  target=.compat/django-$$version; \
+	  test -d $$target || $(PY) -m pip install --quiet --no-deps --target $$target "django~=$$version.0" || exit 1; \
+	  PYTHONPATH=$$target $(PY) -c 'import django; print("tests/test_contrib_django.py with Django", django.__version__)'; \
+	  PYTHONPATH=$$target $(PY) -m pytest -q -p no:cacheprovider tests/test_contrib_django.py || exit 1; \
+	done
 
 # Debian's Chromium, for `delightmail screenshot` and the preview's browser tests
 # (Playwright drives it; it never downloads a browser), SpamAssassin and Node for
@@ -69,4 +80,4 @@ bench: $(STAMP) system-deps
 	$(PY) benchmarks/celery.py
 
 clean:
-	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf out build dist .compat .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
