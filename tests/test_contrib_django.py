@@ -414,7 +414,7 @@ def test_the_preview_has_nothing_else(url: str, staff: Any) -> None:
     assert client.get(url).status_code == 404
 
 
-def run_example(*args: str, backend: str | None = None) -> bytes:
+def run_example(*args: str, backend: str | None = None, database: Path | None = None) -> bytes:
     """``python manage.py ARGS`` in examples/django_shop, in a fresh interpreter; its stdout."""
     env = {
         **os.environ,
@@ -423,6 +423,8 @@ def run_example(*args: str, backend: str | None = None) -> bytes:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     if backend is not None:
         env["EMAIL_BACKEND"] = backend
+    if database is not None:
+        env["SHOP_DATABASE"] = str(database)
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=EXAMPLES / "django_shop",
@@ -455,6 +457,23 @@ def test_the_example_project_sends_through_django_anymail() -> None:
     assert stdout.decode().strip() == (
         f"sent {email.to_message(SENDER)['Message-ID']} to Sam Rivera <sam.rivera@example.org>"
     )
+
+
+def test_the_example_project_confirms_an_order_when_its_transaction_commits(
+    tmp_path: Path,
+) -> None:
+    """examples/django_shop's orders app: saving an order sends its confirmation on commit
+    (transaction.on_commit in a post_save receiver); a checkout that rolls back sends nothing."""
+    database = tmp_path / "shop.db"
+    run_example("migrate", "--verbosity", "0", database=database)
+    stdout = run_example("place_order", str(ORDER_FILES[0]), database=database)
+    data, _, said = stdout.rpartition(b"-" * 79)
+    wire = message_from_bytes(data.lstrip(), policy=policy.default)
+    assert isinstance(wire, EmailMessage)
+    same_message(wire, get_mailer().render(load(ORDER_FILES[0])).to_message(SENDER))
+    assert said.decode().strip() == "order #1001 placed"
+    stdout = run_example("place_order", str(ORDER_FILES[1]), "--roll-back", database=database)
+    assert stdout.decode().strip() == "order #1002 rolled back: no confirmation sent"
 
 
 def test_celery_workers_of_a_django_project_send_through_email_backend(
