@@ -41,6 +41,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -992,6 +993,12 @@ class Order(_Model):
     taxes: list[TaxLine] = Field(default_factory=list, max_length=100)
     taxes_included: bool = Field(default=False, description="Prices already include the taxes.")
     total: Price
+    totals_as_given: bool = Field(
+        default=False,
+        description="Show the platform's totals as they are, even when they do not add up "
+        "(what a webhook receiver does rather than leave an order without its email); "
+        "``discrepancy`` then says what does not add up.",
+    )
     customer: Customer = Field(default_factory=Customer)
     shipping_address: Address | None = None
     billing_address: Address | None = None
@@ -1011,6 +1018,8 @@ class Order(_Model):
     )
     locale: LocaleName | None = Field(default=None, description="The customer's locale.")
     timezone: TimeZoneName | None = Field(default=None, description="The customer's time zone.")
+
+    _discrepancy: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -1054,27 +1063,39 @@ class Order(_Model):
                     f"{path} is in {money.currency} but the order is in {self.currency}; "
                     "every amount of an order must share its currency"
                 )
+        problems = list(self._unreconciled())
+        if problems and not self.totals_as_given:
+            raise ValueError(problems[0])
+        self._discrepancy = "; ".join(problems) or None
+        return self
+
+    def _unreconciled(self) -> Iterator[str]:
         computed_subtotal = self.computed_subtotal
         if self.subtotal is not None and self.subtotal.rounded() != computed_subtotal:
-            raise ValueError(
+            yield (
                 f"subtotal {self.subtotal.amount} does not match the sum of the line totals "
                 f"{computed_subtotal.amount} {self.currency}"
             )
         expected = self.computed_total
         if self.total.rounded() != expected:
             taxes = "included" if self.taxes_included else f"{self.tax_total.amount}"
-            raise ValueError(
+            yield (
                 "totals do not add up: subtotal "
                 f"{self.line_subtotal.amount} − discounts {self.discount_total.amount}"
                 f" + shipping {self.shipping_total.amount} + taxes {taxes}"
                 f" = {expected.amount}, but total is {self.total.amount} {self.currency}"
             )
         if self.gift_card_total > self.total.rounded():
-            raise ValueError(
+            yield (
                 f"gift cards pay {self.gift_card_total.amount} but the total is "
                 f"{self.total.amount} {self.currency}"
             )
-        return self
+
+    @property
+    def discrepancy(self) -> str | None:
+        """What does not add up in an order whose ``totals_as_given`` let it through, with
+        the numbers; ``None`` when everything does."""
+        return self._discrepancy
 
     @_cached_property
     def goods(self) -> Sequence[LineItem]:

@@ -203,8 +203,8 @@ def _hints(function: Callable[..., Any]) -> Any:
 def _members(cls: type) -> Iterator[Field]:
     """The public properties and methods *cls* defines."""
     for name, member in vars(cls).items():
-        if name.startswith("_") or isinstance(member, classmethod | staticmethod):
-            continue
+        if name.startswith(("_", "model_")) or isinstance(member, classmethod | staticmethod):
+            continue  # pydantic's own (model_post_init, for private attributes) included
         function = getattr(member, "fget", None) or getattr(member, "func", None)
         if function is not None:  # a property, or a cached one
             yield Field(name, type_name(_hints(function)), "", summary(function))

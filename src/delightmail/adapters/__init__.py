@@ -37,12 +37,15 @@ def to_order(
     platform: str,
     *,
     received_at: datetime | None = None,
+    lenient: bool = False,
 ) -> Order:
     """Map *payload*, an order from *platform*, onto a validated :class:`Order`.
 
     :param payload: the platform's order as a mapping or as JSON text.
     :param platform: one of :data:`PLATFORMS` (case does not matter).
     :param received_at: when the payload arrived; used only if it has no order date.
+    :param lenient: confirm the order even if its totals do not add up (the platform's
+        totals shown, ``Order.discrepancy`` saying what is off); strict by default.
     :raises OrderValidationError: *platform* is unknown, the payload is not an
         order of that platform, or its totals do not reconcile.
     """
@@ -52,4 +55,4 @@ def to_order(
         raise OrderValidationError(
             [FieldProblem("", f"unknown platform {platform!r}; choose one of {choices}")]
         )
-    return adapter(payload, received_at=received_at)
+    return adapter(payload, received_at=received_at, lenient=lenient)

@@ -57,6 +57,7 @@ def to_order(
     payload: Mapping[str, Any] | list[Any] | str | bytes,
     *,
     received_at: datetime | None = None,
+    lenient: bool = False,
 ) -> Order:
     """Map a Saleor order onto a validated :class:`~delightmail.models.Order`.
 
@@ -64,6 +65,9 @@ def to_order(
         one-element list (legacy webhooks), as parsed JSON or as JSON text.
     :param received_at: when the webhook arrived; used only when the order's
         ``created`` is missing or blank (as in the SMTP app's example). Defaults to now.
+    :param lenient: confirm the order even if its totals do not add up: the
+        platform's own totals are shown and ``Order.discrepancy`` says what is off
+        (what a webhook receiver does, rather than leave the order without an email).
     :raises OrderValidationError: the payload is not a Saleor order, or its
         totals do not reconcile (the message names the numbers).
     """
@@ -74,10 +78,10 @@ def to_order(
         not_an_order(PLATFORM, order.at("lines"), "no lines list", data)
     fallback_date = received_at or datetime.now(UTC)
     if order.has("total_gross_amount") or order.has("total_net_amount"):
-        return _legacy(order, root, fallback_date)
+        return _legacy(order, root, fallback_date, lenient)
     if not isinstance(order.raw("total"), Mapping):
         not_an_order(PLATFORM, order.at("total"), "no total money", data)
-    return _graphql(order, fallback_date)
+    return _graphql(order, fallback_date, lenient)
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class _Prices:
         return self.part(node, key, "gross" if self.gross else "net")
 
 
-def _graphql(order: Node, fallback_date: datetime) -> Order:
+def _graphql(order: Node, fallback_date: datetime, lenient: bool) -> Order:
     total = order.require_child("total")
     currency = (
         total.text("currency")
@@ -173,6 +177,7 @@ def _graphql(order: Node, fallback_date: datetime) -> Order:
             "taxes": [{"title": "Tax", "amount": tax}] if tax else [],
             "taxes_included": gross,
             "total": order_total,
+            "totals_as_given": lenient,
             "customer": customer,
             "shipping_address": _address(order.child("shippingAddress"), camel=True),
             "billing_address": _address(billing, camel=True),
@@ -184,7 +189,7 @@ def _graphql(order: Node, fallback_date: datetime) -> Order:
     )
 
 
-def _legacy(order: Node, root: Node, fallback_date: datetime) -> Order:
+def _legacy(order: Node, root: Node, fallback_date: datetime, lenient: bool) -> Order:
     gross = order.flag("display_gross_prices", default=True) and order.has("total_gross_amount")
     shown = "gross" if gross else "net"
     tax = order.decimal("tax_amount") or Decimal(0)
@@ -235,6 +240,7 @@ def _legacy(order: Node, root: Node, fallback_date: datetime) -> Order:
             "taxes": [{"title": "Tax", "amount": tax}] if tax else [],
             "taxes_included": gross,
             "total": order_total,
+            "totals_as_given": lenient,
             "customer": {
                 "first_name": address.text("first_name") if address else None,
                 "last_name": address.text("last_name") if address else None,

@@ -102,7 +102,10 @@ class _Money:
 
 
 def to_order(
-    payload: Mapping[str, Any] | str | bytes, *, received_at: datetime | None = None
+    payload: Mapping[str, Any] | str | bytes,
+    *,
+    received_at: datetime | None = None,
+    lenient: bool = False,
 ) -> Order:
     """Map a Shopify order onto a validated :class:`~delightmail.models.Order`.
 
@@ -110,6 +113,9 @@ def to_order(
         mapping (ideally parsed with ``parse_float=Decimal``) or as JSON text.
     :param received_at: when the webhook arrived; used only when the order
         carries no ``processed_at`` or ``created_at``. Defaults to now.
+    :param lenient: confirm the order even if its totals do not add up: the
+        platform's own totals are shown and ``Order.discrepancy`` says what is off
+        (what a webhook receiver does, rather than leave the order without an email).
     :raises OrderValidationError: the payload is not a Shopify order, or its
         totals do not reconcile (the message names the numbers).
     """
@@ -158,6 +164,7 @@ def to_order(
             "taxes": _taxes(order, money),
             "taxes_included": order.flag("taxes_included"),
             "total": money.require(order, "total_price"),
+            "totals_as_given": lenient,
             "customer": _customer(order),
             "shipping_address": _address(order.child("shipping_address")),
             "billing_address": _address(order.child("billing_address")),

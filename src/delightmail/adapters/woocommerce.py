@@ -59,7 +59,10 @@ _VARIANT_IN_NAME = " – "  # WooCommerce names a variation "Product – Color: 
 
 
 def to_order(
-    payload: Mapping[str, Any] | str | bytes, *, received_at: datetime | None = None
+    payload: Mapping[str, Any] | str | bytes,
+    *,
+    received_at: datetime | None = None,
+    lenient: bool = False,
 ) -> Order:
     """Map a WooCommerce order onto a validated :class:`~delightmail.models.Order`.
 
@@ -67,6 +70,9 @@ def to_order(
         WordPress.com / Jetpack envelope), as a mapping or as JSON text.
     :param received_at: when the payload arrived; used only when the order
         carries no creation date. Defaults to now.
+    :param lenient: confirm the order even if its totals do not add up: the
+        platform's own totals are shown and ``Order.discrepancy`` says what is off
+        (what a webhook receiver does, rather than leave the order without an email).
     :raises OrderValidationError: the payload is not a WooCommerce order, or
         its totals do not reconcile (the message names the numbers).
     """
@@ -109,6 +115,7 @@ def to_order(
             "taxes": _taxes(order),
             "taxes_included": gross,
             "total": order.require_decimal("total") + sum(g["amount"] for g in gift_cards),
+            "totals_as_given": lenient,
             "customer": _customer(order),
             "shipping_address": _address(order.child("shipping")),
             "billing_address": _address(order.child("billing")),
