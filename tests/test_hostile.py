@@ -335,3 +335,30 @@ def test_control_characters_never_reach_an_email(merchant_data: dict[str, Any], 
         assert not any(char in CONTROLS for char in part)
     assert "Blue Train" in fast.text and "Ring twice\n" in fast.text
     assert fast.text == slow.text and fast.subject == slow.subject
+
+
+RAW_BODIES = [
+    b"\xff\xfe\x00not text",
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"order": ' * 50_000 + b"{}" + b"}" * 50_000,
+    b'{"line_items": [' + b"{}," * 1000 + b"{}]}",
+    b"webhook_id=12",
+    b"",
+]
+
+
+@pytest.mark.parametrize("platform", sorted(PAYLOADS))
+@pytest.mark.parametrize("body", RAW_BODIES, ids=range(len(RAW_BODIES)))
+def test_raw_webhook_bodies_fail_only_as_ours(platform: str, body: bytes) -> None:
+    """What a webhook receiver hands the adapters: bytes, not always UTF-8, not always JSON,
+    sometimes nested past what json can read."""
+    with pytest.raises(DelightmailError):
+        to_order(body, platform, lenient=True)
+
+
+@pytest.mark.parametrize("platform", sorted(PAYLOADS))
+@settings(max_examples=100, deadline=None)
+@given(body=st.binary(max_size=200))
+def test_any_bytes_fail_only_as_ours(platform: str, body: bytes) -> None:
+    with contextlib.suppress(DelightmailError):
+        to_order(body, platform, lenient=True)

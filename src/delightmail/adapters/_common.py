@@ -204,12 +204,17 @@ def load_payload(payload: Any, platform: str, *, one_of_list: bool = False) -> M
     :param one_of_list: accept a list holding exactly one object, and return that object.
     """
     if isinstance(payload, bytes | bytearray):
-        payload = payload.decode("utf-8")
+        try:
+            payload = payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            fail(platform, "", f"not UTF-8 text (byte {exc.start}), so not JSON")
     if isinstance(payload, str):
         try:
             payload = json.loads(payload, parse_float=Decimal)
         except ValueError as exc:
             fail(platform, "", f"not valid JSON: {exc}")
+        except RecursionError:
+            fail(platform, "", "not an order: JSON nested too deeply to read")
     if one_of_list and isinstance(payload, list):
         if len(payload) != 1:
             fail(platform, "", f"expected one order, got a list of {len(payload)}")
