@@ -77,7 +77,7 @@ docs: $(STAMP)
 bench: $(STAMP) system-deps
 	$(PY) benchmarks/render.py
 	$(PY) benchmarks/send.py
-	$(PY) benchmarks/celery.py
+	$(PY) benchmarks/workers.py
 
 clean:
 	rm -rf out build dist .compat .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -8,7 +8,7 @@ SIGKILL in the middle of the run, as a machine losing power would be: its orders
 must still arrive, and none twice.
 
 ``DELIGHTMAIL_SCALE_ORDERS`` changes the number of orders (10,000 by default);
-``benchmarks/celery.py`` runs the same cluster for throughput figures.
+``benchmarks/workers.py`` runs the same cluster for throughput figures.
 """
 
 from __future__ import annotations

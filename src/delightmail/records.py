@@ -27,6 +27,7 @@ object with the three methods of :class:`SentStore` will do.
 from __future__ import annotations
 
 import enum
+import logging
 import os
 import sqlite3
 import threading
@@ -48,7 +49,11 @@ __all__ = [
     "SQLiteSentStore",
     "SentStore",
     "record_key",
+    "record_sent",
+    "release_claim",
 ]
+
+logger = logging.getLogger("delightmail.records")
 
 #: How long a sent record is kept by default, in seconds: a week, well past every
 #: platform's webhook retries (Shopify's span 4 hours) and any broker's redelivery.
@@ -93,6 +98,37 @@ def record_key(merchant: str, order_number: str, resend: int = 0) -> str:
     if resend:
         parts.append(f"resend{resend}")
     return ":".join(parts)
+
+
+def record_sent(store: SentStore, key: str, what: str) -> bool:
+    """Record *key* sent, after its email went: tried three times, then logged as an error
+    rather than raised (the email has gone; a retry must not send it again).
+
+    :param what: the order, for the log line.
+    :returns: whether the record was written.
+    """
+    for attempt in range(3):
+        try:
+            store.mark_sent(key)
+            return True
+        except StoreError as exc:
+            if attempt == 2:
+                logger.error(
+                    "%s was sent, but its record could not be written (%s): a redelivery "
+                    "would send it again", what, exc, extra={"outcome": "unrecorded"},
+                )  # fmt: skip
+            else:
+                time.sleep(0.2 * (attempt + 1))
+    return False
+
+
+def release_claim(store: SentStore, key: str, token: str) -> None:
+    """Give up a claim after a failed send; if the store cannot be reached, the lease runs
+    out by itself (logged, not raised)."""
+    try:
+        store.release(key, token)
+    except StoreError as exc:
+        logger.warning("could not release the claim on %s: %s", key, exc)
 
 
 def _check(lease: float, keep: float | None = None) -> None:

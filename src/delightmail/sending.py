@@ -22,13 +22,13 @@ from email.utils import getaddresses
 from typing import TYPE_CHECKING
 
 # SendError lives with the other errors; importable from here too, where it was first defined.
-from .exceptions import InputError, MessageError, SendError
+from .exceptions import DelightmailError, InputError, MessageError, SendError, StoreError
 from .headers import parse_address
 
 if TYPE_CHECKING:
     from .rendered import RenderedEmail
 
-__all__ = ["SMTPTransport", "SendError", "parse_server", "send_message"]
+__all__ = ["SMTPTransport", "SendError", "parse_server", "send_message", "transient"]
 
 #: Where ``delightmail send`` reads the SMTP password from; never a command-line flag,
 #: which would leave it in the shell history and in ``ps`` output.
@@ -257,3 +257,27 @@ class SMTPTransport:
         """Say goodbye to the server (``QUIT``); the next email connects again."""
         with self._lock:
             self._close()
+
+
+def transient(exc: BaseException, also: tuple[type[BaseException], ...] = ()) -> bool:
+    """Whether sending again later may work where *exc* failed: what a background sender
+    (a Celery task, a webhook receiver) retries, and what it gives up on at once.
+
+    Worth a retry: a mail server not reached or answering 4xx (:attr:`SendError.transient`,
+    or smtplib's own errors from a Django backend), a store of sent records not reached,
+    any other :class:`OSError`, and the types in *also*. Not: an order, template or
+    address that is not valid (every other :class:`~delightmail.DelightmailError`), a 5xx
+    answer, a bug.
+    """
+    if isinstance(exc, SendError):
+        return exc.transient
+    if isinstance(exc, StoreError):
+        return True
+    if isinstance(exc, DelightmailError):
+        return False  # the order, the template, an address: the same again, every time
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    code = getattr(exc, "smtp_code", None)
+    if isinstance(code, int):
+        return 400 <= code < 500
+    return isinstance(exc, (OSError, *also))

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import logging
 import random
-import smtplib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -57,13 +56,20 @@ from celery import Celery, Task
 from celery.signals import worker_init
 
 from ..exceptions import (
-    DelightmailError,
     InputError,
     MessageError,
-    SendError,
     StoreError,
 )
-from ..records import Claim, MemorySentStore, RedisSentStore, SentStore, record_key
+from ..records import (
+    Claim,
+    MemorySentStore,
+    RedisSentStore,
+    SentStore,
+    record_key,
+    record_sent,
+    release_claim,
+)
+from ..sending import transient
 
 if TYPE_CHECKING:
     from ..rendered import RenderedEmail
@@ -182,23 +188,6 @@ def _default_store(app: Celery) -> SentStore:
     )
 
 
-def _transient(exc: BaseException, also: tuple[type[BaseException], ...]) -> bool:
-    """Whether trying again later may help."""
-    if isinstance(exc, SendError):
-        return exc.transient
-    if isinstance(exc, StoreError):
-        return True
-    if isinstance(exc, DelightmailError):
-        return False  # the order, the template, an address: the same again, every time
-    # smtplib's, from a Django backend: a 4xx answer is worth a retry, a 5xx is not.
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _ in exc.recipients.values())
-    code = getattr(exc, "smtp_code", None)
-    if isinstance(code, int):
-        return 400 <= code < 500
-    return isinstance(exc, (OSError, *also))
-
-
 def confirmation_task(
     app: Celery,
     *,
@@ -276,12 +265,12 @@ def confirmation_task(
         try:
             confirmations.transport(email, date=pinned, resend=resend)
         except BaseException as exc:
-            _release(confirmations.store(), key, token)
-            if isinstance(exc, Exception) and _transient(exc, retry_for):
+            release_claim(confirmations.store(), key, token)
+            if isinstance(exc, Exception) and transient(exc, retry_for):
                 raise again(exc, _delay(retries, backoff, backoff_max)) from exc
             _log(number, "failed", started, error=exc)
             raise
-        _record(confirmations.store(), key, number)
+        record_sent(confirmations.store(), key, f"order {number}")
         _log(number, "sent", started, retries=retries)
         return {"order": number, "outcome": "sent"}
 
@@ -326,33 +315,6 @@ def _delay(retries: int, backoff: float, backoff_max: float) -> float:
     """Exponential backoff with jitter: between half and all of ``backoff × 2^retries``."""
     ceiling = min(backoff_max, backoff * 2 ** min(retries, 30))
     return random.uniform(ceiling / 2, ceiling)
-
-
-def _release(store: SentStore, key: str, token: str) -> None:
-    try:
-        store.release(key, token)
-    except StoreError as exc:  # the lease runs out by itself
-        logger.warning("could not release the claim on %s: %s", key, exc)
-
-
-def _record(store: SentStore, key: str, number: str) -> None:
-    """Record the email sent. It has gone: a failure here must not send it again, so the
-    record is tried a few times and then the task still succeeds, saying so."""
-    for attempt in range(3):
-        try:
-            store.mark_sent(key)
-            return
-        except StoreError as exc:
-            if attempt == 2:
-                logger.error(
-                    "order %s was sent, but its record could not be written (%s): a "
-                    "redelivery of this order would send it again",
-                    number,
-                    exc,
-                    extra={"order": number, "outcome": "unrecorded"},
-                )
-                return
-            time.sleep(0.2 * (attempt + 1))
 
 
 def _log(

@@ -1,8 +1,8 @@
 """Celery workers on Redis, measured in one run: throughput by number of workers, and what a
 worker killed mid-run costs (orders lost, orders sent twice).
 
-Run: .venv/bin/python benchmarks/celery.py                 (2,000 orders per run)
-     .venv/bin/python benchmarks/celery.py --orders 10000 --workers 1,2,3
+Run: .venv/bin/python benchmarks/workers.py                 (2,000 orders per run)
+     .venv/bin/python benchmarks/workers.py --orders 10000 --workers 1,2,3
 
 Everything is real and on loopback: Debian's redis-server (broker and sent records),
 ``celery worker --pool=solo`` processes running examples/celery/tasks.py, and an
