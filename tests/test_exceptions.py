@@ -23,6 +23,7 @@ from delightmail.exceptions import (
     PackError,
     ScreenshotError,
     SendError,
+    SignatureError,
     StoreError,
     TemplateError,
     TemplateNotFound,
@@ -45,6 +46,7 @@ ERRORS: dict[str, tuple[DelightmailError, int, type[Exception]]] = {
     "store": (StoreError("Redis: Connection refused"), 1, OSError),
     "screenshot": (ScreenshotError("no Chromium found"), 1, RuntimeError),
     "checker": (CheckerError("no answer in 120 s", "spamassassin"), 1, RuntimeError),
+    "signature": (SignatureError("missing X-Shopify-Hmac-Sha256 header", "shopify"), 2, ValueError),
 }
 
 
@@ -98,6 +100,13 @@ def test_checker_error_names_the_tool() -> None:
     error = CheckerError("no answer in 120 s", "spamassassin")
     assert (error.tool, error.message) == ("spamassassin", "no answer in 120 s")
     assert str(error) == "spamassassin: no answer in 120 s"
+
+
+def test_signature_error_names_the_platform() -> None:
+    """A SignatureError says which platform's signature failed, apart and in its message."""
+    error = SignatureError("missing Saleor-Signature header", "saleor")
+    assert (error.platform, error.message) == ("saleor", "missing Saleor-Signature header")
+    assert str(error) == "saleor: missing Saleor-Signature header"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ command, as its ``exit_code`` (click's ``ClickException.exit_code``):
   JSON, a flag's value), :class:`OrderValidationError` (an order or a merchant),
   :class:`CurrencyMismatchError` (an order mixing currencies),
   :class:`MessageError` (an address, an extra header), :class:`PackError` (a
-  merchant's story pack), :class:`CatalogError` (a translation catalog of yours).
+  merchant's story pack), :class:`CatalogError` (a translation catalog of yours),
+  :class:`SignatureError` (a webhook whose signature is missing or wrong).
 - **1, work that failed**: the input was fine, the work was not.
   :class:`TemplateError` with :class:`TemplateNotFound` and :class:`CompileError`
   (a template folder is code, not input), :class:`SendError`, :class:`StoreError`,
@@ -42,6 +43,7 @@ __all__ = [
     "PackError",
     "ScreenshotError",
     "SendError",
+    "SignatureError",
     "StoreError",
     "TemplateError",
     "TemplateNotFound",
@@ -182,6 +184,30 @@ class MessageError(DelightmailError, ValueError):
     """An email message could not be built (bad address, header injection attempt)."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class SignatureError(DelightmailError, ValueError):
+    """A webhook's signature is missing, malformed or does not match its body: the request
+    cannot be shown to come from the platform, so nothing in it may be used.
+
+    The message says what is wrong and names the header (``missing X-Shopify-Hmac-Sha256
+    header``, ``Saleor-Signature: no key with kid '2'``), and never the secret or the
+    signature that was expected. A receiver answers it with 401, and logs it.
+
+    :param message: what is wrong with the signature.
+    :param platform: the platform the request claims to come from: ``shopify``,
+        ``woocommerce`` or ``saleor``.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, platform: str) -> None:
+        self.message = message
+        self.platform = platform
+        super().__init__(message, platform)
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.message}"
 
 
 class InputError(DelightmailError, ValueError):
