@@ -21,6 +21,7 @@ __all__ = [
     "iter_order_sources",
     "load_json",
     "parse_json",
+    "read_text",
     "sync_all",
     "writable_folder",
 ]
@@ -31,7 +32,8 @@ __all__ = [
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """The UTF-8 text of the file at *path*, at most 64 MB; every failure an :class:`InputError`."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
@@ -65,7 +67,7 @@ def parse_json(text: str, where: str, *, one_line: bool = False) -> Any:
 
 def load_json(path: Path) -> Any:
     """Parse the JSON file at *path*, numbers with a fraction as ``Decimal``, never float."""
-    return parse_json(_read_text(path), str(path))
+    return parse_json(read_text(path), str(path))
 
 
 @dataclass(frozen=True)

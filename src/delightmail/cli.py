@@ -36,6 +36,8 @@ from ._files import (
     file_labels_are_unique,
     iter_order_sources,
     load_json,
+    parse_json,
+    read_text,
     writable_folder,
 )
 from .adapters import PLATFORMS, to_order
@@ -519,6 +521,119 @@ def send(
         )
     message_id = BytesHeaderParser().parsebytes(data)["Message-ID"]
     click.echo(f"sent {message_id} to {envelope[1][0]} through {server}")
+
+
+#: Where ``delightmail serve`` reads each platform's secret from: never a flag.
+SECRET_ENVS = {
+    "shopify": "DELIGHTMAIL_SHOPIFY_SECRET",
+    "woocommerce": "DELIGHTMAIL_WOOCOMMERCE_SECRET",
+    "saleor": "DELIGHTMAIL_SALEOR_KEYS",
+}
+
+
+def _webhook_secrets() -> dict[str, Any]:
+    """Each platform's secret from its environment variable; Saleor's is the path of its
+    JWKS file (``/.well-known/jwks.json``, saved) or PEM public key."""
+    secrets: dict[str, Any] = {}
+    for platform, name in SECRET_ENVS.items():
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        if platform == "saleor":
+            path = Path(value)
+            text = read_text(path)
+            pem = text.lstrip().startswith("-----BEGIN")
+            secrets[platform] = text if pem else parse_json(text, f"{name}: {path}")
+        else:
+            secrets[platform] = value
+    if not secrets:
+        raise InputError(
+            "no platform to receive from: set " + ", ".join(SECRET_ENVS.values()) + " (one or more)"
+        )
+    return secrets
+
+
+@cli.command()
+@click.option(
+    "--smtp", "server", required=True, metavar="HOST:PORT", help="The SMTP server to send through."
+)
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS first.")
+@click.option("--user", help=f"Log in as USER; the password comes from {PASSWORD_ENV}.")
+@click.option("--sender", help="From address. Default: the merchant's name and support email.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("delightmail-sent.sqlite3"),
+    show_default=True,
+    help="The SQLite file of sent records (every process of this machine).",
+)
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Keep the sent records in Redis instead (many machines).",
+)
+@click.option(
+    "--strict-totals",
+    is_flag=True,
+    help="Refuse orders whose totals do not add up (default: confirm with the platform's).",
+)
+@_setup_options
+def serve(
+    server: str,
+    starttls: bool,
+    user: str | None,
+    sender: str | None,
+    host: str,
+    port: int,
+    store_path: Path,
+    redis_url: str | None,
+    strict_totals: bool,
+    setup: Setup,
+) -> None:
+    """Receive order webhooks and send each order's confirmation, once.
+
+    Point each platform's "order created" webhook at http://HOST:PORT/webhooks/shopify
+    (or woocommerce, or saleor). Secrets are never flags: set DELIGHTMAIL_SHOPIFY_SECRET,
+    DELIGHTMAIL_WOOCOMMERCE_SECRET, or DELIGHTMAIL_SALEOR_KEYS (a saved jwks.json).
+    """
+    with _reported():
+        if setup.platform:
+            raise InputError("--from: serve takes every platform it has a secret for")
+        try:
+            import uvicorn
+
+            from .webhooks import app
+        except ImportError as exc:
+            raise InputError(
+                f"serve needs {exc.name}: pip install 'delightmail[webhooks]'"
+            ) from None
+        from .records import RedisSentStore, SQLiteSentStore
+        from .sending import SMTPTransport
+
+        password = os.environ.get(PASSWORD_ENV)
+        if user and password is None:
+            raise InputError(f"--user {user} needs its password in {PASSWORD_ENV}")
+        secrets = _webhook_secrets()
+        mailer = setup.mailer()  # compiles now: a broken template stops here, not per order
+        transport = SMTPTransport(
+            server, _sender(mailer.merchant, sender), starttls=starttls, user=user,
+            password=password,
+        )  # fmt: skip
+        store = RedisSentStore(redis_url) if redis_url else SQLiteSentStore(store_path)
+        application = app(
+            mailer=mailer, secrets=secrets, send=transport, store=store,
+            lenient=not strict_totals,
+        )  # fmt: skip
+    click.echo(
+        f"receiving {', '.join(sorted(secrets))} order webhooks on http://{host}:{port}/webhooks/"
+        f"<platform>, sending through {server}",
+        err=True,
+    )
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
 
 
 @cli.command()
