@@ -455,3 +455,32 @@ def test_delightmail_serve_without_a_secret_is_bad_input() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "DELIGHTMAIL_SHOPIFY_SECRET" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_mounted_in_another_app_it_starts_on_its_first_delivery(
+    merchant_data: dict[str, Any],
+) -> None:
+    """Starlette (and FastAPI) run no start-up for a mounted app: the first delivery makes
+    the mailer instead, once, however many arrive together."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    made: list[Mailer] = []
+
+    def make() -> Mailer:
+        made.append(Mailer(merchant_data))
+        return made[-1]
+
+    sent: list[Any] = []
+    receiver = app(
+        mailer=make, secrets={"shopify": SECRET}, send=sent.append, store=MemorySentStore()
+    )
+    shop = Starlette(routes=[Mount("/hooks", receiver)])
+    shop.state.receiver = receiver.state.receiver
+    body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
+    with Served(shop) as served:
+        answer = httpx.post(
+            f"{served.url}/hooks/webhooks/shopify", content=body, headers=signed("shopify", body)
+        )
+    assert answer.json()["outcome"] == "sent"
+    assert len(made) == 1 and len(sent) == 1

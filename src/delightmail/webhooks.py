@@ -259,17 +259,22 @@ class Receiver:
         self.max_body = max_body
         self.counters = _Counters()
         self.ready = False
+        self._starting = threading.Lock()
 
     # -- start-up ----------------------------------------------------------------
 
     def start(self) -> None:
-        """Make the mailer and compile every locale: what the app's start-up runs."""
-        if self.send is not None:
-            if self._mailer is None:
-                assert self._make is not None
-                self._mailer = self._make()
-            self._mailer.warm(self.locales)
-        self.ready = True
+        """Make the mailer and compile every locale: what the app's start-up runs (or, where
+        the server runs no start-up for it, as a mounted sub-app, its first delivery)."""
+        with self._starting:
+            if self.ready:
+                return
+            if self.send is not None:
+                if self._mailer is None:
+                    assert self._make is not None
+                    self._mailer = self._make()
+                self._mailer.warm(self.locales)
+            self.ready = True
 
     @property
     def mailer(self) -> Mailer:
@@ -285,6 +290,8 @@ class Receiver:
             return JSONResponse({"detail": "no such webhook"}, status_code=404)
         delivery = _Delivery(platform.name, time.perf_counter())
         self.counters.add("received")
+        if not self.ready:
+            await anyio.to_thread.run_sync(self.start)
         body = await self._body(request)
         if body is None:
             return delivery.answer(
