@@ -484,3 +484,38 @@ def test_mounted_in_another_app_it_starts_on_its_first_delivery(
         )
     assert answer.json()["outcome"] == "sent"
     assert len(made) == 1 and len(sent) == 1
+
+
+def test_a_replay_with_other_unsigned_headers_is_the_same_order(serve: Any) -> None:
+    """The shop header is not signed: the record is keyed by what the signature covers."""
+    sent: list[Any] = []
+    served = serve(send=sent.append)
+    body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
+    assert served.post("shopify", body, signed("shopify", body)).json()["outcome"] == "sent"
+    for shop in ("other.myshopify.com", "", "x" * 5000):
+        answer = served.post("shopify", body, signed("shopify", body, shop=shop))
+        assert answer.json()["outcome"] == "duplicate"
+    assert len(sent) == 1
+
+
+def test_a_broken_template_leaves_the_email_to_the_platforms_retry(
+    merchant_data: dict[str, Any], serve: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shop's own set-up failing is not the order's fault: 503, so the email waits for
+    the fix instead of being dropped with a 200."""
+    from delightmail import TemplateError
+
+    mailer = Mailer(merchant_data)
+    sent: list[Any] = []
+    served = serve(mailer=mailer, send=sent.append)
+
+    def broken(order: Any) -> Any:
+        raise TemplateError("'gift' is undefined", "partials/story.mjml.j2", 3)
+
+    monkeypatch.setattr(mailer, "render", broken)
+    body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
+    answer = served.post("shopify", body, signed("shopify", body))
+    assert (answer.status_code, answer.json()["outcome"]) == (503, "retry")
+    monkeypatch.undo()  # the fix is deployed; the platform delivers again
+    answer = served.post("shopify", body, signed("shopify", body))
+    assert answer.json()["outcome"] == "sent" and len(sent) == 1

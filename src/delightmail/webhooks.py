@@ -21,17 +21,21 @@ same steps, and each step's failure has its own answer:
    an order created, a test ping, or a body that is no order: ``200`` and a log
    line, so that the platform does not retry it for days.
 3. **Claim** the order in a store of sent records (:mod:`delightmail.records`), keyed
-   by platform, shop and order number: a redelivered webhook, or twenty copies
-   at once, send one email. Already sent: ``200``. Being sent by another
-   request right now: ``503`` with ``Retry-After``, so that the platform asks
-   again (and then finds it sent, or sends it if the other attempt failed).
+   by platform, the platform's order id and the order number (only what the
+   signature covers, so that a replay with other headers is the same order): a
+   redelivered webhook, or twenty copies at once, send one email. Already sent:
+   ``200``. Being sent by another request right now: ``503`` with ``Retry-After``,
+   so that the platform asks again (and then finds it sent, or sends it if the
+   other attempt failed).
 4. **Render and send**, off the event loop, within ``respond_within`` seconds
    (well inside every platform's time limit). Sent: ``200``. A failure that a
    retry may cure (the mail server is down, answers 4xx): ``503``, the claim
    released, so the platform's own retries carry the email. A send still
    running when time is up goes on after the answer (``503``): the platform's
-   retry finds it sent, or sends it if it failed. A failure no retry can cure
-   (the address is refused with 5xx): ``200``, logged as ``failed``.
+   retry finds it sent, or sends it if it failed. The shop's own set-up failing
+   (a template, a story pack): ``503`` too, logged as an error, so the email
+   waits for the fix. A failure no retry can cure (the address is refused with
+   5xx): ``200``, logged as ``failed``.
 
 The one window left is a crash after the mail server took the message and
 before the record was written: the next delivery sends it again, with the same
@@ -46,6 +50,7 @@ line on the ``delightmail.webhooks`` logger, with ``platform``, ``order``,
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -66,11 +71,14 @@ from starlette.routing import Route
 from .adapters import to_order
 from .adapters.signatures import is_woocommerce_ping, verify
 from .exceptions import (
+    CatalogError,
     DelightmailError,
     InputError,
     OrderValidationError,
+    PackError,
     SignatureError,
     StoreError,
+    TemplateError,
 )
 from .records import Claim, SentStore, SQLiteSentStore, record_key, record_sent, release_claim
 from .sending import transient
@@ -311,9 +319,8 @@ class Receiver:
         if topic and topic not in platform.order_topics:
             return delivery.answer(self.counters, "ignored", 200, f"topic {topic!r}")
         try:
-            order = to_order(
-                body, platform.name, received_at=datetime.now(UTC), lenient=self.lenient
-            )
+            # Off the event loop: a 250-line order takes milliseconds to read and check.
+            order, order_id = await anyio.to_thread.run_sync(self._adapt, platform.name, body)
         except OrderValidationError as exc:
             return delivery.answer(
                 self.counters, "ignored", 200, f"not an order to confirm: {exc}",
@@ -332,7 +339,11 @@ class Receiver:
                 self.counters, "ignored", 200, "the order has no customer email",
                 level=logging.WARNING,
             )  # fmt: skip
-        return await self._confirm(delivery, order)
+        return await self._confirm(delivery, order, order_id)
+
+    def _adapt(self, platform: str, body: bytes) -> tuple[Order, str]:
+        order = to_order(body, platform, received_at=datetime.now(UTC), lenient=self.lenient)
+        return order, _platform_id(body)
 
     def _verifier(self, platform: str) -> dict[str, Any]:
         """Saleor's keys (a JWKS, a JWK, PEM) or legacy secret key; the others' secret."""
@@ -358,8 +369,9 @@ class Receiver:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _confirm(self, delivery: _Delivery, order: Order) -> Response:
-        key = record_key(f"{delivery.platform}:{delivery.shop}", order.number)
+    async def _confirm(self, delivery: _Delivery, order: Order, order_id: str) -> Response:
+        # Only what the signature covers: a replay with another shop header is the same order.
+        key = record_key(f"{delivery.platform}:{order_id}", order.number)
         token = uuid.uuid4().hex
         try:
             claim = await anyio.to_thread.run_sync(self.store.claim, key, token, self.lease)
@@ -404,7 +416,12 @@ class Receiver:
                 detail = "sent to the customer"
         except Exception as exc:
             release_claim(self.store, key, token)
-            if transient(exc):
+            if isinstance(exc, _OURS):
+                # The template, a pack, a catalog: ours to fix, not the order's fault. Let
+                # the platform's retries carry the email until it is fixed.
+                logger.error("order %s could not be rendered: %s", order.number, exc)
+                outcome.append(("retry", f"the shop's set-up failed: {exc}"))
+            elif transient(exc):
                 outcome.append(("retry", f"the send may work later: {exc}"))
             else:
                 outcome.append(("failed", f"{type(exc).__name__}: {exc}"))
@@ -446,6 +463,27 @@ class Receiver:
             ],
             lifespan=lifespan,
         )
+
+
+#: Errors of the shop's own set-up, which a fix (and the platform's retry) cures.
+_OURS = (TemplateError, PackError, CatalogError, InputError)
+
+
+def _platform_id(body: bytes) -> str:
+    """The platform's own id of the order in *body* (already read as an order): unique in
+    a Shopify or Saleor instance, or a WooCommerce site, where order numbers may not be."""
+    data: Any = json.loads(body)
+    for _ in range(3):
+        if isinstance(data, list) and len(data) == 1:
+            data = data[0]
+        inner = data.get("order") if isinstance(data, dict) else None
+        if not isinstance(inner, dict):
+            break
+        data = inner
+    found = data.get("id") if isinstance(data, dict) else None
+    if isinstance(found, str | int) and not isinstance(found, bool):
+        return str(found)[:200]
+    return ""
 
 
 def app(**options: Any) -> Starlette:
