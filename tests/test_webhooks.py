@@ -413,31 +413,79 @@ def test_the_receiver_refuses_a_setup_that_cannot_work(merchant_data: dict[str, 
         app(secrets={"shopify": "x"}, mailer=Mailer(merchant_data))
 
 
-def test_delightmail_serve_receives_and_sends(smtp: Any, tmp_path: Path) -> None:
-    """The command line, as a shop owner runs it: secrets from the environment."""
-    server, inbox = smtp
+def start_serve(smtp_server: str, store: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+    """``delightmail serve`` in a process of its own, as a shop owner runs it; its URL."""
     port = free_port()
     env = {**os.environ, "DELIGHTMAIL_SHOPIFY_SECRET": SECRET}
     process = subprocess.Popen(
         [sys.executable, "-m", "delightmail", "serve", "--merchant", str(MERCHANT),
-         "--smtp", server, "--port", str(port), "--store", str(tmp_path / "sent.db")],
+         "--smtp", smtp_server, "--port", str(port), *store],
         env=env, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return process, f"http://127.0.0.1:{port}"
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError("delightmail serve did not start")
+        time.sleep(0.1)
+
+
+def burst(urls: list[str], body: bytes, headers: dict[str, str], copies: int) -> list[Any]:
+    async def send_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            return list(
+                await asyncio.gather(
+                    *(
+                        client.post(f"{urls[n % len(urls)]}/webhooks/shopify", content=body,
+                                    headers=headers)
+                        for n in range(copies)
+                    )
+                )
+            )  # fmt: skip
+
+    return asyncio.run(send_all())
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_two_receivers_sharing_their_records_send_once(
+    kind: str, smtp: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Two ``delightmail serve`` processes (two workers of one machine sharing the SQLite
+    file, or two machines sharing Redis) get the same delivery twenty times at once."""
+    server, inbox = smtp
+    inbox.delay = 0.2
+    if kind == "sqlite":
+        store = ["--store", str(tmp_path / "sent.db")]
+    else:
+        store = ["--redis", request.getfixturevalue("redis_url")]
+    processes = [start_serve(server, store) for _ in range(2)]
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.1)
+        body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
+        body = body.replace(b"450789469", str(time.monotonic_ns()).encode())  # a new order id
+        answers = burst([url for _, url in processes], body, signed("shopify", body), 20)
+        assert {a.status_code for a in answers} <= {200, 503}
+        assert [a.json()["outcome"] for a in answers].count("sent") == 1
+        time.sleep(0.5)
+        assert len(inbox.messages) == 1
+    finally:
+        for process, _ in processes:
+            process.terminate()
+            process.wait(10)
+
+
+def test_delightmail_serve_receives_and_sends(smtp: Any, tmp_path: Path) -> None:
+    """The command line, as a shop owner runs it: secrets from the environment."""
+    server, inbox = smtp
+    process, url = start_serve(server, ["--store", str(tmp_path / "sent.db")])
+    try:
         body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
         answer = httpx.post(
-            f"http://127.0.0.1:{port}/webhooks/shopify",
-            content=body,
-            headers=signed("shopify", body),
+            f"{url}/webhooks/shopify", content=body, headers=signed("shopify", body)
         )
         assert answer.json()["outcome"] == "sent"
         assert len(inbox.messages) == 1
