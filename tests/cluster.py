@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 # Short timings, so that a dead worker's orders come back within seconds, not an hour.
-TIMINGS = {"SHOP_VISIBILITY_TIMEOUT": "20", "SHOP_LEASE": "10"}
+TIMINGS = {"SHOP_VISIBILITY_TIMEOUT": "20", "SHOP_LEASE": "10", "SHOP_OUTBOX_GRACE": "30"}
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 

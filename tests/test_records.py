@@ -151,3 +151,40 @@ def test_redis_needs_one_way_to_reach_it() -> None:
         RedisSentStore()
     with pytest.raises(InputError, match="not a Redis URL"):
         RedisSentStore("http://127.0.0.1/")
+
+
+def test_the_outbox_keeps_a_task_until_it_starts_and_lets_go_when_it_is_done(
+    redis_url: str,
+) -> None:
+    import redis
+
+    from delightmail.records import RedisOutbox
+
+    outbox = RedisOutbox(redis.Redis.from_url(redis_url), prefix=f"test:{time.monotonic_ns()}:")
+    outbox.add("queued-now", '{"args": [1]}')
+    outbox.add("queued-long-ago", '{"args": [2]}', starts_in=-120)
+    outbox.add("retry-later", '{"args": [3]}', starts_in=600)  # a retry's countdown
+    assert outbox.lost(60) == [("queued-long-ago", '{"args": [2]}')]
+    assert {task for task, _ in outbox.lost(-1000)} == {
+        "queued-now",
+        "queued-long-ago",
+        "retry-later",
+    }
+    outbox.started("queued-long-ago")  # a worker holds it: not lost
+    assert outbox.lost(60) == []
+    outbox.done("queued-long-ago")
+    outbox.done("queued-now")
+    assert [task for task, _ in outbox.lost(-1000)] == ["retry-later"]
+    # One sweeper at a time, across every worker.
+    assert outbox.sweeping(5) and not outbox.sweeping(5)
+
+
+def test_an_outbox_that_cannot_be_reached_is_a_store_error() -> None:
+    import redis
+
+    from delightmail.records import RedisOutbox
+
+    outbox = RedisOutbox(redis.Redis(port=free_port(), socket_timeout=1, socket_connect_timeout=1))
+    for call in (lambda: outbox.add("t", "{}"), lambda: outbox.lost(1), lambda: outbox.done("t")):
+        with pytest.raises(StoreError, match="Redis"):
+            call()

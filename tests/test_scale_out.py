@@ -13,6 +13,7 @@ must still arrive, and none twice.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -89,3 +90,31 @@ def test_two_workers_one_killed_every_order_arrives_once(tmp_path: Path) -> None
     # before its record was written: at most one email, sent again with the same
     # Message-ID (the same email to a mail client). Anything more is a bug.
     assert duplicates <= 1, f"{duplicates} orders were sent twice"
+
+
+def test_an_order_the_broker_lost_is_queued_again(tmp_path: Path) -> None:
+    """Celery's Redis transport takes a message off the queue, then files it among the
+    unacknowledged: a worker killed between the two loses it. What it leaves behind is the
+    task's outbox entry and no message; a worker's sweeper queues it again."""
+    import redis
+    from kombu.utils.json import dumps
+
+    from delightmail.records import RedisOutbox
+
+    from .cluster import EXAMPLES
+
+    order = json.loads((EXAMPLES / "orders" / "03-eur-discount-two-taxes.json").read_text())
+    order["number"] = "LOST1"
+    with redis_server(tmp_path / "redis") as broker, smtp_sink(tmp_path / "sink") as sink:
+        outbox = RedisOutbox(redis.Redis.from_url(broker))
+        outbox.add("lost-task-1", dumps({"args": [order], "kwargs": {}}), starts_in=-60)
+        env = worker_env(broker, sink.server, **{**TIMINGS, "SHOP_OUTBOX_GRACE": "4"})
+        worker = start_worker("w0", env, tmp_path / "w0.log")
+        try:
+            wait_for(lambda: sink.count() >= 1, 90, "the lost order")
+            time.sleep(2)
+        finally:
+            stop_worker(worker)
+        [message_id] = sink.message_ids()
+        assert outbox.lost(0) == []  # done: nothing left to queue again
+    assert message_id.startswith("<order-LOST1.")

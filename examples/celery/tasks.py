@@ -12,7 +12,8 @@ keeps its sent records in the same place: adding machines is adding workers.
 The environment says where things are: ``CELERY_BROKER_URL``, ``SHOP_SMTP``
 (``HOST:PORT``), ``SHOP_VISIBILITY_TIMEOUT`` (seconds before the orders a dead
 worker held go to another worker; longer than the longest retry delay, 600 s)
-and ``SHOP_LEASE`` (seconds a worker holds an order while it sends it).
+``SHOP_LEASE`` (seconds a worker holds an order while it sends it) and
+``SHOP_OUTBOX_GRACE`` (seconds before an order that never started is queued again).
 """
 
 import os
@@ -60,4 +61,7 @@ send_confirmation = confirmation_task(
     # the order waits that long for another worker. Both timings must stay below
     # the visibility timeout.
     lease=float(os.environ.get("SHOP_LEASE", 30)),
+    # An order that has waited this long past its time, with the queue empty, is queued
+    # again (Redis loses a message whose worker dies as it takes it): above the timeout.
+    outbox_grace=float(os.environ.get("SHOP_OUTBOX_GRACE", 3900)),
 )

@@ -45,6 +45,7 @@ __all__ = [
     "KEEP",
     "Claim",
     "MemorySentStore",
+    "RedisOutbox",
     "RedisSentStore",
     "SQLiteSentStore",
     "SentStore",
@@ -354,5 +355,84 @@ class RedisSentStore:
 
         try:
             self._release(keys=[self.prefix + key], args=[f"claim:{token}"])
+        except redis.RedisError as exc:
+            raise StoreError(f"Redis: {exc}") from exc
+
+
+# -- the outbox ------------------------------------------------------------------
+
+
+class RedisOutbox:
+    """Confirmations queued and not yet started, kept beside the broker, so that one the
+    broker lost can be queued again.
+
+    Celery's Redis transport takes a message off the queue and then, in a second
+    command, files it among the unacknowledged; a worker killed between the two loses
+    it for good, acknowledged late or not. The task's producer writes each task here
+    before it is queued, the task takes it off when it starts, and a sweeper queues
+    again what has waited too long while the queue is empty (a message lost, not one
+    still waiting its turn). The task's sent record keeps a task queued twice from
+    sending twice.
+
+    :param client: the :class:`redis.Redis` of the sent records (``RedisSentStore.client``).
+    """
+
+    def __init__(self, client: redis.Redis, *, prefix: str = "delightmail:outbox:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._tasks = prefix + "tasks"
+        self._waiting = prefix + "waiting"
+
+    def _run(self, what: str, *args: Any, **kwargs: Any) -> Any:
+        import redis
+
+        try:
+            return getattr(self.client, what)(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise StoreError(f"Redis: {exc}") from exc
+
+    def add(self, task_id: str, message: str, *, starts_in: float = 0.0) -> None:
+        """Keep *message* (the task's arguments) until the task *task_id* starts."""
+        pipe = self.client.pipeline()
+        pipe.hset(self._tasks, task_id, message)
+        pipe.zadd(self._waiting, {task_id: time.time() + starts_in})
+        self._pipe(pipe)
+
+    def started(self, task_id: str) -> None:
+        """The task has started: a worker holds it (and the broker, unacknowledged)."""
+        self._run("zrem", self._waiting, task_id)
+
+    def done(self, task_id: str) -> None:
+        """The task is over (sent, a duplicate, or failed for good)."""
+        pipe = self.client.pipeline()
+        pipe.hdel(self._tasks, task_id)
+        pipe.zrem(self._waiting, task_id)
+        self._pipe(pipe)
+
+    def lost(self, older_than: float, limit: int = 500) -> list[tuple[str, str]]:
+        """Tasks that should have started *older_than* seconds ago: ``(task_id, message)``."""
+        ids = self._run(
+            "zrangebyscore", self._waiting, "-inf", time.time() - older_than, start=0, num=limit
+        )
+        if not ids:
+            return []
+        messages = self._run("hmget", self._tasks, ids)
+        return [
+            (task_id.decode(), message.decode())
+            for task_id, message in zip(ids, messages, strict=True)
+            if message is not None
+        ]
+
+    def sweeping(self, seconds: float) -> bool:
+        """Whether this caller is the one sweeper for the next *seconds* (of all workers)."""
+        return bool(
+            self._run("set", self.prefix + "sweeper", "1", nx=True, ex=max(int(seconds), 1))
+        )
+
+    def _pipe(self, pipe: Any) -> None:
+        import redis
+
+        try:
+            pipe.execute()
         except redis.RedisError as exc:
             raise StoreError(f"Redis: {exc}") from exc

@@ -43,17 +43,22 @@ resend=1)``: a record of its own, and a new Message-ID.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from celery import Celery, Task
-from celery.signals import worker_init
+from celery.exceptions import Retry
+from celery.signals import worker_init, worker_ready, worker_shutdown
+from kombu.utils.json import dumps as json_dumps
+from kombu.utils.json import loads as json_loads
 
 from ..exceptions import (
     InputError,
@@ -63,6 +68,7 @@ from ..exceptions import (
 from ..records import (
     Claim,
     MemorySentStore,
+    RedisOutbox,
     RedisSentStore,
     SentStore,
     record_key,
@@ -124,7 +130,42 @@ class ConfirmationTask(Task):  # type: ignore[type-arg]
     ) -> Any:
         args = tuple(_ready(value) for value in args or ())
         kwargs = {name: _ready(value) for name, value in (kwargs or {}).items()}
+        outbox = self.confirmations.outbox() if not self.app.conf.task_always_eager else None
+        if outbox is not None:
+            # Kept before it is queued: a message the broker loses is queued again.
+            task_id = options.setdefault("task_id", str(uuid.uuid4()))
+            starts_in = float(options.get("countdown") or 0)
+            eta = options.get("eta")
+            if isinstance(eta, datetime):
+                starts_in = (eta - datetime.now(eta.tzinfo or UTC)).total_seconds()
+            message = json_dumps({"args": list(args), "kwargs": kwargs})
+            try:
+                outbox.add(task_id, message, starts_in=starts_in)
+            except StoreError as exc:
+                logger.warning("order queued without its outbox entry: %s", exc)
         return super().apply_async(args, kwargs, *rest, **options)
+
+    def sweep(self) -> int:
+        """Queue again every confirmation that should have started ``outbox_grace`` seconds
+        ago, if the queue is empty (lost by the broker, not waiting its turn); returns how
+        many. Workers run it every ``sweep_every`` seconds, one worker at a time."""
+        confirmations = self.confirmations
+        outbox = confirmations.outbox()
+        if outbox is None:
+            return 0
+        queue = getattr(self, "queue", None) or self.app.conf.task_default_queue
+        if outbox.client.llen(queue) or not outbox.sweeping(confirmations.sweep_every):
+            return 0
+        lost = outbox.lost(confirmations.grace)
+        for task_id, message in lost:
+            data = json_loads(message)
+            self.apply_async(data["args"], data["kwargs"], task_id=task_id)
+        if lost:
+            logger.warning(
+                "queued %d confirmation(s) again that never started (lost by the broker?)",
+                len(lost), extra={"outcome": "requeued", "count": len(lost)},
+            )  # fmt: skip
+        return len(lost)
 
     def warm(self) -> None:
         """Make the mailer and compile every locale now (done at worker start)."""
@@ -142,8 +183,14 @@ class _Confirmations:
         store: SentStore | None,
         locales: Sequence[str],
         tones: Sequence[str],
+        outbox: bool,
+        grace: float,
     ) -> None:
         self.app = app
+        self.use_outbox = outbox
+        self.grace = grace
+        self.sweep_every = min(30.0, max(grace / 4, 1.0))
+        self._outbox: RedisOutbox | None = None
         self._make = mailer if callable(mailer) else None
         self._given = None if callable(mailer) else mailer
         self._mailer: Mailer | None = None  # made (or given) and warmed
@@ -164,6 +211,17 @@ class _Confirmations:
                     mailer.warm(self.locales, self.tones)
                     self._mailer = mailer
         return mailer
+
+    def outbox(self) -> RedisOutbox | None:
+        """Beside the sent records, when they are in Redis (the broker's)."""
+        if not self.use_outbox:
+            return None
+        if self._outbox is None:
+            store = self.store()
+            if not isinstance(store, RedisSentStore):
+                return None
+            self._outbox = RedisOutbox(store.client)
+        return self._outbox
 
     def store(self) -> SentStore:
         if self._store is None:
@@ -202,6 +260,8 @@ def confirmation_task(
     backoff_max: float = 600.0,
     lease: float = 60.0,
     retry_for: tuple[type[BaseException], ...] = (),
+    outbox: bool = True,
+    outbox_grace: float = 900.0,
     **options: Any,
 ) -> ConfirmationTask:
     """Register on *app* the task that renders one order and sends it to its customer, once.
@@ -224,9 +284,17 @@ def confirmation_task(
     :param lease: seconds a claim holds an order while one worker sends it; longer than a
         send takes, shorter than the broker's visibility timeout.
     :param retry_for: exceptions of your transport, besides :class:`OSError`, worth a retry.
+    :param outbox: with the sent records in Redis, keep every queued task in an outbox
+        (:class:`~delightmail.records.RedisOutbox`) until it starts, and let the workers
+        queue again one the broker lost (Celery's Redis transport loses a message whose
+        worker is killed as it takes it off the queue).
+    :param outbox_grace: seconds a task may wait past its time, with the queue empty,
+        before it counts as lost; longer than the broker's ``visibility_timeout``.
     :param options: passed on to ``app.task`` (``queue=``, ``rate_limit=``...).
     """
-    confirmations = _Confirmations(app, mailer, transport, store, locales, tones)
+    confirmations = _Confirmations(
+        app, mailer, transport, store, locales, tones, outbox, outbox_grace
+    )
 
     def send_confirmation(
         self: ConfirmationTask,
@@ -235,6 +303,28 @@ def confirmation_task(
         date: str | None = None,
     ) -> dict[str, str]:
         started = time.perf_counter()
+        task_id = self.request.id
+        box = confirmations.outbox() if task_id and not self.request.is_eager else None
+        if box is not None and task_id:
+            with contextlib.suppress(StoreError):  # then a sweep may queue it again: no harm
+                box.started(task_id)
+        try:
+            result = _send(self, order, resend, date, started)
+        except Retry:
+            raise  # queued again, and kept in the outbox
+        except BaseException:
+            _finished(box, task_id)
+            raise
+        _finished(box, task_id)
+        return result
+
+    def _send(
+        self: ConfirmationTask,
+        order: Mapping[str, Any],
+        resend: int,
+        date: str | None,
+        started: float,
+    ) -> dict[str, str]:
         pinned = _pinned(date)
         email = confirmations.mailer().render(order)
         if email.recipient is None:
@@ -294,8 +384,31 @@ def confirmation_task(
         if getattr(sender, "app", None) is app:
             confirmations.mailer()
 
+    stop = threading.Event()
+
+    def sweep_now_and_then(sender: Any = None, **_: Any) -> None:
+        if getattr(sender, "app", None) is not app or confirmations.outbox() is None:
+            return
+
+        def sweeper() -> None:
+            while not stop.wait(confirmations.sweep_every):
+                try:
+                    task.sweep()
+                except Exception as exc:  # the next sweep tries again
+                    logger.warning("the outbox sweep failed: %s", exc)
+
+        threading.Thread(target=sweeper, name="delightmail-outbox", daemon=True).start()
+
     worker_init.connect(warm, weak=False)
+    worker_ready.connect(sweep_now_and_then, weak=False)
+    worker_shutdown.connect(lambda **_: stop.set(), weak=False)
     return task
+
+
+def _finished(outbox: RedisOutbox | None, task_id: str | None) -> None:
+    if outbox is not None and task_id:
+        with contextlib.suppress(StoreError):
+            outbox.done(task_id)
 
 
 def _pinned(date: str | None) -> datetime:
