@@ -567,3 +567,27 @@ def test_a_broken_template_leaves_the_email_to_the_platforms_retry(
     monkeypatch.undo()  # the fix is deployed; the platform delivers again
     answer = served.post("shopify", body, signed("shopify", body))
     assert answer.json()["outcome"] == "sent" and len(sent) == 1
+
+
+def test_enqueue_to_the_celery_task_confirms_with_the_platforms_totals(
+    merchant_data: dict[str, Any], serve: Any
+) -> None:
+    """The receiver hands the order to contrib.celery's task (its ``delay``): an order whose
+    totals do not add up travels as JSON with ``totals_as_given`` and is still sent."""
+    pytest.importorskip("celery")
+    from celery import Celery
+
+    from delightmail.contrib.celery import confirmation_task
+
+    worker = Celery("shop-webhooks", broker="memory://")
+    worker.conf.update(task_always_eager=True, task_eager_propagates=True)
+    emails: list[Any] = []
+    task = confirmation_task(
+        worker, mailer=Mailer(merchant_data), transport=lambda email, **_: emails.append(email)
+    )
+    served = serve(enqueue=task.delay)
+    body = (SAMPLES / "shopify" / "python-api-fixture-order-1001.json").read_bytes()
+    answer = served.post("shopify", body, signed("shopify", body))
+    assert answer.json()["outcome"] == "sent"
+    [email] = emails
+    assert "409.94" in email.text
