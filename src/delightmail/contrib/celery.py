@@ -30,10 +30,14 @@ What the task does, so that nobody writes it again:
   task finds it sent and sends nothing. With a Redis broker the records live in
   the same Redis; give ``store=`` for anything else.
 - **Nothing lost with a worker.** The task is acknowledged late and rejected
-  (requeued) when its worker dies, so the broker hands it to another worker. A
-  crash after the mail server took the message and before the record was
-  written sends it once more, with the same Message-ID: the design errs towards
-  one duplicate, never towards a lost confirmation.
+  (requeued) when its worker dies, so the broker hands it to another worker.
+  Celery's Redis transport still loses a message whose worker is killed as it
+  takes it off the queue, so with Redis every queued task is also kept in an
+  outbox (:class:`~delightmail.records.RedisOutbox`) until it starts, and the
+  workers queue again one that never did. A crash after the mail server took
+  the message and before the record was written sends it once more, with the
+  same Message-ID: the design errs towards one duplicate, never towards a lost
+  confirmation.
 - **No order pays the compile.** The mailer is made and warmed (every locale of
   ``locales=``) when the worker starts, before the pool forks.
 
