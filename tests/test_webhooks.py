@@ -591,3 +591,26 @@ def test_enqueue_to_the_celery_task_confirms_with_the_platforms_totals(
     assert answer.json()["outcome"] == "sent"
     [email] = emails
     assert "409.94" in email.text
+
+
+def test_a_queue_that_takes_nothing_is_left_to_the_platforms_retry(serve: Any) -> None:
+    """enqueue= raising (the broker is down, whatever the queue's own error type) is a 503,
+    and the order is not recorded: the redelivery hands it on."""
+    queued: list[Any] = []
+
+    class BrokerDown(Exception):
+        pass
+
+    def enqueue(order: Any) -> None:
+        if not queued:
+            queued.append(None)
+            raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        queued.append(order)
+
+    served = serve(enqueue=enqueue)
+    body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
+    first = served.post("shopify", body, signed("shopify", body))
+    assert (first.status_code, first.json()["outcome"]) == (503, "retry")
+    second = served.post("shopify", body, signed("shopify", body))
+    assert (second.status_code, second.json()["outcome"]) == (200, "sent")
+    assert len(queued) == 2

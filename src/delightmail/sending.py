@@ -195,8 +195,8 @@ class SMTPTransport:
         data = email.to_bytes(self.sender, date=date, resend=resend)
         if email.recipient is None:  # pragma: no cover - to_bytes refuses it first
             raise MessageError("the order has no customer email (customer.email)")
-        recipient = email.recipient[1]
-        self.send(data, [recipient])
+        # The envelope says what the To header says, as parsed (and checked) for it.
+        self.send(data, [parse_address(email.recipient, "recipient").address])
 
     def send(self, data: bytes, recipients: list[str]) -> None:
         """Send message bytes to *recipients* (the envelope), from :attr:`envelope_sender`."""

@@ -29,7 +29,8 @@ same steps, and each step's failure has its own answer:
    other attempt failed).
 4. **Render and send**, off the event loop, within ``respond_within`` seconds
    (well inside every platform's time limit). Sent: ``200``. A failure that a
-   retry may cure (the mail server is down, answers 4xx): ``503``, the claim
+   retry may cure (the mail server is down or answers 4xx, the queue given as
+   ``enqueue`` takes nothing): ``503``, the claim
    released, so the platform's own retries carry the email. A send still
    running when time is up goes on after the answer (``503``): the platform's
    retry finds it sent, or sends it if it failed. The shop's own set-up failing
@@ -405,15 +406,21 @@ class Receiver:
     def _deliver(self, order: Order, key: str, token: str, outcome: list[tuple[str, str]]) -> None:
         """Render and send (or hand on) one claimed order, in a worker thread; records it
         sent, or releases the claim."""
-        try:
-            if self.enqueue is not None:
+        if self.enqueue is not None:
+            try:
                 self.enqueue(order)
-                detail = "handed on"
-            else:
-                assert self.send is not None
-                email = self.mailer.render(order)
-                self.send(email)
-                detail = "sent to the customer"
+            except Exception as exc:
+                # A queue that takes nothing (its broker down) is for the platform to retry.
+                release_claim(self.store, key, token)
+                logger.error("order %s could not be handed on: %s", order.number, exc)
+                outcome.append(("retry", f"the queue did not take it: {exc}"))
+                return
+            record_sent(self.store, key, f"order {order.number}")
+            outcome.append(("sent", "handed on"))
+            return
+        assert self.send is not None
+        try:
+            self.send(self.mailer.render(order))
         except Exception as exc:
             release_claim(self.store, key, token)
             if isinstance(exc, _OURS):
@@ -429,7 +436,7 @@ class Receiver:
                     logger.exception("sending order %s failed", order.number)
             return
         record_sent(self.store, key, f"order {order.number}")
-        outcome.append(("sent", detail))
+        outcome.append(("sent", "sent to the customer"))
 
     # -- the app -------------------------------------------------------------------
 
