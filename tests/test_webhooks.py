@@ -413,14 +413,16 @@ def test_the_receiver_refuses_a_setup_that_cannot_work(merchant_data: dict[str, 
         app(secrets={"shopify": "x"}, mailer=Mailer(merchant_data))
 
 
-def start_serve(smtp_server: str, store: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_serve(
+    smtp_server: str, store: list[str], log: Any = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[bytes], str]:
     """``delightmail serve`` in a process of its own, as a shop owner runs it; its URL."""
     port = free_port()
     env = {**os.environ, "DELIGHTMAIL_SHOPIFY_SECRET": SECRET}
     process = subprocess.Popen(
         [sys.executable, "-m", "delightmail", "serve", "--merchant", str(MERCHANT),
          "--smtp", smtp_server, "--port", str(port), *store],
-        env=env, stderr=subprocess.DEVNULL,
+        env=env, stderr=log,
     )  # fmt: skip
     deadline = time.monotonic() + 30
     while True:
@@ -479,19 +481,23 @@ def test_two_receivers_sharing_their_records_send_once(
 
 
 def test_delightmail_serve_receives_and_sends(smtp: Any, tmp_path: Path) -> None:
-    """The command line, as a shop owner runs it: secrets from the environment."""
+    """The command line, as a shop owner runs it: secrets from the environment, one log
+    line per delivery."""
     server, inbox = smtp
-    process, url = start_serve(server, ["--store", str(tmp_path / "sent.db")])
-    try:
-        body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
-        answer = httpx.post(
-            f"{url}/webhooks/shopify", content=body, headers=signed("shopify", body)
-        )
-        assert answer.json()["outcome"] == "sent"
-        assert len(inbox.messages) == 1
-    finally:
-        process.terminate()
-        process.wait(10)
+    with (tmp_path / "serve.log").open("wb") as log:
+        process, url = start_serve(server, ["--store", str(tmp_path / "sent.db")], log)
+        try:
+            body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
+            answer = httpx.post(
+                f"{url}/webhooks/shopify", content=body, headers=signed("shopify", body)
+            )
+            assert answer.json()["outcome"] == "sent"
+            assert len(inbox.messages) == 1
+        finally:
+            process.terminate()
+            process.wait(10)
+    said = (tmp_path / "serve.log").read_text()
+    assert f"delightmail.webhooks: shopify {answer.json()['order']}: sent" in said
 
 
 def test_delightmail_serve_without_a_secret_is_bad_input() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import time
 import webbrowser
@@ -628,6 +629,10 @@ def serve(
             mailer=mailer, secrets=secrets, send=transport, store=store,
             lenient=not strict_totals,
         )  # fmt: skip
+    # One line per delivery (delightmail.webhooks), beside uvicorn's own.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     click.echo(
         f"receiving {', '.join(sorted(secrets))} order webhooks on http://{host}:{port}/webhooks/"
         f"<platform>, sending through {server}",
