@@ -620,3 +620,15 @@ def test_a_queue_that_takes_nothing_is_left_to_the_platforms_retry(serve: Any) -
     second = served.post("shopify", body, signed("shopify", body))
     assert (second.status_code, second.json()["outcome"]) == (200, "sent")
     assert len(queued) == 2
+
+
+def test_more_topics_can_confirm_and_an_order_under_two_is_sent_once(serve: Any) -> None:
+    sent: list[Any] = []
+    served = serve(send=sent.append, topics={"shopify": ["orders/create", "orders/paid"]})
+    body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
+    paid = {**signed("shopify", body), "X-Shopify-Topic": "orders/paid"}
+    assert served.post("shopify", body, paid).json()["outcome"] == "sent"
+    assert served.post("shopify", body, signed("shopify", body)).json()["outcome"] == "duplicate"
+    updated = {**signed("shopify", body), "X-Shopify-Topic": "orders/updated"}
+    assert served.post("shopify", body, updated).json()["outcome"] == "ignored"
+    assert len(sent) == 1

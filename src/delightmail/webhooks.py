@@ -223,6 +223,9 @@ class Receiver:
     :param respond_within: seconds a delivery may take before the platform is answered.
     :param lease: seconds a claim holds an order while it is sent.
     :param locales: compiled at start-up, besides the mailer's own.
+    :param topics: per platform, the topics that confirm an order, if not only "order
+        created" (``{"saleor": ["order_created", "order_confirmed"]}``): an order that
+        comes under two of them is still sent once.
     """
 
     def __init__(
@@ -238,6 +241,7 @@ class Receiver:
         lease: float = 60.0,
         locales: Iterable[str] = (),
         max_body: int = MAX_BODY,
+        topics: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         unknown = sorted(set(secrets) - set(PLATFORMS))
         if unknown:
@@ -255,6 +259,11 @@ class Receiver:
             raise InputError("send= renders here, and needs mailer=")
         if not respond_within > 0:
             raise InputError(f"respond_within must be some seconds, not {respond_within!r}")
+        self.topics = {
+            name: frozenset(t.strip().lower() for t in (topics or {}).get(name, ()))
+            or PLATFORMS[name].order_topics
+            for name in PLATFORMS
+        }
         self.secrets = dict(secrets)
         self.send = send
         self.enqueue = enqueue
@@ -317,7 +326,7 @@ class Receiver:
         self.counters.add("verified")
         delivery.shop = request.headers.get(platform.shop_header, "")[:200]
         topic = request.headers.get(platform.topic_header, "").strip().lower()
-        if topic and topic not in platform.order_topics:
+        if topic and topic not in self.topics[platform.name]:
             return delivery.answer(self.counters, "ignored", 200, f"topic {topic!r}")
         try:
             # Off the event loop: a 250-line order takes milliseconds to read and check.
