@@ -351,6 +351,24 @@ def test_check_external_runs_the_browser_and_spam_checks() -> None:
     assert any(line.startswith("  info: axe") for line in findings)
 
 
+def test_check_external_without_a_checker_fails_saying_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked for checks it cannot run (here: no Chromium), --external exits 1 naming the
+    missing tool and how to install it; --allow-missing runs the rest with a warning."""
+    monkeypatch.setenv("DELIGHTMAIL_CHROMIUM", str(tmp_path / "no-chromium"))
+    result = run("check", ONE, "--merchant", MERCHANT, "--external")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "chromium not installed" in result.stderr and "make system-deps" in result.stderr
+    assert "--allow-missing" in result.stderr
+    allowed = run("check", ONE, "--merchant", MERCHANT, "--external", "--allow-missing")
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.stderr.startswith("warning: skipping what needs chromium")
+    assert allowed.stdout.startswith(f"{ONE}: ok")
+    assert "skipped: " in allowed.stdout  # each skipped check says so, beside what ran
+
+
 # -- schema and templates ---------------------------------------------------------------
 
 

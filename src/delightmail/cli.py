@@ -44,13 +44,14 @@ from ._files import (
 from .adapters import PLATFORMS, to_order
 from .batch import Outcome, default_jobs, render_batch
 from .checks import check_email
-from .checks_external import ExternalCheckers
+from .checks_external import ExternalCheckers, tools_missing
 from .exceptions import EXIT_FAILED, DelightmailError, InputError, OrderValidationError
 from .headers import parse_address
 from .i18n import available_locales, read_catalogs
 from .models import TONES, Merchant, Order, validate_merchant
 from .rendered import RenderedEmail
 from .rendering import Mailer, available_templates
+from .screenshot import CHROMIUM_ENV
 from .screenshot import screenshot as take_screenshot
 
 __all__ = ["cli", "main"]
@@ -399,17 +400,36 @@ def render(
 @click.option(
     "--external",
     is_flag=True,
-    help="Also run caniemail, axe-core and dark-mode contrast in Chromium, and SpamAssassin.",
+    help="Also run MJML's validator, caniemail, axe-core and dark-mode contrast in Chromium "
+    f"(${CHROMIUM_ENV}, else Debian's), and SpamAssassin.",
 )
-def check(orders: tuple[Path, ...], setup: Setup, strict: bool, external: bool) -> None:
+@click.option(
+    "--allow-missing",
+    is_flag=True,
+    help="With --external: skip the checkers that are not installed (a warning), not fail.",
+)
+def check(
+    orders: tuple[Path, ...], setup: Setup, strict: bool, external: bool, allow_missing: bool
+) -> None:
     """Render ORDERS and check each email: size, links, alt text, headings, the text part.
 
     Prints what the checks found; exits 1 when an email has an error (or, with
-    --strict, a warning), 2 when an order cannot be read.
+    --strict, a warning), or when --external cannot run a checker it was asked
+    for; 2 when an order cannot be read.
     """
     with _reported():
         items = list(iter_order_sources(orders))
         mailer = setup.mailer()
+    if external and (missing := tools_missing()):
+        names = ", ".join(missing)
+        if not allow_missing:
+            click.echo(
+                f"error: --external cannot run every check: {names} not installed "
+                "(make system-deps and npm ci install them); --allow-missing skips them",
+                err=True,
+            )
+            raise SystemExit(EXIT_FAILED)
+        click.echo(f"warning: skipping what needs {names}: not installed", err=True)
     with ExitStack() as stack:
         checkers = stack.enter_context(ExternalCheckers()) if external else None
         codes = _check_items(items, setup, mailer, strict, checkers)
