@@ -99,6 +99,44 @@ def test_gallery_shows_the_languages_of_your_catalogs(site: Path) -> None:
     assert locale_dir in gallery.watch_paths()
 
 
+def test_gallery_tells_the_stories_of_the_merchants_own_packs(site: Path) -> None:
+    """--packs: the merchant's own story lines show in the preview, and edits to them are
+    watched."""
+    packs = site / "packs"
+    packs.mkdir()
+    (packs / "playful.toml").write_text(
+        '[pack]\ntone = "playful"\n[lines]\njourney = [{ text = "Otis hums to {{ items.acc }}'
+        ' in the packing room.", shipping = "shipped" }]\n',
+        encoding="utf-8",
+    )
+    gallery = gallery_of(site, pack_dirs=(packs,), tones=("playful",))
+    [first, *_] = [gallery.render(entry) for entry in gallery.entries()]
+    assert first.email is not None, first.error
+    assert "Otis hums to" in first.email.text
+    assert packs in gallery.watch_paths()
+
+
+def test_gallery_reads_platform_payloads(site: Path) -> None:
+    """--from shopify: the orders are Shopify webhook bodies, read by its adapter (leniently:
+    the platform's totals, as the webhook receiver confirms them)."""
+    from .conftest import SAMPLES
+
+    orders = site / "shopify"
+    orders.mkdir()
+    for name in (
+        "rest-docs-2026-07-get-order-450789469.json",
+        "python-api-fixture-order-1001.json",
+    ):
+        shutil.copy(SAMPLES / "shopify" / name, orders / name)
+    gallery = Gallery(orders, site / "merchant.json", templates=("postcard",), platform="shopify")
+    results = [gallery.render(entry) for entry in gallery.entries()]
+    assert [r.error for r in results] == ["", ""]
+    assert any("409.94" in r.email.text for r in results if r.email)  # what Shopify charged
+    # Without --from, such a body is not delightmail's JSON: an error card, not a crash.
+    plain = Gallery(orders, site / "merchant.json", templates=("postcard",))
+    assert all(r.error for r in (plain.render(e) for e in plain.entries()))
+
+
 def test_gallery_jsonl_lines_are_entries(site: Path) -> None:
     """A JSON Lines file in the folder gives one entry per order line."""
     text = (site / "orders" / "01-one-item.json").read_text().replace("\n", "")
@@ -309,6 +347,49 @@ def test_text_tab_shows_the_text_part(page: Any, server: PreviewServer) -> None:
     assert text.inner_text().strip() == expected.strip()
     page.click("#part-html")
     assert not text.is_visible()
+
+
+@needs_chromium
+def test_the_text_part_is_shown_as_sent_without_wrapping(page: Any) -> None:
+    """Every line of the text part is one line on screen, however narrow the card: its
+    78 columns and its price columns as the customer's mail program shows them."""
+    page.click("#part-text")
+    for width in ("#width-mobile", "#width-desktop"):
+        page.click(width)
+        text = page.locator("article.card >> nth=0 >> pre.text")
+        lines = text.inner_text().splitlines()
+        line_height = float(text.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+        padding = float(text.evaluate("e => parseFloat(getComputedStyle(e).paddingTop)")) * 2
+        height = text.evaluate("e => e.clientHeight") - padding
+        assert height == pytest.approx(len(lines) * line_height, abs=line_height)
+
+
+@needs_chromium
+def test_the_pressed_button_reads_in_both_schemes(page: Any) -> None:
+    """The pressed toolbar button's text against its background: 4.5:1 at least, light and
+    dark (white on the dark scheme's light purple was 2.5:1)."""
+
+    def contrast() -> float:
+        return float(
+            page.evaluate(
+                """() => {
+                const b = document.querySelector('.group button[aria-pressed="true"]');
+                const s = getComputedStyle(b);
+                const linear = v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+                const lum = c => {
+                  const [r, g, bl] = c.match(/\\d+/g).slice(0, 3).map(v => linear(v / 255));
+                  return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+                };
+                const [a, z] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x);
+                return (a + 0.05) / (z + 0.05);
+            }"""
+            )
+        )
+
+    assert contrast() >= 4.5
+    page.click("#dark-on")
+    assert page.evaluate("document.body.classList.contains('dark')")
+    assert contrast() >= 4.5
 
 
 @needs_chromium

@@ -698,6 +698,19 @@ def serve(
     show_default=True,
     help="Port on 127.0.0.1; 0 picks a free one.",
 )
+@click.option(
+    "--packs",
+    "pack_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A folder of the merchant's own story packs (repeatable); edits show live.",
+)
+@click.option(
+    "--from",
+    "platform",
+    type=click.Choice(PLATFORMS, case_sensitive=False),
+    help="The orders are that platform's payloads (webhook bodies), not delightmail's JSON.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the browser.")
 def preview(
     path: Path | None,
@@ -707,6 +720,8 @@ def preview(
     locale_dirs: tuple[Path, ...],
     locales: tuple[str, ...],
     tones: tuple[str, ...],
+    pack_dirs: tuple[Path, ...],
+    platform: str | None,
     port: int,
     open_browser: bool,
 ) -> None:
@@ -738,6 +753,8 @@ def preview(
             locale_dirs=locale_dirs,
             locales=locales,
             tones=tones,
+            pack_dirs=pack_dirs,
+            platform=platform.lower() if platform else None,
         )
         try:
             server = PreviewServer(gallery, port=port)

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import watchfiles
 
 from ._files import OrderSource, iter_order_sources, load_json
+from .adapters import to_order
 from .checks import CheckReport, check_email
 from .exceptions import DelightmailError, InputError
 from .models import Merchant, validate_merchant
@@ -92,6 +93,9 @@ class Gallery:
     :param locale_dirs: folders of the merchant's own translation catalogs.
     :param locales: locales to show each order in; by default only the order's own.
     :param tones: tones to tell each story in; by default the order's (or merchant's) own.
+    :param pack_dirs: folders with the merchant's own story packs.
+    :param platform: the orders are this platform's payloads (``shopify``...), read by its
+        adapter (leniently, as a webhook receiver reads them).
     """
 
     def __init__(
@@ -104,8 +108,12 @@ class Gallery:
         locale_dirs: tuple[Path, ...] = (),
         locales: tuple[str, ...] = (),
         tones: tuple[str, ...] = (),
+        pack_dirs: tuple[Path, ...] = (),
+        platform: str | None = None,
     ) -> None:
         self.orders = orders
+        self.pack_dirs = pack_dirs
+        self.platform = platform
         self.merchant = merchant
         self.templates = templates
         self.template_dirs = template_dirs
@@ -116,7 +124,7 @@ class Gallery:
     def watch_paths(self) -> list[Path]:
         """Every file and folder whose change should refresh the page."""
         paths = [self.orders, self.merchant, *self.template_dirs, *template_dirs(), PACK_DIR]
-        paths += self.locale_dirs
+        paths += [*self.locale_dirs, *self.pack_dirs]
         return [path for path in dict.fromkeys(paths) if path.exists()]
 
     def _order_files(self) -> list[Path]:
@@ -149,6 +157,14 @@ class Gallery:
 
     def _load_order(self, entry: Entry) -> Any:
         data = entry.source.load()
+        if self.platform is not None:
+            order = to_order(data, self.platform, lenient=True)
+            changes = {
+                name: value
+                for name, value in (("locale", entry.locale), ("tone", entry.tone))
+                if value
+            }
+            return order.model_copy(update=changes) if changes else order
         if isinstance(data, dict):
             if entry.locale:
                 data = {**data, "locale": entry.locale}
@@ -170,6 +186,7 @@ class Gallery:
                 template=entry.template,
                 template_dirs=self.template_dirs,
                 locale_dirs=self.locale_dirs,
+                pack_dirs=self.pack_dirs,
             )
             email = mailer.render(self._load_order(entry))
         except DelightmailError as exc:
@@ -183,9 +200,9 @@ class Gallery:
 
 _STYLE = """
 :root { color-scheme: light; --bg: #eef0f3; --fg: #1d1f23; --card: #fff; --muted: #5d6470;
-  --line: #d5d9e0; --accent: #5b3cc4; }
+  --line: #d5d9e0; --accent: #5b3cc4; --on-accent: #fff; }
 body.dark { color-scheme: dark; --bg: #15171b; --fg: #e8eaee; --card: #202329; --muted: #a0a7b3;
-  --line: #383d46; --accent: #a996ff; }
+  --line: #383d46; --accent: #a996ff; --on-accent: #15171b; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, sans-serif; background: var(--bg); color: var(--fg); }
 header { position: sticky; top: 0; z-index: 1; display: flex; flex-wrap: wrap; gap: 12px;
@@ -196,7 +213,7 @@ header h1 { font-size: 16px; margin: 0 12px 0 0; }
   overflow: hidden; }
 .group button { border: 0; padding: 6px 12px; background: transparent; color: var(--fg);
   font: inherit; cursor: pointer; }
-.group button[aria-pressed="true"] { background: var(--accent); color: #fff; }
+.group button[aria-pressed="true"] { background: var(--accent); color: var(--on-accent); }
 .status { margin-left: auto; color: var(--muted); }
 main { display: flex; flex-wrap: wrap; gap: 20px; padding: 20px; align-items: flex-start; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
@@ -216,9 +233,10 @@ iframe.email { display: block; box-sizing: content-box; width: 600px; height: 60
   border: 1px solid var(--line);
   background: #fff; }
 body.mobile iframe.email { width: 375px; }
-pre.text { display: none; width: 600px; margin: 0; padding: 12px; white-space: pre-wrap;
+pre.text { display: none; width: max-content; min-width: 600px; max-width: 100%; margin: 0;
+  padding: 12px; white-space: pre; overflow-x: auto;
   border: 1px solid var(--line); font: 13px/1.4 ui-monospace, monospace; }
-body.mobile pre.text { width: 375px; }
+body.mobile pre.text { min-width: 375px; }
 body.part-text iframe.email { display: none; }
 body.part-text pre.text { display: block; }
 .failure { white-space: pre-wrap; max-width: 600px; }
