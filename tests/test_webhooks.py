@@ -411,6 +411,11 @@ def test_the_receiver_refuses_a_setup_that_cannot_work(merchant_data: dict[str, 
         app(secrets={"shopify": ""}, send=print, mailer=Mailer(merchant_data))
     with pytest.raises(InputError, match=r"send= .* or enqueue="):
         app(secrets={"shopify": "x"}, mailer=Mailer(merchant_data))
+    # Saleor keys that cannot check an RS256 signature: at start-up, not per delivery.
+    with pytest.raises(InputError, match=r"secrets\['saleor'\]: keys: the JWKS has no RSA key"):
+        app(secrets={"saleor": {"keys": []}}, send=print, mailer=Mailer(merchant_data))
+    with pytest.raises(InputError, match=r"secrets\['saleor'\]: keys: JSON text that is not"):
+        app(secrets={"saleor": "{not a jwks"}, send=print, mailer=Mailer(merchant_data))
 
 
 def start_serve(

@@ -278,6 +278,15 @@ class Receiver:
         self.counters = _Counters()
         self.ready = False
         self._starting = threading.Lock()
+        for name in self.secrets:
+            # Keys that cannot check a signature (a JWKS with no RSA key, a private key)
+            # fail here, at start-up, not as a 500 on every delivery.
+            try:
+                verify(name, b"", {}, **self._verifier(name))
+            except SignatureError:
+                pass  # sound: an unsigned request is refused, as it should be
+            except InputError as exc:
+                raise InputError(f"secrets[{name!r}]: {exc}") from None
 
     # -- start-up ----------------------------------------------------------------
 
