@@ -32,6 +32,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
@@ -281,6 +283,19 @@ class _Transaction:
 
 # -- Redis -----------------------------------------------------------------------
 
+
+@contextmanager
+def _redis_errors() -> Iterator[None]:
+    """Redis's failures (unreachable, timed out, refused) as :class:`StoreError`: the one
+    place a Redis store's dependency fails into ours."""
+    import redis
+
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise StoreError(f"Redis: {exc}") from exc
+
+
 # Delete the key only if it still holds this claim (compare and delete, atomically).
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -328,12 +343,8 @@ class RedisSentStore:
         self._release = client.register_script(_RELEASE)
 
     def _call(self, what: str, *args: Any, **kwargs: Any) -> Any:
-        import redis
-
-        try:
+        with _redis_errors():
             return getattr(self.client, what)(*args, **kwargs)
-        except redis.RedisError as exc:
-            raise StoreError(f"Redis: {exc}") from exc
 
     def claim(self, key: str, token: str, lease: float) -> Claim:
         _check(lease)
@@ -351,12 +362,8 @@ class RedisSentStore:
         self._call("set", self.prefix + key, _SENT, ex=max(int(self.keep), 1))
 
     def release(self, key: str, token: str) -> None:
-        import redis
-
-        try:
+        with _redis_errors():
             self._release(keys=[self.prefix + key], args=[f"claim:{token}"])
-        except redis.RedisError as exc:
-            raise StoreError(f"Redis: {exc}") from exc
 
 
 # -- the outbox ------------------------------------------------------------------
@@ -384,12 +391,8 @@ class RedisOutbox:
         self._waiting = prefix + "waiting"
 
     def _run(self, what: str, *args: Any, **kwargs: Any) -> Any:
-        import redis
-
-        try:
+        with _redis_errors():
             return getattr(self.client, what)(*args, **kwargs)
-        except redis.RedisError as exc:
-            raise StoreError(f"Redis: {exc}") from exc
 
     def add(self, task_id: str, message: str, *, starts_in: float = 0.0) -> None:
         """Keep *message* (the task's arguments) until the task *task_id* starts."""
@@ -430,9 +433,5 @@ class RedisOutbox:
         )
 
     def _pipe(self, pipe: Any) -> None:
-        import redis
-
-        try:
+        with _redis_errors():
             pipe.execute()
-        except redis.RedisError as exc:
-            raise StoreError(f"Redis: {exc}") from exc
