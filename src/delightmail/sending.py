@@ -78,17 +78,33 @@ def send_message(
         raise InputError("message bytes need their envelope: (from, [to])")
     if not recipients:
         raise InputError("the message has no recipient")
-    with _translated(host, port, user), smtplib.SMTP(host, port, timeout=timeout) as smtp:
-        if starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if user:
-            smtp.login(user, password or "")
+    with (
+        _translated(host, port, user),
+        _open(host, port, timeout, starttls, user, password) as smtp,
+    ):
         # Explicit envelope: only these addresses, whatever the headers say.
         if isinstance(msg, bytes):
             smtp.sendmail(sender, recipients, msg)
         else:
             smtp.send_message(msg, to_addrs=recipients)
     return recipients
+
+
+def _open(
+    host: str, port: int, timeout: float, starttls: bool, user: str | None, password: str | None
+) -> smtplib.SMTP:
+    """A connection to *host*, upgraded with STARTTLS (certificate checked) and logged in
+    as asked; closed again if either fails."""
+    smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        if starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if user:
+            smtp.login(user, password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 @contextmanager
@@ -226,15 +242,7 @@ class SMTPTransport:
                 self._close()
         # A connection made before a fork belongs to the parent: never write to it.
         self._smtp = None
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        try:
-            if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if self.user:
-                smtp.login(self.user, self._password or "")
-        except BaseException:
-            smtp.close()
-            raise
+        smtp = _open(self.host, self.port, self.timeout, self.starttls, self.user, self._password)
         self._smtp, self._pid, self._used = smtp, os.getpid(), time.monotonic()
         return smtp
 
