@@ -51,7 +51,6 @@ line on the ``delightmail.webhooks`` logger, with ``platform``, ``order``,
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -69,7 +68,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .adapters import to_order
+from .adapters import read_payload, to_order
 from .adapters.signatures import is_woocommerce_ping, verify
 from .exceptions import (
     CatalogError,
@@ -361,8 +360,9 @@ class Receiver:
         return await self._confirm(delivery, order, order_id)
 
     def _adapt(self, platform: str, body: bytes) -> tuple[Order, str]:
-        order = to_order(body, platform, received_at=datetime.now(UTC), lenient=self.lenient)
-        return order, _platform_id(body)
+        data = read_payload(body, platform)  # parsed once, for the order and its id
+        order = to_order(data, platform, received_at=datetime.now(UTC), lenient=self.lenient)
+        return order, _platform_id(data)
 
     def _verifier(self, platform: str) -> dict[str, Any]:
         """Saleor's keys (a JWKS, a JWK, PEM) or legacy secret key; the others' secret."""
@@ -494,10 +494,10 @@ class Receiver:
 _OURS = (TemplateError, PackError, CatalogError, InputError)
 
 
-def _platform_id(body: bytes) -> str:
-    """The platform's own id of the order in *body* (already read as an order): unique in
-    a Shopify or Saleor instance, or a WooCommerce site, where order numbers may not be."""
-    data: Any = json.loads(body)
+def _platform_id(data: Any) -> str:
+    """The platform's own id of the order in *data* (a body already read as an order):
+    unique in a Shopify or Saleor instance, or a WooCommerce site, where order numbers
+    may not be."""
     for _ in range(3):
         if isinstance(data, list) and len(data) == 1:
             data = data[0]

@@ -19,11 +19,19 @@ from typing import Any
 from ..exceptions import FieldProblem, OrderValidationError
 from ..models import Order
 from . import saleor, shopify, woocommerce
+from ._common import parse_payload
 
-__all__ = ["PLATFORMS", "saleor", "shopify", "to_order", "woocommerce"]
+__all__ = ["PLATFORMS", "read_payload", "saleor", "shopify", "to_order", "woocommerce"]
 
 #: The platforms an order can come from, as the CLI's ``--from`` offers them.
 PLATFORMS: tuple[str, ...] = ("shopify", "woocommerce", "saleor")
+
+#: Each platform's name as its adapter's messages spell it.
+_NAMES = {
+    "shopify": shopify.PLATFORM,
+    "woocommerce": woocommerce.PLATFORM,
+    "saleor": saleor.PLATFORM,
+}
 
 _ADAPTERS: Mapping[str, Callable[..., Order]] = {
     "shopify": shopify.to_order,
@@ -32,8 +40,29 @@ _ADAPTERS: Mapping[str, Callable[..., Order]] = {
 }
 
 
+def _adapter(platform: str) -> Callable[..., Order]:
+    adapter = _ADAPTERS.get(platform.strip().lower())
+    if adapter is None:
+        choices = ", ".join(PLATFORMS)
+        raise OrderValidationError(
+            [FieldProblem("", f"unknown platform {platform!r}; choose one of {choices}")]
+        )
+    return adapter
+
+
+def read_payload(payload: str | bytes, platform: str) -> Any:
+    """*payload*, a body *platform* sent, parsed as :func:`to_order` parses it (numbers
+    with a fraction as ``Decimal``): for a caller that reads more of it than the order,
+    and parses it once.
+
+    :raises OrderValidationError: *platform* is unknown, or the body is not UTF-8 JSON.
+    """
+    _adapter(platform)  # an unknown platform is refused as to_order refuses it
+    return parse_payload(payload, _NAMES[platform.strip().lower()])
+
+
 def to_order(
-    payload: Mapping[str, Any] | str | bytes,
+    payload: Mapping[str, Any] | list[Any] | str | bytes,
     platform: str,
     *,
     received_at: datetime | None = None,
@@ -41,7 +70,7 @@ def to_order(
 ) -> Order:
     """Map *payload*, an order from *platform*, onto a validated :class:`Order`.
 
-    :param payload: the platform's order as a mapping or as JSON text.
+    :param payload: the platform's order as parsed JSON (:func:`read_payload`) or as JSON text.
     :param platform: one of :data:`PLATFORMS` (case does not matter).
     :param received_at: when the payload arrived; used only if it has no order date.
     :param lenient: confirm the order even if its totals do not add up (the platform's
@@ -49,10 +78,4 @@ def to_order(
     :raises OrderValidationError: *platform* is unknown, the payload is not an
         order of that platform, or its totals do not reconcile.
     """
-    adapter = _ADAPTERS.get(platform.strip().lower())
-    if adapter is None:
-        choices = ", ".join(PLATFORMS)
-        raise OrderValidationError(
-            [FieldProblem("", f"unknown platform {platform!r}; choose one of {choices}")]
-        )
-    return adapter(payload, received_at=received_at, lenient=lenient)
+    return _adapter(platform)(payload, received_at=received_at, lenient=lenient)

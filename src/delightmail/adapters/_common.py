@@ -198,11 +198,9 @@ class Node:
         yield from self.data.items()
 
 
-def load_payload(payload: Any, platform: str, *, one_of_list: bool = False) -> Mapping[str, Any]:
-    """*payload* as a mapping: JSON text is parsed with ``Decimal`` for numbers.
-
-    :param one_of_list: accept a list holding exactly one object, and return that object.
-    """
+def parse_payload(payload: Any, platform: str) -> Any:
+    """*payload* parsed if it is JSON text or bytes (numbers with a fraction as ``Decimal``),
+    else as it is; every failure an :class:`OrderValidationError` naming *platform*."""
     if isinstance(payload, bytes | bytearray):
         try:
             payload = payload.decode("utf-8")
@@ -215,6 +213,15 @@ def load_payload(payload: Any, platform: str, *, one_of_list: bool = False) -> M
             fail(platform, "", f"not valid JSON: {exc}")
         except RecursionError:
             fail(platform, "", "not an order: JSON nested too deeply to read")
+    return payload
+
+
+def load_payload(payload: Any, platform: str, *, one_of_list: bool = False) -> Mapping[str, Any]:
+    """*payload* as a mapping: JSON text is parsed with ``Decimal`` for numbers.
+
+    :param one_of_list: accept a list holding exactly one object, and return that object.
+    """
+    payload = parse_payload(payload, platform)
     if one_of_list and isinstance(payload, list):
         if len(payload) != 1:
             fail(platform, "", f"expected one order, got a list of {len(payload)}")
