@@ -134,11 +134,9 @@ def release_claim(store: SentStore, key: str, token: str) -> None:
         logger.warning("could not release the claim on %s: %s", key, exc)
 
 
-def _check(lease: float, keep: float | None = None) -> None:
-    if not lease > 0:
-        raise InputError(f"lease must be a number of seconds above 0, not {lease!r}")
-    if keep is not None and not keep > 0:
-        raise InputError(f"keep must be a number of seconds above 0, not {keep!r}")
+def _seconds(name: str, value: float) -> None:
+    if not value > 0:
+        raise InputError(f"{name} must be a number of seconds above 0, not {value!r}")
 
 
 # -- in memory -------------------------------------------------------------------
@@ -149,14 +147,14 @@ class MemorySentStore:
     that run as several processes (each would have its own)."""
 
     def __init__(self, *, keep: float = KEEP) -> None:
-        _check(1.0, keep)
+        _seconds("keep", keep)
         self.keep = keep
         self._lock = threading.Lock()
         # key -> (token or _SENT, expires on time.monotonic())
         self._records: dict[str, tuple[str, float]] = {}
 
     def claim(self, key: str, token: str, lease: float) -> Claim:
-        _check(lease)
+        _seconds("lease", lease)
         now = time.monotonic()
         with self._lock:
             found = self._records.get(key)
@@ -200,7 +198,7 @@ class SQLiteSentStore:
     """
 
     def __init__(self, path: str | Path, *, keep: float = KEEP, timeout: float = 10.0) -> None:
-        _check(1.0, keep)
+        _seconds("keep", keep)
         self.path = Path(path)
         self.keep = keep
         self.timeout = timeout
@@ -226,7 +224,7 @@ class SQLiteSentStore:
         return _Transaction(self)
 
     def claim(self, key: str, token: str, lease: float) -> Claim:
-        _check(lease)
+        _seconds("lease", lease)
         now = time.time()
         with self._transaction() as db:
             row = db.execute("SELECT holder, expires FROM sent WHERE key = ?", (key,)).fetchone()
@@ -325,7 +323,7 @@ class RedisSentStore:
         keep: float = KEEP,
         timeout: float = 10.0,
     ) -> None:
-        _check(1.0, keep)
+        _seconds("keep", keep)
         if (url is None) == (client is None):
             raise InputError("RedisSentStore needs a url or a client (one of them)")
         if client is None:
@@ -347,7 +345,7 @@ class RedisSentStore:
             return getattr(self.client, what)(*args, **kwargs)
 
     def claim(self, key: str, token: str, lease: float) -> Claim:
-        _check(lease)
+        _seconds("lease", lease)
         name = self.prefix + key
         for _ in range(3):
             if self._call("set", name, f"claim:{token}", nx=True, px=max(int(lease * 1000), 1)):
