@@ -273,6 +273,34 @@ def _sender(merchant: Merchant, sender: str | None) -> str | tuple[str, str]:
     raise InputError("the merchant has no support_email: pass --sender ADDRESS")
 
 
+def _smtp_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of a command that sends: ``--smtp``, ``--starttls``, ``--user``, ``--sender``."""
+    options = [
+        click.option(
+            "--smtp", "server", required=True, metavar="HOST:PORT",
+            help="The SMTP server to send through.",
+        ),
+        click.option(
+            "--starttls", is_flag=True, help="Upgrade the connection with STARTTLS first."
+        ),
+        click.option("--user", help=f"Log in as USER; the password comes from {PASSWORD_ENV}."),
+        click.option(
+            "--sender", help="From address. Default: the merchant's name and support email."
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _smtp_password(user: str | None) -> str | None:
+    """The SMTP password, from the environment (never a flag); required with ``--user``."""
+    password = os.environ.get(PASSWORD_ENV)
+    if user and password is None:
+        raise InputError(f"--user {user} needs its password in {PASSWORD_ENV}")
+    return password
+
+
 # -- the commands ----------------------------------------------------------------
 
 
@@ -503,12 +531,7 @@ def screenshot(
 @cli.command()
 @click.argument("order", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--to", "to", required=True, help="Who gets the email (not the order's customer).")
-@click.option(
-    "--smtp", "server", required=True, metavar="HOST:PORT", help="The SMTP server to send through."
-)
-@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS first.")
-@click.option("--user", help=f"Log in as USER; the password comes from {PASSWORD_ENV}.")
-@click.option("--sender", help="From address. Default: the merchant's name and support email.")
+@_smtp_options
 @_setup_options
 def send(
     order: Path,
@@ -528,9 +551,7 @@ def send(
 
     with _reported():
         parse_server(server)
-        password = os.environ.get(PASSWORD_ENV)
-        if user and password is None:
-            raise InputError(f"--user {user} needs its password in {PASSWORD_ENV}")
+        password = _smtp_password(user)
         item = _one_item(order)
         mailer = setup.mailer()
         email = setup.render(mailer, item)
@@ -575,12 +596,7 @@ def _webhook_secrets() -> dict[str, Any]:
 
 
 @cli.command()
-@click.option(
-    "--smtp", "server", required=True, metavar="HOST:PORT", help="The SMTP server to send through."
-)
-@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS first.")
-@click.option("--user", help=f"Log in as USER; the password comes from {PASSWORD_ENV}.")
-@click.option("--sender", help="From address. Default: the merchant's name and support email.")
+@_smtp_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option(
@@ -635,9 +651,7 @@ def serve(
         from .records import RedisSentStore, SQLiteSentStore
         from .sending import SMTPTransport
 
-        password = os.environ.get(PASSWORD_ENV)
-        if user and password is None:
-            raise InputError(f"--user {user} needs its password in {PASSWORD_ENV}")
+        password = _smtp_password(user)
         secrets = _webhook_secrets()
         mailer = setup.mailer()  # compiles now: a broken template stops here, not per order
         transport = SMTPTransport(
