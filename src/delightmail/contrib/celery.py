@@ -330,14 +330,15 @@ def confirmation_task(
         started: float,
     ) -> dict[str, str]:
         pinned = _pinned(date)
-        email = confirmations.mailer().render(order)
+        mailer = confirmations.mailer()
+        email = mailer.render(order)
         if email.recipient is None:
             raise MessageError(
                 "customer.email: the order has no customer email, so its confirmation has "
                 "nobody to go to"
             )
         number = email.order_number
-        key = record_key(confirmations.mailer().merchant.name, number, resend)
+        key = record_key(mailer.merchant.name, number, resend)
         token = self.request.id or f"local-{random.getrandbits(64):x}"
         retries = int(self.request.retries or 0)
         retry_kwargs = {"order": order, "resend": resend, "date": pinned.isoformat()}
