@@ -15,7 +15,8 @@ command, as its ``exit_code`` (click's ``ClickException.exit_code``):
   :class:`CurrencyMismatchError` (an order mixing currencies),
   :class:`MessageError` (an address, an extra header), :class:`PackError` (a
   merchant's story pack), :class:`CatalogError` (a translation catalog of yours),
-  :class:`SignatureError` (a webhook whose signature is missing or wrong).
+  :class:`SignatureError` (a webhook whose signature is missing or wrong),
+  :class:`OrderStatusError` (an order refunded, cancelled or failed: not one to confirm).
 - **1, work that failed**: the input was fine, the work was not.
   :class:`TemplateError` with :class:`TemplateNotFound` and :class:`CompileError`
   (a template folder is code, not input), :class:`SendError`, :class:`StoreError`,
@@ -39,6 +40,7 @@ __all__ = [
     "FieldProblem",
     "InputError",
     "MessageError",
+    "OrderStatusError",
     "OrderValidationError",
     "PackError",
     "ScreenshotError",
@@ -101,6 +103,32 @@ class OrderValidationError(DelightmailError, ValueError):
         lines = [f"invalid {self.model} ({count} {noun}):"]
         lines.extend(f"  {problem}" for problem in self.problems)
         return "\n".join(lines)
+
+
+class OrderStatusError(DelightmailError, ValueError):
+    """The order's status makes a confirmation untrue: it was refunded, cancelled,
+    voided or its payment failed. A webhook receiver skips it (and answers the platform
+    with success, since sending it again changes nothing); a caller that wants the email
+    anyway asks for it (``any_status=True``, ``--any-status``), and gets one that says
+    the status plainly and tells no story.
+
+    :param number: the order's number.
+    :param status: its status, such as ``refunded``.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, number: str, status: str) -> None:
+        self.number = number
+        self.status = status
+        super().__init__(number, status)
+
+    def __str__(self) -> str:
+        shown = self.status.replace("_", " ")
+        return (
+            f"order {self.number} is {shown}: a confirmation would not be true of it "
+            "(ask for any status to render it anyway)"
+        )
 
 
 class CurrencyMismatchError(DelightmailError, ValueError):

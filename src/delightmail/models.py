@@ -55,10 +55,14 @@ from .links import utm_name
 
 __all__ = [
     "CHARGE_KINDS",
+    "CONFIRMED_STATUSES",
+    "DELIVERIES",
+    "STATUSES",
     "TONES",
     "Address",
     "Customer",
     "Discount",
+    "Fulfillment",
     "GiftCardPayment",
     "LineDiscount",
     "LineItem",
@@ -66,6 +70,7 @@ __all__ = [
     "Merchant",
     "Money",
     "Order",
+    "OrderStatus",
     "Payment",
     "Property",
     "Shipping",
@@ -742,6 +747,14 @@ def goods(lines: Sequence[LineItem]) -> Sequence[LineItem]:
     return kept or lines
 
 
+#: How a line reaches the customer: ``physical`` (a thing that travels, or is
+#: collected), ``digital`` (it comes by email or download: an e-book, a gift
+#: card's code, an e-ticket) or ``service`` (nothing is sent: a booking, a
+#: donation, or a line the platform says does not ship without saying how it
+#: arrives).
+Fulfillment = Literal["physical", "digital", "service"]
+
+
 class LineItem(_Model):
     """One line of the order: a product variant, a quantity and its price."""
 
@@ -761,6 +774,12 @@ class LineItem(_Model):
     image_url: WebUrl | None = None
     product_url: WebUrl | None = None
     properties: list[Property] = Field(default_factory=list, max_length=100)
+    fulfillment: Fulfillment | None = Field(
+        default=None,
+        description="How it reaches the customer: physical, digital (by email or download) "
+        "or service (nothing is sent). When not given, the order says: physical when it has a "
+        "shipping method or an address to ship to, digital when it has neither.",
+    )
 
     @_cached_property
     def discount_total(self) -> Money:
@@ -827,7 +846,11 @@ ShippingKind = Literal["standard", "express", "pickup", "local_delivery", "digit
 class Shipping(_Model):
     """How the order travels, and what that costs."""
 
-    method: Text = Field(min_length=1, description="Such as 'Standard (3–5 days)'.")
+    method: OptionalText = Field(
+        default=None,
+        description="Such as 'Standard (3–5 days)'; a pick-up's says where. None when the "
+        "platform names no method (the email then names none).",
+    )
     amount: Price
     kind: ShippingKind = "standard"
     location: Address | None = Field(
@@ -835,6 +858,12 @@ class Shipping(_Model):
         description="Where a pick-up waits to be collected, when it is not the merchant's "
         "own address (a second shop, a locker).",
     )
+
+    @model_validator(mode="after")
+    def _pickup_says_where(self) -> Self:
+        if self.kind == "pickup" and self.method is None and self.location is None:
+            raise ValueError("a pick-up needs a method or a location: where it is collected")
+        return self
 
 
 class TaxLine(_Model):
@@ -859,6 +888,14 @@ class Payment(_Model):
     card_brand: OptionalText = None
     card_last4: OptionalText = Field(default=None, pattern=r"^\d{4}$")
     gift_cards: list[GiftCardPayment] = Field(default_factory=list, max_length=50)
+    due: Price | None = Field(
+        default=None, description="What is still to pay, for an order not paid in full."
+    )
+    instructions: OptionalText = Field(
+        default=None,
+        description="How to pay what is due: a bank transfer's details, payment terms "
+        "('Net 30: due by 31 December').",
+    )
 
 
 # -- the merchant ------------------------------------------------------------
@@ -973,6 +1010,31 @@ class Merchant(_Model):
 # -- the order ---------------------------------------------------------------
 
 
+#: Where an order stands: ``paid`` (or authorised), ``pending`` (placed, the
+#: payment to come: a bank transfer, cash on delivery, payment terms),
+#: ``partially_paid``, ``partially_refunded``, ``refunded``, ``cancelled``,
+#: ``voided`` (an authorisation released) or ``failed`` (the payment failed).
+OrderStatus = Literal[
+    "paid",
+    "pending",
+    "partially_paid",
+    "partially_refunded",
+    "refunded",
+    "cancelled",
+    "voided",
+    "failed",
+]
+STATUSES: tuple[str, ...] = OrderStatus.__args__
+#: The statuses a confirmation is true of; any other is refused unless asked for
+#: (:class:`~delightmail.exceptions.OrderStatusError`).
+CONFIRMED_STATUSES = frozenset({"paid", "pending", "partially_paid", "partially_refunded"})
+#: How an order reaches the customer, as a whole (:attr:`Order.delivery`): by one
+#: of the shipping kinds, ``unnamed`` (it ships, by a method the order does not
+#: name), ``digital`` (nothing to ship, all of it by email or download) or
+#: ``service`` (nothing to ship, and not all of it by email).
+DELIVERIES = ("standard", "express", "local_delivery", "unnamed", "pickup", "digital", "service")
+
+
 class Order(_Model):
     """An order, ready to be confirmed.
 
@@ -1018,6 +1080,18 @@ class Order(_Model):
     )
     locale: LocaleName | None = Field(default=None, description="The customer's locale.")
     timezone: TimeZoneName | None = Field(default=None, description="The customer's time zone.")
+    status: OrderStatus = Field(
+        default="paid",
+        description="Where the order stands. A pending or partly paid order says so; a "
+        "refunded, cancelled, voided or failed one is not confirmed unless asked for.",
+    )
+    test: bool = Field(default=False, description="A test order: no real payment was taken.")
+    warnings: list[Text] = Field(
+        default_factory=list,
+        max_length=100,
+        description="What could not be read from the platform's payload and was replaced by "
+        "a fallback (a broken date, an unknown status); never shown in the email.",
+    )
 
     _discrepancy: str | None = PrivateAttr(default=None)
 
@@ -1054,6 +1128,8 @@ class Order(_Model):
         if self.payment is not None:
             for i, g in enumerate(self.payment.gift_cards):
                 yield f"payment.gift_cards[{i}].amount", g.amount
+            if self.payment.due is not None:
+                yield "payment.due", self.payment.due
 
     @model_validator(mode="after")
     def _check_currencies_and_totals(self) -> Self:
@@ -1101,6 +1177,51 @@ class Order(_Model):
     def goods(self) -> Sequence[LineItem]:
         """The lines that are things bought, not charges (see :func:`goods`)."""
         return goods(self.lines)
+
+    def fulfillment_of(self, line: LineItem) -> Fulfillment:
+        """How *line* reaches the customer: its own ``fulfillment``, else what the order
+        says (physical when it has a shipping method or an address to ship to)."""
+        if line.fulfillment is not None:
+            return line.fulfillment
+        if self.shipping is not None:
+            return "digital" if self.shipping.kind == "digital" else "physical"
+        address = self.shipping_address
+        return "physical" if address is not None and not address.is_empty() else "digital"
+
+    @_cached_property
+    def delivery(self) -> str:
+        """How the order reaches the customer, as a whole: one of :data:`DELIVERIES`.
+
+        It follows from what the goods are: anything physical travels by the
+        shipping's kind (``unnamed`` when the order names no method), and an
+        order with nothing physical is ``digital`` or ``service``.
+        """
+        ways = {self.fulfillment_of(line) for line in self.goods}
+        if "physical" in ways:
+            shipping = self.shipping
+            if shipping is None or shipping.kind == "digital":
+                return "unnamed"
+            if shipping.method is None and shipping.kind != "pickup":
+                return "unnamed"
+            return shipping.kind
+        return "digital" if ways == {"digital"} else "service"
+
+    @_cached_property
+    def parcel(self) -> Sequence[LineItem]:
+        """The goods that travel (or are collected); all of them when none do."""
+        physical = [line for line in self.goods if self.fulfillment_of(line) == "physical"]
+        return physical or self.goods
+
+    @_cached_property
+    def is_mixed(self) -> bool:
+        """Some goods travel and some come by email or download."""
+        ways = {self.fulfillment_of(line) for line in self.goods}
+        return {"physical", "digital"} <= ways
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether a confirmation is true of the order's status (:data:`CONFIRMED_STATUSES`)."""
+        return self.status in CONFIRMED_STATUSES
 
     @property
     def is_gift(self) -> bool:

@@ -8,6 +8,9 @@ through ``float``.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import html
 import json
 import re
@@ -23,16 +26,20 @@ from ..exceptions import FieldProblem, OrderValidationError
 
 __all__ = [
     "Node",
+    "Warnings",
     "fail",
     "humanize",
     "last4",
     "load_payload",
     "locale_or_none",
+    "not_an_envelope",
     "not_an_order",
     "parse_datetime",
     "plain_text",
     "property_value",
+    "read_datetime",
     "shipping_kind",
+    "short_reference",
     "to_decimal",
 ]
 
@@ -261,6 +268,61 @@ def _guess_platform(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
+class Warnings(list[str]):
+    """What an adapter could not read and replaced with a fallback, one sentence each,
+    naming the field: it becomes :attr:`~delightmail.models.Order.warnings`."""
+
+    def add(self, path: str, message: str) -> None:
+        text = f"{path}: {message}" if path else message
+        if text not in self and len(self) < 100:
+            self.append(text)
+
+
+def not_an_envelope(platform: str, payload: Any, accepted: tuple[str, ...]) -> NoReturn:
+    """Reject a body that is no envelope *platform* sends, naming what it saw and what is
+    accepted, on one line."""
+    if isinstance(payload, Mapping):
+        keys = [str(k) for k in list(payload)[:8]]
+        more = ", …" if len(payload) > 8 else ""
+        seen = "an object with " + (f"keys {', '.join(keys)}{more}" if keys else "no keys")
+        hint = _guess_platform(payload)
+        if hint and hint != platform:
+            seen += f" (it looks like a {hint} payload)"
+    elif isinstance(payload, list):
+        seen = f"a list of {len(payload)}"
+    else:
+        seen = type(payload).__name__
+    fail(platform, "", f"not a {platform} order: got {seen}; expected {' or '.join(accepted)}")
+
+
+_GRAPHQL_ID = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}(?:-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}$")
+
+
+def short_reference(value: str) -> str:
+    """A short, stable reference for an order that has only an internal id.
+
+    A GraphQL global id (base64 of ``Order:<uuid>``) gives the first eight hex
+    digits of its UUID; a UUID the same; any other id longer than 12 characters
+    eight characters of its hash. Always upper case, so that no part of the email
+    that sets the number in capitals changes it.
+    """
+    text = value.strip()
+    if _GRAPHQL_ID.match(text) and len(text) % 4 == 0:
+        try:
+            decoded = base64.b64decode(text, validate=True).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        if ":" in decoded:
+            text = decoded.split(":", 1)[1]
+    if _UUID.match(text):
+        return text.replace("-", "")[:8].upper()
+    if len(text) <= 12 and text.isalnum():
+        return text.upper()
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=5).digest()
+    return base64.b32encode(digest).decode("ascii")
+
+
 def parse_datetime(node: Node, key: str, *, naive_is_utc: bool = False) -> datetime | None:
     """An ISO 8601 timestamp; ``None`` when missing or blank.
 
@@ -280,6 +342,18 @@ def parse_datetime(node: Node, key: str, *, naive_is_utc: bool = False) -> datet
             node.fail(key, f"{text!r} has no UTC offset")
         moment = moment.replace(tzinfo=UTC)
     return moment
+
+
+def read_datetime(
+    node: Node, key: str, warnings: Warnings, *, naive_is_utc: bool = False
+) -> datetime | None:
+    """:func:`parse_datetime`, but a date that cannot be read is a warning and ``None``
+    (the caller falls back to the next date, then to the time received)."""
+    try:
+        return parse_datetime(node, key, naive_is_utc=naive_is_utc)
+    except OrderValidationError as exc:
+        warnings.add(node.at(key), f"{exc.problems[0].message}; not used")
+        return None
 
 
 def locale_or_none(value: str | None) -> str | None:
