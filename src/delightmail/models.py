@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar, overload
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar, get_args, overload
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -1024,7 +1024,7 @@ OrderStatus = Literal[
     "voided",
     "failed",
 ]
-STATUSES: tuple[str, ...] = OrderStatus.__args__
+STATUSES: tuple[str, ...] = get_args(OrderStatus)
 #: The statuses a confirmation is true of; any other is refused unless asked for
 #: (:class:`~delightmail.exceptions.OrderStatusError`).
 CONFIRMED_STATUSES = frozenset({"paid", "pending", "partially_paid", "partially_refunded"})
