@@ -19,6 +19,7 @@ from delightmail.exceptions import (
     FieldProblem,
     InputError,
     MessageError,
+    OrderStatusError,
     OrderValidationError,
     PackError,
     ScreenshotError,
@@ -47,6 +48,7 @@ ERRORS: dict[str, tuple[DelightmailError, int, type[Exception]]] = {
     "screenshot": (ScreenshotError("no Chromium found"), 1, RuntimeError),
     "checker": (CheckerError("no answer in 120 s", "spamassassin"), 1, RuntimeError),
     "signature": (SignatureError("missing X-Shopify-Hmac-Sha256 header", "shopify"), 2, ValueError),
+    "status": (OrderStatusError("1001", "refunded"), 2, ValueError),
 }
 
 

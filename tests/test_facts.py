@@ -88,8 +88,8 @@ def test_extras_in_every_parcel_are_not_in_a_download(merchant: Merchant) -> Non
         update={"voice": merchant.voice.model_copy(update={"extras": ["a sticker"]})}
     )
     assert facts_of(order(), voiced).extras
-    assert not facts_of(order(shipping=None), voiced).extras
-    assert facts_of(order(shipping=None, extras=["a bonus track"]), voiced).extras
+    assert not facts_of(order(shipping=None, shipping_address=None), voiced).extras
+    assert facts_of(order(shipping=None, shipping_address=None, extras=["a bonus track"]), voiced).extras
 
 
 def test_destination_is_another_town(merchant: Merchant) -> None:

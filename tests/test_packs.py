@@ -207,6 +207,8 @@ gift = ["It is a gift."]
 shipping = [
   { text = "By {{ shipping_method }}.", shipping = ["shipped", "pickup"] },
   { text = "By email.", shipping = "digital" },
+  { text = "Nothing to ship.", shipping = "service" },
+  { text = "On its way soon.", shipping = "unnamed" },
 ]
 extras = ["Also: {{ extras }}."]
 closing = ["Bye."]

@@ -242,7 +242,8 @@ def test_extras_are_named_and_come_only_in_a_parcel(merchant: Merchant) -> None:
     data = {**load(ORDER_FILES[0]), "extras": ["a bonus print"]}
     told = " ".join(tell(validate_order(data), voiced, "en", "playful").paragraphs)
     assert "a free sticker and a bonus print" in told
-    download = {**data, "shipping": None, "total": "32.00"}
+    lines = [{**line, "fulfillment": "digital"} for line in data["lines"]]
+    download = {**data, "lines": lines, "shipping": None, "total": "32.00"}
     told = " ".join(tell(validate_order(download), voiced, "en", "playful").paragraphs)
     assert "a bonus print" in told and "sticker" not in told
 

@@ -45,7 +45,13 @@ from .adapters import PLATFORMS, to_order
 from .batch import Outcome, default_jobs, render_batch
 from .checks import check_email
 from .checks_external import ExternalCheckers, tools_missing
-from .exceptions import EXIT_FAILED, DelightmailError, InputError, OrderValidationError
+from .exceptions import (
+    EXIT_FAILED,
+    DelightmailError,
+    InputError,
+    OrderStatusError,
+    OrderValidationError,
+)
 from .headers import parse_address
 from .i18n import available_locales, read_catalogs
 from .models import TONES, Merchant, Order, validate_merchant
@@ -109,6 +115,7 @@ class Setup:
     pack_dirs: tuple[Path, ...] = ()
     sandbox: bool = False
     locale_dirs: tuple[Path, ...] = ()
+    any_status: bool = False
 
     def merchant(self) -> Merchant:
         if self.merchant_path is None:
@@ -136,17 +143,27 @@ class Setup:
         if self.platform is None:
             return data
         try:
-            return to_order(data, self.platform)
+            order = to_order(data, self.platform)
         except OrderValidationError as exc:
             raise InputError(f"{item.where}: not a valid {self.platform} order: {exc}") from None
+        # What the adapter could not read and replaced: said, and not fatal.
+        for warning in order.warnings:
+            click.echo(f"{item.where}: warning: {warning}", err=True)
+        return order
 
     def render(self, mailer: Mailer, item: OrderSource) -> RenderedEmail:
         """Render *item*; an invalid order names the file (and line) it came from."""
         order = self.order(item)
         try:
-            return mailer.render(order)
+            return mailer.render(order, any_status=self.any_status)
         except OrderValidationError as exc:
             raise InputError(f"{item.where}: {exc}") from None
+        except OrderStatusError as exc:
+            raise InputError(
+                f"{item.where}: {exc.number} is {exc.status.replace('_', ' ')}: "
+                "a confirmation would not be true of it (--any-status renders it "
+                "anyway)"
+            ) from None
 
 
 def _load_merchant(path: Path) -> Merchant:
@@ -194,6 +211,7 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
         pack_dirs: tuple[Path, ...],
         sandbox: bool,
         locale_dirs: tuple[Path, ...],
+        any_status: bool,
         **kwargs: Any,
     ) -> Any:
         setup = Setup(
@@ -206,6 +224,7 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             pack_dirs,
             sandbox,
             locale_dirs,
+            any_status,
         )
         return command(*args, setup=setup, **kwargs)
 
@@ -258,6 +277,12 @@ def _setup_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "platform",
             type=click.Choice(PLATFORMS, case_sensitive=False),
             help="The order is that platform's payload (a webhook body), not delightmail's JSON.",
+        ),
+        click.option(
+            "--any-status",
+            is_flag=True,
+            help="Render an order even if it is refunded, cancelled, voided or failed "
+            "(its email says so, and tells no story).",
         ),
     ]
     for option in reversed(options):

@@ -99,8 +99,9 @@ class OrderValidationError(DelightmailError, ValueError):
 
     def __str__(self) -> str:
         count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        lines = [f"invalid {self.model} ({count} {noun}):"]
+        if count == 1:  # one line, as a log or a webhook's answer wants it
+            return f"invalid {self.model}: {self.problems[0]}"
+        lines = [f"invalid {self.model} ({count} problems):"]
         lines.extend(f"  {problem}" for problem in self.problems)
         return "\n".join(lines)
 

@@ -43,9 +43,25 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 #: Every fact a line can be conditioned on, and the values it takes.
 FACTS: Mapping[str, tuple[str | bool, ...]] = {
-    # How the order travels: by post, by express, by one of the shop's own
-    # people, collected from a counter, or not at all (nothing to ship).
-    "shipping": ("standard", "express", "local_delivery", "pickup", "digital"),
+    # How the order travels (what of it travels: see Order.parcel): by post,
+    # by express, by one of the shop's own people, by a way the order does not
+    # name, collected from a counter; or not at all: everything by email or
+    # download (digital), or nothing sent and not all of it by email (service:
+    # a booking, a donation).
+    "shipping": (
+        "standard",
+        "express",
+        "local_delivery",
+        "unnamed",
+        "pickup",
+        "digital",
+        "service",
+    ),
+    # Some of the things travel and some come by email (a record and a gift card).
+    "mixed": (True, False),
+    # Whether the order is paid, or placed with its payment still to come (a bank
+    # transfer, cash on delivery, payment terms, part paid).
+    "payment": ("paid", "pending"),
     # Whether it is a gift, and whether it goes straight to someone else.
     "gift": ("no", "to_buyer", "to_other"),
     # Whether the customer gave a first name.
@@ -71,8 +87,10 @@ FACTS: Mapping[str, tuple[str | bool, ...]] = {
 #: Names that stand for several values of one fact.
 GROUPS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "shipping": {
-        "shipped": ("standard", "express", "local_delivery"),
-        "not_shipped": ("pickup", "digital"),
+        "shipped": ("standard", "express", "local_delivery", "unnamed"),
+        "physical": ("standard", "express", "local_delivery", "unnamed", "pickup"),
+        "not_shipped": ("pickup", "digital", "service"),
+        "nothing_to_ship": ("digital", "service"),
     },
     "gift": {"yes": ("to_buyer", "to_other"), "not_to_other": ("no", "to_buyer")},
     "weekday": {"weekend": ("saturday", "sunday"), "workday": WEEKDAYS[:5]},
@@ -80,6 +98,9 @@ GROUPS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "items": {"several": ("few", "many")},
     "time": {"day": ("morning", "afternoon"), "dark": ("evening", "night")},
 }
+
+_PHYSICAL = frozenset(GROUPS["shipping"]["physical"])
+_UNPAID = frozenset({"pending", "partially_paid"})
 
 #: Where the hours of the day fall: morning from 5, afternoon from 12,
 #: evening from 17, night from 22.
@@ -156,6 +177,8 @@ class Facts:
     """
 
     shipping: str
+    mixed: bool
+    payment: str
     gift: str
     name: bool
     time: str
@@ -186,8 +209,9 @@ class Facts:
     def key(self) -> tuple[str | bool, ...]:
         """The values of every fact of :data:`FACTS`, in order: what lines are chosen by."""
         return (
-            self.shipping, self.gift, self.name, self.time, self.weekday, self.history,
-            self.items, self.extras, self.town, self.destination, self.note, self.engraving,
+            self.shipping, self.mixed, self.payment, self.gift, self.name, self.time,
+            self.weekday, self.history, self.items, self.extras, self.town, self.destination,
+            self.note, self.engraving,
         )  # fmt: skip
 
     def value(self, fact: str) -> str | bool:
@@ -226,16 +250,17 @@ def _gift(order: Order, shipping: str) -> tuple[str, str | None]:
 
 def facts_of(order: Order, merchant: Merchant) -> Facts:
     """The facts of *order* as *merchant* tells it."""
-    shipping = order.shipping.kind if order.shipping is not None else "digital"
+    shipping = order.delivery
     gift, recipient = _gift(order, shipping)
     shop_time = order.placed_at.astimezone(ZoneInfo(merchant.timezone))
     customer_time = order.local_placed_at(merchant.timezone)
     count = order.customer.previous_orders + 1
     history = "first" if count == 1 else "milestone" if count in MILESTONES else "returning"
-    size, item_count = _size(order.goods)
+    # The things the story speaks of: those that travel, when some do.
+    size, item_count = _size(order.parcel)
     # The merchant's extras come in every parcel: an order with nothing to
     # ship has no parcel to find them in.
-    voice_extras = merchant.voice.extras if shipping != "digital" else []
+    voice_extras = merchant.voice.extras if shipping in _PHYSICAL else []
     town = _clean(order.shipping_address.city) if order.shipping_address else None
     city = merchant.city
     shop_towns = {_fold(t) for t in ([city] if isinstance(city, str) else (city or {}).values())}
@@ -258,6 +283,8 @@ def facts_of(order: Order, merchant: Merchant) -> Facts:
     note = _clean(order.note)
     return Facts(
         shipping=shipping,
+        mixed=order.is_mixed,
+        payment="pending" if order.status in _UNPAID else "paid",
         gift=gift,
         name=first_name is not None,
         time=time_of_day(shop_time),

@@ -33,6 +33,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from .columns import char_width, display_width, is_wide
 from .i18n import babel_locale, story_locale, text_locale
@@ -42,6 +43,8 @@ from .models import Merchant, Money, localized
 
 __all__ = [
     "FILTERS",
+    "as_written_filter",
+    "caps_filter",
     "date_filter",
     "datetime_filter",
     "is_pure",
@@ -343,6 +346,24 @@ def one_line(text: Any) -> str:
     return " ".join(str(text).split())
 
 
+@pure
+def caps_filter(text: Any, keep: Any = None) -> str:
+    """``{{ _("Order %(number)s", number=order.number) | caps(keep=order.number) }}``: *text*
+    in capitals, but *keep* (an order number, which may be case-sensitive) as written."""
+    written = str(text)
+    if not keep:
+        return written.upper()
+    kept = str(keep)
+    return kept.join(part.upper() for part in written.split(kept))
+
+
+@pure
+def as_written_filter(text: Any) -> Markup:
+    """``{{ order.number | as_written }}``: *text* escaped, in a span no heading's
+    ``text-transform`` changes (the number of an order may be case-sensitive)."""
+    return Markup('<span style="text-transform: none;">%s</span>') % str(text)
+
+
 #: Every filter the templates can use, by name. Those that read the render's
 #: locale (money, numbers, dates, ``local``) are not :func:`pure`: they run with
 #: each email.
@@ -358,4 +379,6 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "tel": tel_filter,
     "local": local_filter,
     "one_line": one_line,
+    "caps": caps_filter,
+    "as_written": as_written_filter,
 }

@@ -1082,8 +1082,10 @@ class Order(_Model):
     timezone: TimeZoneName | None = Field(default=None, description="The customer's time zone.")
     status: OrderStatus = Field(
         default="paid",
-        description="Where the order stands. A pending or partly paid order says so; a "
-        "refunded, cancelled, voided or failed one is not confirmed unless asked for.",
+        description="Where the order stands: paid, pending, partially_paid, "
+        "partially_refunded, refunded, cancelled, voided or failed. A pending or partly paid "
+        "order says so; a refunded, cancelled, voided or failed one is not confirmed unless "
+        "asked for.",
     )
     test: bool = Field(default=False, description="A test order: no real payment was taken.")
     warnings: list[Text] = Field(

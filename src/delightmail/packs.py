@@ -146,7 +146,10 @@ NEEDS: Mapping[str, tuple[str, frozenset[Any]]] = {
     "town": ("town", frozenset({True})),
     "recipient": ("gift", frozenset({"to_other"})),
     "destination": ("destination", frozenset({True})),
-    "shipping_method": ("shipping", frozenset(FACTS["shipping"]) - {"digital"}),
+    "shipping_method": (
+        "shipping",
+        frozenset(FACTS["shipping"]) - {"unnamed", "digital", "service"},
+    ),
     "extras": ("extras", frozenset({True})),
     "nth": ("history", frozenset(GROUPS["history"]["back"])),
     "note": ("note", frozenset({True})),
@@ -428,7 +431,12 @@ def _entry(raw: Any, where: str, slot: str, language: str, formal: bool, layer: 
         if need is None:
             continue
         fact, allowed = need
-        if not conditions.get(fact, frozenset(FACTS[fact])) <= allowed:
+        given = conditions.get(fact)
+        if given is not None and given & allowed:
+            # "shipping = shipped" also covers a parcel whose method is not named: a
+            # line that prints the method is told only where there is one to print.
+            conditions[fact] = given & allowed
+        elif not conditions.get(fact, frozenset(FACTS[fact])) <= allowed:
             shown = ", ".join(sorted(_shown(v) for v in allowed))
             raise PackError(
                 f"prints {{{{ {name} }}}}, which only some orders have: "
@@ -616,12 +624,15 @@ def load_pack(
 # Combinations no order can have: a gift goes straight to someone else, and a
 # parcel to a destination town, only when it is shipped.
 _SHIPPED = frozenset(GROUPS["shipping"]["shipped"])
+_NOTHING_TO_SHIP = frozenset(GROUPS["shipping"]["nothing_to_ship"])
 
 
 def _possible(assignment: Mapping[str, Any]) -> bool:
     shipping = assignment.get("shipping")
     if shipping is None or shipping in _SHIPPED:
         return True
+    if shipping in _NOTHING_TO_SHIP and assignment.get("mixed") is True:
+        return False  # some of it travels and some comes by email: something travels
     return assignment.get("gift") != "to_other" and assignment.get("destination") is not True
 
 

@@ -87,7 +87,10 @@ def type_name(tp: Any) -> str:
     if origin in (typing.Union, UnionType):
         return " | ".join(type_name(arg) for arg in typing.get_args(tp))
     if origin is typing.Literal:
-        return " | ".join(json.dumps(arg) for arg in typing.get_args(tp))
+        values = typing.get_args(tp)
+        if len(values) > 5:  # too many to list on a line: its description says them
+            return "str"
+        return " | ".join(json.dumps(arg) for arg in values)
     if origin is not None:
         args = ", ".join("..." if a is Ellipsis else type_name(a) for a in typing.get_args(tp))
         return f"{getattr(origin, '__name__', str(origin))}[{args}]"

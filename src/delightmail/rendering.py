@@ -31,7 +31,8 @@ from ._templates import (
     text_template,
 )
 from .composer import Composed, compose
-from .exceptions import PackError, TemplateError, TemplateNotFound
+from .exceptions import OrderStatusError, PackError, TemplateError, TemplateNotFound
+from .facts import GROUPS
 from .filters import one_line
 from .models import TONES, Merchant, Order, validate_merchant, validate_order
 from .packs import Pack, load_pack
@@ -54,6 +55,9 @@ TEMPLATE_FILES = ("email.mjml.j2", "email.txt.j2")
 #: (variant, properties, a discount, a link), 25 lines keep the longest order
 #: well under the 90 KB budget (see tests/test_checks.py).
 MAX_LINES_SHOWN = 25
+
+_SHIPPED = frozenset(GROUPS["shipping"]["shipped"])
+_PHYSICAL = frozenset(GROUPS["shipping"]["physical"])
 
 
 def template_dirs() -> list[Path]:
@@ -281,9 +285,18 @@ class Mailer:
             self._packs[key] = pack
         return self._packs[key]
 
-    def context(self, order: Order | Mapping[str, Any]) -> dict[str, Any]:
-        """Everything the templates see for *order*."""
+    def context(
+        self, order: Order | Mapping[str, Any], *, any_status: bool = False
+    ) -> dict[str, Any]:
+        """Everything the templates see for *order*.
+
+        :param any_status: render an order whose status a confirmation is not true of
+            (refunded, cancelled, voided, failed): its email says the status and tells
+            no story. Without it, such an order raises :class:`OrderStatusError`.
+        """
         order = validate_order(order)
+        if not (any_status or order.confirmed):
+            raise OrderStatusError(order.number, order.status)
         locale = order.locale or self.locale
         tone = order.tone or self.tone
         merchant = self.merchant
@@ -297,7 +310,16 @@ class Mailer:
         shipping_to = order.shipping_address
         billing = order.billing_address
         shipping = order.shipping
-        pickup = shipping is not None and shipping.kind == "pickup"
+        delivery = order.delivery
+        pickup = delivery == "pickup"
+        # What a line says of how it comes, where the order has a parcel and the line
+        # is not in it: "digital" (by email) or "service" (nothing to ship).
+        travels = delivery in _PHYSICAL
+        line_ways = [
+            way if travels and not line.is_charge and way != "physical" else ""
+            for line in order.lines[:MAX_LINES_SHOWN]
+            for way in (order.fulfillment_of(line),)
+        ]
         # A pick-up waits where the shop says, never at the customer's own address.
         waits_at = (shipping.location or merchant.address) if shipping and pickup else None
         language = i18n.text_language(locale, self.catalogs)
@@ -330,20 +352,30 @@ class Mailer:
             "placed_at": order.local_placed_at(merchant.timezone),
             "pickup": pickup,
             "pickup_lines": waits_at.lines(words) if waits_at else [],
-            "shipping_lines": shipping_to.lines(words) if shipping_to and not pickup else [],
+            "delivery": delivery,
+            "line_ways": line_ways,
+            "shipping_lines": (
+                shipping_to.lines(words)
+                if shipping_to and delivery in _SHIPPED and not shipping_to.is_empty()
+                else []
+            ),
             "billing_lines": billing.lines(words) if billing and not billing.is_empty() else [],
             "subject": story.subject,
             "preheader": story.preheader,
             i18n.CONTEXT_KEY: i18n.translations(catalog),
         }
 
-    def render(self, order: Order | Mapping[str, Any]) -> RenderedEmail:
+    def render(
+        self, order: Order | Mapping[str, Any], *, any_status: bool = False
+    ) -> RenderedEmail:
         """Render *order*: a validated :class:`Order` or a dict such as parsed JSON.
 
+        :param any_status: render it whatever its status (see :meth:`context`).
         :raises OrderValidationError: the order is not valid; the message names each field.
+        :raises OrderStatusError: the order is refunded, cancelled, voided or failed.
         :raises TemplateError: the template failed; the message names its file and line.
         """
-        return self.render_context(self.context(order))
+        return self.render_context(self.context(order, any_status=any_status))
 
     def render_context(self, context: Mapping[str, Any]) -> RenderedEmail:
         """Render the email of a :meth:`context` (what :meth:`render` does after making it).

@@ -38,7 +38,7 @@ from babel.dates import format_date
 
 from . import i18n
 from .exceptions import PackError
-from .facts import MILESTONES, Facts, facts_of
+from .facts import GROUPS, MILESTONES, Facts, facts_of
 from .grammar import (
     LANGUAGES,
     ItemsRef,
@@ -174,7 +174,7 @@ def _variables(
     # The merchant's extras come in every parcel: a download has none.
     extras = (
         [localized(e, text_locale) or "" for e in voice.extras]
-        if facts.shipping != "digital"
+        if facts.shipping in GROUPS["shipping"]["physical"]
         else []
     )
     return {
@@ -191,13 +191,23 @@ def _variables(
         "your_weekday": _weekday(facts.customer_time.date(), text_locale),
         "order_number": order.number,
         "nth": count_word(facts.count, language),
-        "shipping_method": order.shipping.method if order.shipping else "",
+        "shipping_method": _method(order, text_locale),
         "extras": join_words([*extras, *order.extras], language),
         "recipient": facts.recipient or "",
         "destination": facts.destination_town or "",
         "note": facts.note_text or "",
         "engraving": facts.engraving_text or "",
     }
+
+
+def _method(order: Order, locale: str) -> str:
+    """How the order travels, in words: the shipping's method, or where a pick-up waits."""
+    shipping = order.shipping
+    if shipping is None:
+        return ""
+    if shipping.method is None and shipping.location is not None:
+        return ", ".join(shipping.location.lines(locale, include_country=False)[:2])
+    return shipping.method or ""
 
 
 # Where a line prints a variable: in a line's own phrases, a break.
@@ -256,7 +266,9 @@ def _telling(
     if pack is None:
         pack = load_pack(tone, language, tuple(Path(p) for p in pack_dirs), formal=formal)
     facts = facts_of(order, merchant)
-    phrase = items_phrase(order.goods, language, formal=formal)
+    # A line speaks of the things that travel, when some do (a record, not the
+    # gift card that comes by email beside it).
+    phrase = items_phrase(order.parcel, language, formal=formal)
     variables = _variables(order, merchant, facts, pack, locale, language)
     variables["one"] = not phrase.plural  # verbs agree with the phrase: "is" or "are"
     return _Telling(tone, language, formal, pack, facts, phrase, variables)
@@ -306,7 +318,7 @@ def subject_variants(
     catalogs: i18n.Catalogs | None = None,
 ) -> list[Told]:
     """Every subject line true of *order*, as it would read: what a linter checks fits."""
-    if not tells_stories(i18n.text_language(locale, catalogs)):
+    if not order.confirmed or not tells_stories(i18n.text_language(locale, catalogs)):
         tone = tone or order.tone or merchant.voice.tone
         return list(_untold(order, merchant, locale, tone, catalogs).told)
     telling = _telling(order, merchant, locale, tone, (), pack, catalogs)
@@ -343,7 +355,9 @@ def tell(
         decide the email's language, as the built-in ones do. In a language no
         story is told in, the story is only the catalog's subject line.
     """
-    if not tells_stories(i18n.text_language(locale, catalogs)):
+    if not order.confirmed or not tells_stories(i18n.text_language(locale, catalogs)):
+        # A story is told of an order to confirm: one refunded or cancelled (rendered
+        # because the caller asked) gets its status said plainly, and no story.
         return _untold(order, merchant, locale, tone or order.tone or merchant.voice.tone, catalogs)
     telling = _telling(order, merchant, locale, tone, pack_dirs, pack, catalogs)
     tone, language, formal = telling.tone, telling.language, telling.formal
