@@ -202,26 +202,39 @@ def test_line_without_total_names_the_field() -> None:
 @pytest.mark.parametrize(
     ("path", "field"),
     [
-        ("stripe/openapi-fixture-checkout-session.json", "line_items"),
-        ("stripe/openapi-fixture-invoice.json", "line_items"),
-        ("medusa/railway-boilerplate-order-placed-preview.json", "line_items"),
-        ("shopify/rest-docs-2026-07-create-order-eur.json", "line_items"),
+        ("medusa/railway-boilerplate-order-placed-preview.json", "order.line_items"),
+        ("shopify/rest-docs-2026-07-create-order-eur.json", "order.total"),
         ("shopify/membi-webhook-hkd-line-item-discount.json", "total"),
-        ("saleor/smtp-app-order-created-example.json", "line_items"),
+        ("saleor/smtp-app-order-created-example.json", "order.line_items"),
     ],
-    ids=[
-        "stripe-checkout",
-        "stripe-invoice",
-        "medusa",
-        "shopify-wrapped",
-        "shopify-bare",
-        "saleor",
-    ],
+    ids=["medusa", "shopify-wrapped", "shopify-bare", "saleor"],
 )
 def test_other_platforms_are_not_woocommerce_orders(path: str, field: str) -> None:
-    """A payload from another platform is rejected, naming the WooCommerce field it lacks."""
+    """A payload from another platform in an envelope WooCommerce uses is rejected, naming
+    the WooCommerce field it lacks (inside the envelope)."""
     with pytest.raises(OrderValidationError) as exc:
         woocommerce.to_order(load(SAMPLES / path))
     (problem,) = exc.value.problems
     assert problem.path == field
     assert "this is not a WooCommerce order" in problem.message
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["stripe/openapi-fixture-checkout-session.json", "stripe/openapi-fixture-invoice.json"],
+    ids=["stripe-checkout", "stripe-invoice"],
+)
+def test_a_body_in_no_woocommerce_envelope_is_refused_on_one_line(path: str) -> None:
+    """A body that is neither an order nor in {"data": ...} or {"order": ...} is refused on
+    one line that says what it looks like and which envelopes are taken."""
+    with pytest.raises(OrderValidationError) as exc:
+        woocommerce.to_order(load(SAMPLES / path))
+    (problem,) = exc.value.problems
+    assert problem.path == ""
+    assert "\n" not in problem.message
+    assert problem.message.startswith("not a WooCommerce order: got an object with keys ")
+    assert "(it looks like a Stripe payload)" in problem.message
+    assert problem.message.endswith(
+        'expected a bare order or {"data": {...}} (WordPress.com / Jetpack) '
+        'or {"order": {...}} (the legacy REST API)'
+    )
