@@ -693,11 +693,12 @@ def _customer(order: Node, warnings: Warnings) -> dict[str, Any]:
     legacy_customer = _object(order, "customer", warnings)
     first = _text(billing, "first_name", warnings)
     last = _text(billing, "last_name", warnings)
+    shipping_first = _text(shipping, "first_name", warnings)
+    shipping_last = _text(shipping, "last_name", warnings)
     if not first and not last:
-        first, last = (
-            _text(shipping, "first_name", warnings),
-            _text(shipping, "last_name", warnings),
-        )
+        first, last = shipping_first, shipping_last
+    elif not first and last == shipping_last:
+        first = shipping_first  # the same person, whose billing first name was unreadable
     if not first and not last:
         first = _text(legacy_customer, "first_name", warnings)
         last = _text(legacy_customer, "last_name", warnings)
