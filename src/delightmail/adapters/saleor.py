@@ -239,10 +239,10 @@ def _placed_at(order: Node, context: _Context) -> datetime:
         return placed
     if context.received_at is not None:
         context.warnings.add(
-            order.at("created"), "no date; the time the order was received is used"
+            order.at("created"), "no readable date; the time the order was received is used"
         )
         return context.received_at
-    context.warnings.add(order.at("created"), "no date; the time it was read is used")
+    context.warnings.add(order.at("created"), "no readable date; the time it was read is used")
     return datetime.now(UTC)
 
 
