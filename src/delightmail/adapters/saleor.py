@@ -1,19 +1,67 @@
-"""Saleor: the order of an ``ORDER_CREATED`` / ``ORDER_CONFIRMED`` webhook.
+"""Saleor: the order of an ``ORDER_CREATED`` / ``ORDER_CONFIRMED`` webhook, or of a
+``NOTIFY_USER`` order event.
 
 >>> from delightmail.adapters import saleor
 >>> order = saleor.to_order(json.loads(body, parse_float=Decimal))  # doctest: +SKIP
 
-Two shapes are read:
+The envelopes read (any other body is refused on one line, naming what it saw):
 
-* the GraphQL subscription payload (``{"order": {...}}`` in camelCase, with
-  ``gross`` / ``net`` / ``tax`` money), as Saleor's SMTP app and any
-  subscription webhook deliver it;
-* the legacy snake_case payload (``total_gross_amount``, ``lines[].product_name``)
-  of the NOTIFY_USER events and of webhooks without a subscription query,
-  bare, wrapped in ``{"order": ...}`` or as a one-element list.
+* the GraphQL subscription payload ``{"order": {...}}`` in camelCase, with
+  ``gross`` / ``net`` / ``tax`` money, as Saleor's SMTP app and any
+  subscription webhook deliver it, or that order bare;
+* the legacy snake_case order (``total_gross_amount``, ``lines[].product_name``)
+  of webhooks without a subscription query, bare, wrapped in ``{"order": ...}``
+  or as a one-element list;
+* the ``NOTIFY_USER`` envelope ``{"notify_event": "order_confirmation",
+  "payload": {"order": {...}, "recipient_email": ...}, "meta": {...}}`` (and its
+  ``payload`` alone, as the SMTP app's examples give it); ``recipient_email`` is
+  the customer's email when the order has none.
 
 How it maps onto :class:`~delightmail.models.Order`:
 
+* The number is ``number``, as written; without one, a short reference made
+  from the GraphQL ``id`` (never the base64 id itself).
+* ``created`` is when the order was placed; a date that cannot be read is a
+  warning, and the time the webhook was received (else now) is used, with a
+  warning saying so.
+* What each line is (``LineItem.fulfillment``): ``isShippingRequired`` /
+  ``is_shipping_required`` true is physical; false is digital when the line is
+  a gift card (``isGiftCard``, ``variant.product.productType.kind`` ``GIFT_CARD``)
+  or has digital content (``digitalContentUrl``, ``variant.digitalContent``,
+  ``productType.isDigital``, legacy ``is_digital`` / ``digital_url``), else a
+  service (it does not ship, and nothing says it comes by email). A line that
+  says nothing is left for the order to decide.
+* Shipping: a click-and-collect order (``collectionPointName``, a
+  ``deliveryMethod`` of ``__typename`` ``Warehouse``, legacy
+  ``collection_point_name`` / ``collection_point``) is a pick-up named after
+  the warehouse, its address the pick-up's location. Otherwise the method is
+  ``shippingMethodName`` (or ``deliveryMethod.name`` of a ``ShippingMethod``),
+  its kind guessed from that name (Saleor has no field for express or local
+  delivery). No method: a shipping price alone is shipping without a method
+  (the email names none), and no price either is no shipping at all.
+* Status, from what Saleor says of the money first, then of the order:
+
+  - ``status`` ``CANCELED`` or ``EXPIRED`` (legacy ``canceled``, ``expired``)
+    is ``cancelled``; a ``DRAFT`` is refused: it was never placed, so there is
+    nothing to confirm;
+  - ``paymentStatus`` (legacy ``payment_status``, ``payments[].charge_status``):
+    ``FULLY_REFUNDED`` refunded, ``PARTIALLY_REFUNDED`` partially refunded,
+    ``REFUSED`` failed, ``CANCELLED`` voided, ``FULLY_CHARGED`` paid,
+    ``PARTIALLY_CHARGED`` partially paid, ``PENDING`` pending; ``NOT_CHARGED``
+    leaves it to the fields below;
+  - ``chargeStatus`` ``FULL`` / ``OVERCHARGED`` or ``authorizeStatus`` ``FULL``
+    (authorised) is paid, ``PARTIAL`` of either partially paid, ``NONE`` of
+    both pending; then ``isPaid``; then ``totalBalance`` (below zero: not all
+    paid);
+  - a paid order with ``totalRefunded`` is partially refunded (refunded when
+    all of it was); ``RETURNED`` / ``PARTIALLY_RETURNED`` of a paid order are
+    refunded / partially refunded;
+  - nothing said: paid. A value Saleor does not have is a warning, and read
+    as nothing said.
+
+  ``payment.due``, for a pending or partly paid order, is what Saleor says is
+  still to pay: ``-totalBalance``, else ``total - totalCharged`` (legacy: the
+  total less the payments' ``captured_amount``).
 * When the channel displays gross prices (``displayGrossPrices``, the
   default) amounts are gross and the tax is marked as included; otherwise
   amounts are net and the tax is added on top. Either way the total is the
@@ -27,30 +75,46 @@ How it maps onto :class:`~delightmail.models.Order`:
   (``paymentMethodDetails``).
 * The order's language (``languageCodeEnum``, such as ``PT_BR``) becomes the
   email's locale.
+* What is not essential and cannot be read (a date, a status, a label or a
+  flag of the wrong type, an email that is no address) is left out, or
+  replaced by its fallback, and said in ``Order.warnings``. Lines, prices,
+  totals and the currency still reject the order, naming the field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from ..models import Order, validate_order
+from ..exceptions import OrderValidationError
+from ..models import Customer, Order, validate_order
 from ._common import (
     Node,
+    Warnings,
+    fail,
     humanize,
-    load_payload,
     locale_or_none,
+    not_an_envelope,
     not_an_order,
-    parse_datetime,
+    parse_payload,
+    read_datetime,
     shipping_kind,
+    short_reference,
 )
 
 __all__ = ["PLATFORM", "to_order"]
 
 PLATFORM = "Saleor"
+
+_ENVELOPES = (
+    '{"order": {…}} (a subscription webhook)',
+    "a bare order",
+    "a one-element list (a legacy webhook)",
+    '{"notify_event": …, "payload": {"order": {…}}} (NOTIFY_USER)',
+)
 
 
 def to_order(
@@ -61,27 +125,246 @@ def to_order(
 ) -> Order:
     """Map a Saleor order onto a validated :class:`~delightmail.models.Order`.
 
-    :param payload: the webhook body: ``{"order": ...}``, the bare order, or a
-        one-element list (legacy webhooks), as parsed JSON or as JSON text.
+    :param payload: the webhook body: ``{"order": ...}``, the bare order, a
+        one-element list (legacy webhooks) or a ``NOTIFY_USER`` envelope, as
+        parsed JSON or as JSON text.
     :param received_at: when the webhook arrived; used only when the order's
-        ``created`` is missing or blank (as in the SMTP app's example). Defaults to now.
+        ``created`` is missing, blank or unreadable (with a warning). Defaults to now.
     :param lenient: confirm the order even if its totals do not add up: the
         platform's own totals are shown and ``Order.discrepancy`` says what is off
         (what a webhook receiver does, rather than leave the order without an email).
-    :raises OrderValidationError: the payload is not a Saleor order, or its
-        totals do not reconcile (the message names the numbers).
+    :raises OrderValidationError: the payload is not a Saleor order, it is a
+        draft, or its totals do not reconcile (the message names the numbers).
     """
-    data = load_payload(payload, PLATFORM, one_of_list=True)
-    root = Node(data, PLATFORM)
-    order = root.require_child("order") if isinstance(data.get("order"), Mapping) else root
-    if not isinstance(order.raw("lines"), list):
-        not_an_order(PLATFORM, order.at("lines"), "no lines list", data)
-    fallback_date = received_at or datetime.now(UTC)
+    data = parse_payload(payload, PLATFORM)
+    if isinstance(data, list):
+        if len(data) != 1:
+            fail(PLATFORM, "", f"expected one order, got a list of {len(data)}")
+        data = data[0]
+    if not isinstance(data, Mapping):
+        not_an_envelope(PLATFORM, data, _ENVELOPES)
+    root, order = _unwrap(data)
+    warnings = Warnings()
+    context = _Context(root, warnings, received_at)
     if order.has("total_gross_amount") or order.has("total_net_amount"):
-        return _legacy(order, root, fallback_date, lenient)
+        return _legacy(order, context, lenient)
     if not isinstance(order.raw("total"), Mapping):
         not_an_order(PLATFORM, order.at("total"), "no total money", data)
-    return _graphql(order, fallback_date, lenient)
+    return _graphql(order, context, lenient)
+
+
+def _unwrap(data: Mapping[str, Any]) -> tuple[Node, Node]:
+    """The node holding the envelope's extras (``recipient_email``), and the order."""
+    root = Node(data, PLATFORM)
+    if "notify_event" in data or "payload" in data:
+        inner = data.get("payload")
+        if not isinstance(inner, Mapping) or not isinstance(inner.get("order"), Mapping):
+            not_an_envelope(PLATFORM, data, _ENVELOPES)
+        root = Node(inner, PLATFORM, root.at("payload"))
+    inner_order = root.raw("order")
+    order = (
+        Node(inner_order, PLATFORM, root.at("order")) if isinstance(inner_order, Mapping) else root
+    )
+    if not isinstance(order.raw("lines"), list):
+        not_an_envelope(PLATFORM, data, _ENVELOPES)
+    return root, order
+
+
+@dataclass(frozen=True)
+class _Context:
+    root: Node
+    warnings: Warnings
+    received_at: datetime | None
+
+
+# -- reading what is not essential, with warnings ----------------------------
+
+_T = TypeVar("_T")
+
+
+def _soft(warnings: Warnings, read: Callable[[], _T]) -> _T | None:
+    """*read*, or ``None`` and a warning when the field it reads is not what it should be."""
+    try:
+        return read()
+    except OrderValidationError as exc:
+        problem = exc.problems[0]
+        warnings.add(problem.path, f"{problem.message}; not used")
+        return None
+
+
+def _text(node: Node | None, key: str, warnings: Warnings) -> str | None:
+    if node is None:
+        return None
+    return _soft(warnings, lambda: node.text(key))
+
+
+def _flag(node: Node | None, key: str, warnings: Warnings) -> bool | None:
+    """A true-or-false field; ``None`` when missing (or not true or false, with a warning)."""
+    if node is None or not node.has(key):
+        return None
+    return _soft(warnings, lambda: node.flag(key))
+
+
+def _child(node: Node | None, key: str, warnings: Warnings) -> Node | None:
+    if node is None:
+        return None
+    return _soft(warnings, lambda: node.child(key))
+
+
+def _amount(node: Node | None, key: str, warnings: Warnings) -> Decimal | None:
+    """A ``Money`` object's amount (``{"amount": 12, "currency": ...}``), if readable."""
+    money = _child(node, key, warnings)
+    if money is None:
+        return None
+    return _decimal(money, "amount", warnings)
+
+
+def _decimal(node: Node, key: str, warnings: Warnings) -> Decimal | None:
+    return _soft(warnings, lambda: node.decimal(key))
+
+
+def _number(order: Node) -> str:
+    number = order.text("number")
+    if number is not None:
+        return number
+    internal = order.text("id") or order.text("token")
+    if internal is None:
+        order.fail("number", "missing, and no id to make a reference from")
+    return short_reference(internal)
+
+
+def _placed_at(order: Node, context: _Context) -> datetime:
+    placed = read_datetime(order, "created", context.warnings)
+    if placed is not None:
+        return placed
+    if context.received_at is not None:
+        context.warnings.add(
+            order.at("created"), "no readable date; the time the order was received is used"
+        )
+        return context.received_at
+    context.warnings.add(order.at("created"), "no readable date; the time it was read is used")
+    return datetime.now(UTC)
+
+
+def _email(candidates: list[str | None], path: str, warnings: Warnings) -> str | None:
+    """The first of *candidates* that is an email address; one that is not is a warning."""
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        try:
+            customer = Customer.model_validate({"email": candidate})
+        except ValueError:
+            warnings.add(path, f"{candidate[:60]!r} is not an email address; not used")
+            continue
+        if customer.email:
+            return customer.email
+    return None
+
+
+# -- status ------------------------------------------------------------------
+
+#: ``Order.status`` (GraphQL) and its legacy lower-case values, normalised.
+_ORDER_STATUSES = frozenset(
+    {
+        "DRAFT",
+        "UNCONFIRMED",
+        "UNFULFILLED",
+        "PARTIALLY_FULFILLED",
+        "FULFILLED",
+        "PARTIALLY_RETURNED",
+        "RETURNED",
+        "CANCELED",
+        "CANCELLED",
+        "EXPIRED",
+    }
+)
+#: ``PaymentChargeStatusEnum`` (``paymentStatus``; legacy ``not-charged``...).
+_PAYMENT_STATUSES: Mapping[str, str | None] = {
+    "NOT_CHARGED": None,  # authorised, or nothing yet: the fields below say which
+    "PENDING": "pending",
+    "PARTIALLY_CHARGED": "partially_paid",
+    "FULLY_CHARGED": "paid",
+    "PARTIALLY_REFUNDED": "partially_refunded",
+    "FULLY_REFUNDED": "refunded",
+    "REFUSED": "failed",
+    "CANCELLED": "voided",
+}
+#: ``OrderChargeStatusEnum`` and ``OrderAuthorizeStatusEnum``.
+_CHARGE_STATUSES = frozenset({"NONE", "PARTIAL", "FULL", "OVERCHARGED"})
+_AUTHORIZE_STATUSES = frozenset({"NONE", "PARTIAL", "FULL"})
+
+
+def _enum(
+    node: Node | None, key: str, known: frozenset[str] | Mapping[str, Any], warnings: Warnings
+) -> str | None:
+    """An enum value, normalised (``partially fulfilled`` → ``PARTIALLY_FULFILLED``);
+    ``None`` when missing, and when Saleor has no such value (with a warning)."""
+    value = _text(node, key, warnings)
+    if value is None or node is None:
+        return None
+    name = value.strip().upper().replace("-", "_").replace(" ", "_")
+    if name not in known:
+        warnings.add(node.at(key), f"{value[:60]!r} is not a Saleor value; read as not given")
+        return None
+    return name
+
+
+@dataclass(frozen=True)
+class _Money:
+    """What Saleor says of an order's money, in whichever payload."""
+
+    order_status: str | None
+    payment_status: str | None
+    charge: str | None = None
+    authorize: str | None = None
+    is_paid: bool | None = None
+    balance: Decimal | None = None
+    charged: Decimal | None = None
+    refunded: Decimal | None = None
+
+
+def _status(money: _Money, total: Decimal, status_path: str) -> tuple[str, Decimal | None]:
+    """The order's status and what is still due (see the module's docstring)."""
+    if money.order_status == "DRAFT":
+        fail(PLATFORM, status_path, "DRAFT: a draft order is not placed yet, so nothing to confirm")
+    if money.order_status in ("CANCELED", "CANCELLED", "EXPIRED"):
+        return "cancelled", None
+    status = _PAYMENT_STATUSES.get(money.payment_status or "")
+    if status is None:
+        status = _charge_status(money)
+    if status == "paid" and money.refunded:
+        status = "refunded" if money.refunded >= total else "partially_refunded"
+    if status == "paid" and money.order_status == "RETURNED":
+        status = "refunded"
+    elif status == "paid" and money.order_status == "PARTIALLY_RETURNED":
+        status = "partially_refunded"
+    due = None
+    if status in ("pending", "partially_paid"):
+        if money.balance is not None and money.balance < 0:
+            due = -money.balance
+        elif money.charged is not None:
+            due = total - money.charged
+        if due is not None and not 0 < due <= total:
+            due = None
+    return status, due
+
+
+def _charge_status(money: _Money) -> str:
+    charge, authorize = money.charge, money.authorize
+    if charge in ("FULL", "OVERCHARGED") or authorize == "FULL":
+        return "paid"
+    if "PARTIAL" in (charge, authorize):
+        return "partially_paid"
+    if charge == "NONE" or authorize == "NONE":
+        return "pending"
+    if money.is_paid is not None:
+        return "paid" if money.is_paid else "pending"
+    if money.balance is not None and money.balance < 0:
+        return "partially_paid" if money.charged else "pending"
+    return "paid"
+
+
+# -- the GraphQL payload -----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -102,7 +385,8 @@ class _Prices:
         return self.part(node, key, "gross" if self.gross else "net")
 
 
-def _graphql(order: Node, fallback_date: datetime, lenient: bool) -> Order:
+def _graphql(order: Node, context: _Context, lenient: bool) -> Order:
+    warnings = context.warnings
     total = order.require_child("total")
     currency = (
         total.text("currency")
@@ -112,7 +396,7 @@ def _graphql(order: Node, fallback_date: datetime, lenient: bool) -> Order:
     )
     if currency is None:
         total.fail("gross.currency", "missing")
-    gross = order.flag("displayGrossPrices", default=True) and total.has("gross")
+    gross = bool(_flag(order, "displayGrossPrices", warnings) is not False) and total.has("gross")
     prices = _Prices(gross)
     tax = prices.part(order, "total", "tax") or Decimal(0)
     order_total = prices.part(order, "total", "gross")
@@ -132,76 +416,177 @@ def _graphql(order: Node, fallback_date: datetime, lenient: bool) -> Order:
             line.fail("unitPrice", "missing")
         unit_discount = line.child("unitDiscount")
         has_discount = bool(unit_discount and unit_discount.decimal("amount"))
-        thumbnail = line.child("thumbnail")
+        thumbnail = _child(line, "thumbnail", warnings)
+        fulfillment, gift_card = _line_fulfillment(line, warnings)
         lines.append(
             {
                 "name": name,
-                "sku": line.text("productSku"),
-                "variant": line.text("translatedVariantName") or line.text("variantName"),
-                "kind": "gift card" if line.flag("isGiftCard") else None,
-                "image_url": _url(thumbnail.text("url") if thumbnail else None),
-                **_price(quantity, unit, line_total, has_discount, line.text("unitDiscountReason")),
+                "sku": _text(line, "productSku", warnings),
+                "variant": _text(line, "translatedVariantName", warnings)
+                or _text(line, "variantName", warnings),
+                "kind": "gift card" if gift_card else None,
+                "fulfillment": fulfillment,
+                "image_url": _url(_text(thumbnail, "url", warnings)),
+                **_price(
+                    quantity,
+                    unit,
+                    line_total,
+                    has_discount,
+                    _text(line, "unitDiscountReason", warnings),
+                ),
             }
         )
 
     shipping_amount = prices.shown(order, "shippingPrice") or Decimal(0)
-    method = order.text("shippingMethodName")
-    delivery = order.child("deliveryMethod")
-    if method is None and delivery is not None:
-        method = delivery.text("name")
-    pickup = order.text("collectionPointName")
-
-    user = order.child("user")
-    billing = order.child("billingAddress")
+    user = _child(order, "user", warnings)
+    billing = _child(order, "billingAddress", warnings)
     customer = {
-        "first_name": (user.text("firstName") if user else None)
-        or (billing.text("firstName") if billing else None),
-        "last_name": (user.text("lastName") if user else None)
-        or (billing.text("lastName") if billing else None),
-        "email": order.text("userEmail") or (user.text("email") if user else None),
-        "previous_orders": _previous_orders(user),
+        "first_name": _text(user, "firstName", warnings) or _text(billing, "firstName", warnings),
+        "last_name": _text(user, "lastName", warnings) or _text(billing, "lastName", warnings),
+        "email": _email(
+            [
+                _text(order, "userEmail", warnings),
+                _text(user, "email", warnings),
+                _text(context.root, "recipient_email", warnings),
+            ],
+            order.at("userEmail"),
+            warnings,
+        ),
+        "previous_orders": _previous_orders(user, warnings),
     }
     language = (
-        order.text("languageCodeEnum")
-        or order.text("languageCode")
-        or (user.text("languageCode") if user else None)
+        _text(order, "languageCodeEnum", warnings)
+        or _text(order, "languageCode", warnings)
+        or _text(user, "languageCode", warnings)
     )
+    money = _Money(
+        order_status=_enum(order, "status", _ORDER_STATUSES, warnings),
+        payment_status=_enum(order, "paymentStatus", _PAYMENT_STATUSES, warnings),
+        charge=_enum(order, "chargeStatus", _CHARGE_STATUSES, warnings),
+        authorize=_enum(order, "authorizeStatus", _AUTHORIZE_STATUSES, warnings),
+        is_paid=_flag(order, "isPaid", warnings),
+        balance=_amount(order, "totalBalance", warnings),
+        charged=_amount(order, "totalCharged", warnings),
+        refunded=_amount(order, "totalRefunded", warnings),
+    )
+    status, due = _status(money, order_total, order.at("status"))
     return validate_order(
         {
-            "number": order.text("number") or order.require_text("id"),
-            "placed_at": parse_datetime(order, "created") or fallback_date,
+            "number": _number(order),
+            "placed_at": _placed_at(order, context),
             "currency": currency,
             "lines": lines,
             "discounts": _order_discounts(order, prices, lines, shipping_amount, order_total),
-            "shipping": _shipping(method, shipping_amount, pickup=bool(pickup)),
+            "shipping": _graphql_shipping(order, shipping_amount, warnings),
             "taxes": [{"title": "Tax", "amount": tax}] if tax else [],
             "taxes_included": gross,
             "total": order_total,
             "totals_as_given": lenient,
             "customer": customer,
-            "shipping_address": _address(order.child("shippingAddress"), camel=True),
-            "billing_address": _address(billing, camel=True),
-            "payment": _payment(order),
-            "status_url": _url(order.text("redirectUrl")),
-            "note": order.text("customerNote"),
+            "shipping_address": _address(
+                _child(order, "shippingAddress", warnings), warnings, camel=True
+            ),
+            "billing_address": _address(billing, warnings, camel=True),
+            "payment": _payment(order, due, warnings),
+            "status": status,
+            "status_url": _url(_text(order, "redirectUrl", warnings)),
+            "note": _text(order, "customerNote", warnings),
             "locale": locale_or_none(language),
+            "warnings": warnings,
         }
     )
 
 
-def _legacy(order: Node, root: Node, fallback_date: datetime, lenient: bool) -> Order:
-    gross = order.flag("display_gross_prices", default=True) and order.has("total_gross_amount")
+def _line_fulfillment(line: Node, warnings: Warnings) -> tuple[str | None, bool]:
+    """How a GraphQL order line reaches the customer, and whether it is a gift card."""
+    variant = _child(line, "variant", warnings)
+    product = _child(variant, "product", warnings)
+    product_type = _child(product, "productType", warnings)
+    kind = _text(product_type, "kind", warnings)
+    gift_card = bool(_flag(line, "isGiftCard", warnings)) or (kind or "").upper() == "GIFT_CARD"
+    content = line.has("digitalContentUrl") or bool(variant and variant.has("digitalContent"))
+    ships = _flag(line, "isShippingRequired", warnings)
+    if ships is None:
+        ships = _flag(product_type, "isShippingRequired", warnings)
+    if ships:
+        return "physical", gift_card
+    if ships is None:
+        # Nothing says whether it ships: content to download is digital, else unknown.
+        return ("digital" if content else None), gift_card
+    digital = gift_card or content or bool(_flag(product_type, "isDigital", warnings))
+    return ("digital" if digital else "service"), gift_card
+
+
+def _graphql_shipping(order: Node, amount: Decimal, warnings: Warnings) -> dict[str, Any] | None:
+    delivery = _child(order, "deliveryMethod", warnings)
+    typename = _text(delivery, "__typename", warnings)
+    if delivery is not None and typename is None:
+        # Without __typename, a warehouse is known by what only a warehouse has.
+        is_warehouse = delivery.has("address") or delivery.has("clickAndCollectOption")
+        typename = "Warehouse" if is_warehouse else "ShippingMethod"
+    warehouse = delivery if typename == "Warehouse" else _child(order, "collectionPoint", warnings)
+    collection = _text(order, "collectionPointName", warnings)
+    if collection or warehouse is not None:
+        pickup = _pickup(
+            collection or _text(warehouse, "name", warnings),
+            _child(warehouse, "address", warnings),
+            amount,
+            warnings,
+            camel=True,
+        )
+        if pickup is not None:
+            return pickup
+        warnings.add(order.at("deliveryMethod"), "a pick-up with no name or address; not used")
+    method = _text(order, "shippingMethodName", warnings)
+    if method is None and typename == "ShippingMethod":
+        method = _text(delivery, "name", warnings)
+    if method is None:
+        method = _text(_child(order, "shippingMethod", warnings), "name", warnings)
+    return _shipping(method, amount)
+
+
+def _pickup(
+    name: str | None, address: Node | None, amount: Decimal, warnings: Warnings, *, camel: bool
+) -> dict[str, Any] | None:
+    location = _address(address, warnings, camel=camel)
+    if name is None and location is None:
+        return None
+    return {"method": name, "amount": amount, "kind": "pickup", "location": location}
+
+
+def _shipping(method: str | None, amount: Decimal) -> dict[str, Any] | None:
+    """Shipping by *method*; a price alone is shipping by a method the order does not name."""
+    if method is None and not amount:
+        return None
+    kind = shipping_kind(method) if method else "standard"
+    return {"method": method, "amount": amount, "kind": kind}
+
+
+# -- the legacy payload ------------------------------------------------------
+
+
+def _legacy(order: Node, context: _Context, lenient: bool) -> Order:
+    warnings = context.warnings
+    gross = bool(_flag(order, "display_gross_prices", warnings) is not False) and order.has(
+        "total_gross_amount"
+    )
     shown = "gross" if gross else "net"
-    tax = order.decimal("tax_amount") or Decimal(0)
     order_total = order.decimal("total_gross_amount")
+    tax = order.decimal("tax_amount")
+    if tax is None:
+        net = order.decimal("total_net_amount")
+        tax = order_total - net if order_total is not None and net is not None else Decimal(0)
     if order_total is None:
         order_total = order.require_decimal("total_net_amount") + tax
 
+    channel = _child(order, "channel", warnings)
+    currency = order.text("currency") or (channel.text("currency_code") if channel else None)
     lines = []
     for line in order.children("lines", required=True):
         name = line.text("translated_product_name") or line.text("product_name")
         if name is None:
             line.fail("product_name", "missing")
+        currency = currency or line.text("currency")
         quantity = line.quantity()
         unit = line.decimal(f"unit_price_{shown}_amount")
         if unit is None:
@@ -210,48 +595,128 @@ def _legacy(order: Node, root: Node, fallback_date: datetime, lenient: bool) -> 
         # The unit discount is known only for the price the shop entered;
         # shown beside gross prices, it gives back the undiscounted price.
         has_discount = bool(unit_discount) and gross
+        line_total = line.decimal(f"total_{shown}_amount")
+        if line_total is None:  # the webhook payload's name for it
+            line_total = line.decimal(f"total_price_{shown}_amount")
         lines.append(
             {
                 "name": name,
-                "sku": line.text("product_sku"),
-                "variant": line.text("translated_variant_name") or line.text("variant_name"),
+                "sku": _text(line, "product_sku", warnings),
+                "variant": _text(line, "translated_variant_name", warnings)
+                or _text(line, "variant_name", warnings),
+                "kind": "gift card" if _flag(line, "is_gift_card", warnings) else None,
+                "fulfillment": _legacy_fulfillment(line, warnings),
                 **_price(
                     quantity,
                     unit + unit_discount if has_discount else unit,
-                    line.decimal(f"total_{shown}_amount"),
+                    line_total,
                     has_discount,
-                    line.text("unit_discount_reason"),
+                    _text(line, "unit_discount_reason", warnings),
                 ),
             }
         )
+    if currency is None:
+        order.fail("currency", "missing")
 
     shipping_amount = order.decimal(f"shipping_price_{shown}_amount") or Decimal(0)
-    pickup = order.text("collection_point_name")
-    address = order.child("billing_address")
+    address = _child(order, "billing_address", warnings)
+    money = _legacy_money(order, context.root, warnings)
+    status, due = _status(money, order_total, order.at("status"))
+    payment = {"due": due} if due is not None else None
     return validate_order(
         {
-            "number": order.text("number") or order.require_text("id"),
-            "placed_at": parse_datetime(order, "created") or fallback_date,
-            "currency": order.require_text("currency"),
+            "number": _number(order),
+            "placed_at": _placed_at(order, context),
+            "currency": currency,
             "lines": lines,
-            "shipping": _shipping(
-                order.text("shipping_method_name") or pickup, shipping_amount, pickup=bool(pickup)
-            ),
+            "shipping": _legacy_shipping(order, shipping_amount, warnings),
             "taxes": [{"title": "Tax", "amount": tax}] if tax else [],
             "taxes_included": gross,
             "total": order_total,
             "totals_as_given": lenient,
             "customer": {
-                "first_name": address.text("first_name") if address else None,
-                "last_name": address.text("last_name") if address else None,
-                "email": order.text("email") or root.text("recipient_email"),
+                "first_name": _text(address, "first_name", warnings),
+                "last_name": _text(address, "last_name", warnings),
+                "email": _email(
+                    [
+                        _text(order, "email", warnings),
+                        _text(order, "user_email", warnings),
+                        _text(context.root, "recipient_email", warnings),
+                    ],
+                    order.at("email"),
+                    warnings,
+                ),
             },
-            "shipping_address": _address(order.child("shipping_address"), camel=False),
-            "billing_address": _address(address, camel=False),
-            "status_url": _url(order.text("order_details_url")),
-            "locale": locale_or_none(order.text("language_code")),
+            "shipping_address": _address(
+                _child(order, "shipping_address", warnings), warnings, camel=False
+            ),
+            "billing_address": _address(address, warnings, camel=False),
+            "payment": payment,
+            "status": status,
+            "status_url": _url(_text(order, "order_details_url", warnings)),
+            "locale": locale_or_none(_text(order, "language_code", warnings)),
+            "warnings": warnings,
         }
     )
+
+
+def _legacy_fulfillment(line: Node, warnings: Warnings) -> str | None:
+    ships = _flag(line, "is_shipping_required", warnings)
+    digital = (
+        bool(_flag(line, "is_digital", warnings))
+        or bool(_flag(line, "is_gift_card", warnings))
+        or _text(line, "digital_url", warnings) is not None
+    )
+    if ships:
+        return "physical"
+    if ships is None:
+        return "digital" if digital else None
+    return "digital" if digital else "service"
+
+
+def _legacy_shipping(order: Node, amount: Decimal, warnings: Warnings) -> dict[str, Any] | None:
+    point = _child(order, "collection_point", warnings)
+    name = _text(order, "collection_point_name", warnings) or _text(point, "name", warnings)
+    if name is not None or point is not None:
+        pickup = _pickup(name, _child(point, "address", warnings), amount, warnings, camel=False)
+        if pickup is not None:
+            return pickup
+        warnings.add(order.at("collection_point"), "a pick-up with no name or address; not used")
+    method = _text(order, "shipping_method_name", warnings) or _text(
+        _child(order, "shipping_method", warnings), "name", warnings
+    )
+    return _shipping(method, amount)
+
+
+def _legacy_money(order: Node, root: Node, warnings: Warnings) -> _Money:
+    """The legacy payload's status fields; a payment's ``charge_status`` from the active
+    payment of ``payments`` (webhooks) or from ``payment`` (NOTIFY payment confirmation)."""
+    payment_status = _enum(order, "payment_status", _PAYMENT_STATUSES, warnings)
+    charged: Decimal | None = None
+    payments = _soft(warnings, lambda: order.children("payments")) or []
+    active = [p for p in payments if _flag(p, "is_active", warnings) is not False]
+    for payment in active:
+        payment_status = payment_status or _enum(
+            payment, "charge_status", _PAYMENT_STATUSES, warnings
+        )
+        captured = _decimal(payment, "captured_amount", warnings)
+        if captured is not None:
+            charged = (charged or Decimal(0)) + captured
+    if payment_status is None:
+        payment_status = _enum(
+            _child(root, "payment", warnings), "charge_status", _PAYMENT_STATUSES, warnings
+        )
+    return _Money(
+        order_status=_enum(order, "status", _ORDER_STATUSES, warnings),
+        payment_status=payment_status,
+        charge=_enum(order, "charge_status", _CHARGE_STATUSES, warnings),
+        authorize=_enum(order, "authorize_status", _AUTHORIZE_STATUSES, warnings),
+        is_paid=_flag(order, "is_paid", warnings),
+        charged=charged,
+    )
+
+
+# -- shared pieces -----------------------------------------------------------
 
 
 def _currency_of(total: Node, part: str) -> str | None:
@@ -311,36 +776,32 @@ def _order_discounts(
     return []
 
 
-def _shipping(method: str | None, amount: Decimal, *, pickup: bool) -> dict[str, Any] | None:
-    if method is None and not amount:
-        return None
-    title = method or "Shipping"
-    return {"method": title, "amount": amount, "kind": "pickup" if pickup else shipping_kind(title)}
+def _previous_orders(user: Node | None, warnings: Warnings) -> int:
+    orders = _child(user, "orders", warnings)
+    count = _decimal(orders, "totalCount", warnings) if orders else None
+    return min(max(int(count or 0) - 1, 0), 1_000_000)
 
 
-def _previous_orders(user: Node | None) -> int:
-    orders = user.child("orders") if user else None
-    count = orders.decimal("totalCount") if orders else None
-    return max(int(count or 0) - 1, 0)
-
-
-def _address(node: Node | None, *, camel: bool) -> dict[str, Any] | None:
+def _address(node: Node | None, warnings: Warnings, *, camel: bool) -> dict[str, Any] | None:
     if node is None:
         return None
 
     def text(camel_key: str, snake_key: str) -> str | None:
-        return node.text(camel_key if camel else snake_key)
+        return _text(node, camel_key if camel else snake_key, warnings)
 
     country: str | None
     country_code: str | None = None
     country_node = node.child("country") if isinstance(node.raw("country"), Mapping) else None
     if country_node is not None:
-        country_code = country_node.text("code")
-        country = country_node.text("country")
+        country_code = _text(country_node, "code", warnings)
+        country = _text(country_node, "country", warnings)
     else:
-        country = node.text("country")
+        country = _text(node, "country", warnings)
         if country and len(country) == 2 and country.isalpha():
             country_code, country = country.upper(), None
+    if country_code is not None and not (len(country_code) == 2 and country_code.isalpha()):
+        warnings.add(node.at("country"), f"{country_code[:20]!r} is not a country code; not used")
+        country_code = None
     name = " ".join(
         part for part in (text("firstName", "first_name"), text("lastName", "last_name")) if part
     )
@@ -354,7 +815,7 @@ def _address(node: Node | None, *, camel: bool) -> dict[str, Any] | None:
         "city": text("city", "city"),
         "region": text("countryArea", "country_area"),
         "postal_code": text("postalCode", "postal_code"),
-        "country_code": country_code,
+        "country_code": country_code.upper() if country_code else None,
         "country": country,
         "phone": text("phone", "phone"),
     }
@@ -363,34 +824,43 @@ def _address(node: Node | None, *, camel: bool) -> dict[str, Any] | None:
     return address
 
 
-def _payment(order: Node) -> dict[str, Any] | None:
+def _payment(order: Node, due: Decimal | None, warnings: Warnings) -> dict[str, Any] | None:
     method = brand = digits = None
     gift_cards = []
     for transaction in order.children("transactions"):
-        details = transaction.child("paymentMethodDetails")
+        details = _child(transaction, "paymentMethodDetails", warnings)
         if details is None:
             continue
-        charged = transaction.child("chargedAmount")
-        authorized = transaction.child("authorizedAmount")
-        amount = (charged.decimal("amount") if charged else None) or (
-            authorized.decimal("amount") if authorized else None
+        amount = _amount(transaction, "chargedAmount", warnings) or _amount(
+            transaction, "authorizedAmount", warnings
         )
-        if details.text("__typename") == "GiftCardPaymentMethodDetails":
+        if _text(details, "__typename", warnings) == "GiftCardPaymentMethodDetails":
             if amount:
-                gift_cards.append({"last_characters": details.text("lastChars"), "amount": amount})
+                last = _text(details, "lastChars", warnings)
+                gift_cards.append({"last_characters": last, "amount": amount})
             continue
-        method = method or details.text("name")
-        brand = brand or humanize(details.text("brand"))
-        digits = digits or details.text("lastDigits")
+        method = method or _text(details, "name", warnings)
+        brand = brand or humanize(_text(details, "brand", warnings))
+        digits = digits or _last4(_text(details, "lastDigits", warnings))
     for payment in order.children("payments"):
-        card = payment.child("creditCard")
-        method = method or humanize(payment.text("gateway"))
+        card = _child(payment, "creditCard", warnings)
+        method = method or humanize(_text(payment, "gateway", warnings))
         if card is not None:
-            brand = brand or humanize(card.text("brand"))
-            digits = digits or card.text("lastDigits")
-    if not any((method, brand, digits, gift_cards)):
+            brand = brand or humanize(_text(card, "brand", warnings))
+            digits = digits or _last4(_text(card, "lastDigits", warnings))
+    if not any((method, brand, digits, gift_cards, due)):
         return None
-    return {"method": method, "card_brand": brand, "card_last4": digits, "gift_cards": gift_cards}
+    return {
+        "method": method,
+        "card_brand": brand,
+        "card_last4": digits,
+        "gift_cards": gift_cards,
+        "due": due,
+    }
+
+
+def _last4(value: str | None) -> str | None:
+    return value if value and len(value) == 4 and value.isdigit() else None
 
 
 def _url(value: str | None) -> str | None:
