@@ -89,7 +89,9 @@ def test_extras_in_every_parcel_are_not_in_a_download(merchant: Merchant) -> Non
     )
     assert facts_of(order(), voiced).extras
     assert not facts_of(order(shipping=None, shipping_address=None), voiced).extras
-    assert facts_of(order(shipping=None, shipping_address=None, extras=["a bonus track"]), voiced).extras
+    assert facts_of(
+        order(shipping=None, shipping_address=None, extras=["a bonus track"]), voiced
+    ).extras
 
 
 def test_destination_is_another_town(merchant: Merchant) -> None:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from delightmail.cli import cli
-from delightmail.facts import facts_of
+from delightmail.facts import FACTS, facts_of
 from delightmail.lint import LOCALES, CopyReport, lint_packs, merchants, order_matrix
 from delightmail.models import TONES, validate_order
 
@@ -31,17 +31,30 @@ def test_built_in_packs_read_clean(built_in: CopyReport) -> None:
 
 
 def test_the_matrix_meets_every_fact() -> None:
-    """The generated orders cover every shipping kind, gift, name, time of day, weekday,
-    history and size, and midnight on the shop's clock."""
+    """The generated orders cover every way of travelling (a parcel with no named method,
+    a download, a service and a parcel with a download beside it too), paid and pending,
+    every gift, name, time of day, weekday, history and size, and midnight on the shop's
+    clock."""
     shop = merchants()[0]
     seen: dict[str, set[object]] = {}
     midnight = 0
     for data in order_matrix(1000, shop.timezone):
         facts = facts_of(validate_order(data), shop)
-        for fact in ("shipping", "gift", "name", "time", "weekday", "history", "items"):
+        for fact in (
+            "shipping",
+            "mixed",
+            "payment",
+            "gift",
+            "name",
+            "time",
+            "weekday",
+            "history",
+            "items",
+        ):
             seen.setdefault(fact, set()).add(facts.value(fact))
         midnight += facts.shop_time.hour in (23, 0) and facts.shop_time.minute in (59, 1)
-    assert seen["shipping"] == {"standard", "express", "local_delivery", "pickup", "digital"}
+    assert seen["shipping"] == set(FACTS["shipping"])
+    assert seen["mixed"] == {True, False} and seen["payment"] == {"paid", "pending"}
     assert seen["gift"] == {"no", "to_buyer", "to_other"} and seen["name"] == {True, False}
     assert len(seen["time"]) == 4 and len(seen["weekday"]) == 7 and len(seen["history"]) == 3
     assert seen["items"] == {"one", "few", "many"} and midnight > 50
@@ -61,6 +74,8 @@ def merchant_pack(tmp_path: Path, lines: str, name: str = "playful.toml") -> Pat
          "contradiction", "words of shipping", "shipping=(pickup|digital)"),
         ('journey = ["We packed {{ items.acc }} in a box for you."]',
          "contradiction", "packing a parcel", "shipping=(pickup|digital)"),
+        ('journey = ["It all comes by email."]', "contradiction", "words of email",
+         "shipping=(standard|express|local_delivery|unnamed|pickup), mixed=false"),
         ('closing = ["Enjoy it, it is all yours."]', "contradiction", "the buyer's own",
          "gift=to_(buyer|other)"),
         ('closing = [{ text = "Soon it will be with you soon, we hope.", shipping = "shipped" }]',
@@ -78,8 +93,8 @@ def merchant_pack(tmp_path: Path, lines: str, name: str = "playful.toml") -> Pat
         ('closing = ["Thank you so much for your order, thank you!"]\n'
          'opening = ["Thank you for choosing {{ items.acc }}."]', "repetition", "thank-yous", ""),
     ],
-    ids=["pickup-shipped", "digital-packed", "gift-all-yours", "gift-to-you", "first-as-returning",
-         "wrong-time", "wrong-weekday", "other-language", "long-subject", "preheader-repeats",
+    ids=["pickup-shipped", "digital-packed", "parcel-by-email", "gift-all-yours", "gift-to-you",
+         "first-as-returning", "wrong-time", "wrong-weekday", "other-language", "long-subject", "preheader-repeats",
          "two-thank-yous"],
 )  # fmt: skip
 def test_each_defect_is_found_with_its_line_and_order(

@@ -2,15 +2,16 @@
 
 :func:`lint_packs` renders every tone and language of the story packs (the
 built-in ones, or a merchant's over them) across a generated matrix of
-orders (:func:`order_matrix`: every shipping kind, gifts to the buyer and to
-someone else, with and without a name, 1 to 40 lines of mixed kinds, first,
-returning and milestone orders, every weekday, midnight in the shop's zone
-against the customer's) and reports, with the order and the sentence:
+orders (:func:`order_matrix`: every shipping kind, parcels without a named
+method, downloads, services and parcels with a download beside them, paid
+and pending, gifts to the buyer and to someone else, with and without a
+name, 1 to 40 lines of mixed kinds, first, returning and milestone orders,
+every weekday, midnight in the shop's zone against the customer's) and reports, with the order and the sentence:
 
 - a sentence, a phrase or the long items phrase said twice in one email, or
   more than one thank-you in its body;
 - a contradiction with the order: words of shipping or packing for a
-  pick-up or a download, a gift to someone else told as the buyer's own, a
+  pick-up or a download, words of email for an order that travels whole, a gift to someone else told as the buyer's own, a
   time of day or a weekday the shop's clock does not show, a first order
   told as returning and the reverse;
 - words of another language, or the wrong form of address (German "du" in
@@ -196,6 +197,8 @@ _CONTRADICTIONS: Sequence[tuple[str, str, Any]] = (
      lambda f: f.shipping in GROUPS["shipping"]["not_shipped"]),
     ("packing", "words of packing a parcel for an order with no parcel",
      lambda f: f.shipping in GROUPS["shipping"]["not_shipped"]),
+    ("by_email", "words of email for an order that travels whole",
+     lambda f: f.shipping in GROUPS["shipping"]["physical"] and not f.mixed),
     ("yours", "a gift told as the buyer's own", lambda f: f.gift != "no"),
     ("to_you", "a gift for someone else told as coming to the buyer",
      lambda f: f.gift == "to_other"),
@@ -502,6 +505,8 @@ _SHIPPING: Sequence[dict[str, str] | None] = (
     {"method": "Shop counter, Alder St", "amount": "0", "kind": "pickup"},
     None,
 )
+_WAYS = ["given", "given", "given", "given", "physical", "digital", "service", "mixed", "mixed"]
+_STATUSES = ["paid", "paid", "paid", "paid", "paid", "pending", "pending", "partially_paid"]
 _ZONES = [None, "Europe/Berlin", "Asia/Tokyo", "America/New_York", "Pacific/Auckland"]
 _HISTORY = [0, 1, 3, 4, 6, 9, 24, 11]
 _LINES = [1, 1, 2, 3, 13, 40]
@@ -533,6 +538,16 @@ def order_matrix(
         if _pick(i, "engraving", [False] * 7 + [True]):
             lines[0]["properties"] = [{"name": "Engraving", "value": "For Ada, with love"}]
         shipping = _pick(i, "shipping", _SHIPPING)
+        # What the lines are: as the order says (no fulfillment given), all of one
+        # kind, or a parcel with something that comes by email beside it.
+        ways = _pick(i, "ways", _WAYS)
+        if ways in ("digital", "service"):
+            shipping = None
+        for j, line in enumerate(lines):
+            if ways == "mixed":
+                line["fulfillment"] = "digital" if j == 0 else "physical"
+            elif ways != "given":
+                line["fulfillment"] = ways
         subtotal = sum(Decimal(x["unit_price"]) * x["quantity"] for x in lines)
         total = subtotal + (Decimal(shipping["amount"]) if shipping else 0)
         day = datetime(2026, 11, 16, tzinfo=shop) + timedelta(days=_pick(i, "day", range(7)))
@@ -561,8 +576,11 @@ def order_matrix(
             "customer": customer,
             "timezone": _pick(i, "zone", _ZONES),
             "gift": gift != "no",
+            "status": _pick(i, "status", _STATUSES),
         }
-        if shipping is not None:
+        if order["status"] != "paid":
+            order["payment"] = {"method": "Bank transfer", "due": str(total)}
+        if shipping is not None or ways in ("physical", "mixed"):
             order["shipping_address"] = {
                 "name": to,
                 "address1": "1 High Street",

@@ -345,6 +345,18 @@ class Receiver:
                 level=logging.WARNING,
             )  # fmt: skip
         delivery.order = order.number
+        for warning in order.warnings:
+            logger.warning(
+                "%s %s: %s", platform.name, order.number, warning,
+                extra={"platform": platform.name, "order": order.number, "warning": warning},
+            )  # fmt: skip
+        if not order.confirmed:
+            # Refunded, cancelled, voided, failed: no confirmation is true of it, and a
+            # delivery again changes nothing, so the platform is told it is done with.
+            status = order.status.replace("_", " ")
+            return delivery.answer(
+                self.counters, "ignored", 200, f"the order is {status}: nothing to confirm"
+            )
         if order.discrepancy:
             logger.warning(
                 "%s %s: confirmed with the platform's totals, which do not add up: %s",

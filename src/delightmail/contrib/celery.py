@@ -67,6 +67,7 @@ from kombu.utils.json import loads as json_loads
 from ..exceptions import (
     InputError,
     MessageError,
+    OrderStatusError,
     StoreError,
 )
 from ..records import (
@@ -331,7 +332,12 @@ def confirmation_task(
     ) -> dict[str, str]:
         pinned = _pinned(date)
         mailer = confirmations.mailer()
-        email = mailer.render(order)
+        try:
+            email = mailer.render(order)
+        except OrderStatusError as exc:
+            # Refunded or cancelled before the task ran: nothing to confirm, nothing to retry.
+            _log(exc.number, "skipped", started, error=exc)
+            return {"order": exc.number, "outcome": "skipped", "status": exc.status}
         if email.recipient is None:
             raise MessageError(
                 "customer.email: the order has no customer email, so its confirmation has "
