@@ -94,8 +94,8 @@ def merchant_pack(tmp_path: Path, lines: str, name: str = "playful.toml") -> Pat
          'opening = ["Thank you for choosing {{ items.acc }}."]', "repetition", "thank-yous", ""),
     ],
     ids=["pickup-shipped", "digital-packed", "parcel-by-email", "gift-all-yours", "gift-to-you",
-         "first-as-returning", "wrong-time", "wrong-weekday", "other-language", "long-subject", "preheader-repeats",
-         "two-thank-yous"],
+         "first-as-returning", "wrong-time", "wrong-weekday", "other-language", "long-subject",
+         "preheader-repeats", "two-thank-yous"],
 )  # fmt: skip
 def test_each_defect_is_found_with_its_line_and_order(
     tmp_path: Path, lines: str, check: str, said: str, facts: str

@@ -6,14 +6,16 @@ orders (:func:`order_matrix`: every shipping kind, parcels without a named
 method, downloads, services and parcels with a download beside them, paid
 and pending, gifts to the buyer and to someone else, with and without a
 name, 1 to 40 lines of mixed kinds, first, returning and milestone orders,
-every weekday, midnight in the shop's zone against the customer's) and reports, with the order and the sentence:
+every weekday, midnight in the shop's zone against the customer's) and
+reports, with the order and the sentence:
 
 - a sentence, a phrase or the long items phrase said twice in one email, or
   more than one thank-you in its body;
 - a contradiction with the order: words of shipping or packing for a
-  pick-up or a download, words of email for an order that travels whole, a gift to someone else told as the buyer's own, a
-  time of day or a weekday the shop's clock does not show, a first order
-  told as returning and the reverse;
+  pick-up or a download, words of email for an order that travels whole, a
+  gift to someone else told as the buyer's own, a time of day or a weekday
+  the shop's clock does not show, a first order told as returning and the
+  reverse;
 - words of another language, or the wrong form of address (German "du" in
   a formal email, "Sie" in an informal one);
 - a subject over 78 characters, or a preheader that repeats the subject or
