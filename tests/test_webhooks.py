@@ -384,6 +384,23 @@ def test_enqueue_hands_the_order_on_without_rendering(serve: Any) -> None:
     assert order.number == answer.json()["order"]
 
 
+@pytest.mark.parametrize("status", ["refunded", "cancelled", "failed"])
+def test_an_order_refunded_or_cancelled_is_acknowledged_never_confirmed(
+    serve: Any, status: str
+) -> None:
+    """A delivery of an order no confirmation is true of: answered 200 (a retry changes
+    nothing), naming its status; nothing is sent, and nothing handed on."""
+    sent: list[Any] = []
+    queued: list[Any] = []
+    data = json.loads((SAMPLES / "woocommerce" / "rest-docs-v3-create-order-727.json").read_bytes())
+    body = json.dumps({**data, "status": status}).encode()
+    for served in (serve(send=sent.append), serve(enqueue=queued.append)):
+        answer = served.post("woocommerce", body, signed("woocommerce", body))
+        assert (answer.status_code, answer.json()["outcome"]) == (200, "ignored")
+        assert status in answer.json()["detail"]
+    assert sent == [] and queued == []
+
+
 def test_metrics_and_health(serve: Any) -> None:
     served = serve(send=lambda email: None)
     body = (SAMPLES / "shopify" / "rest-docs-2026-07-get-order-450789469.json").read_bytes()
