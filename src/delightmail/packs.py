@@ -17,14 +17,15 @@ English), a ``[lines]`` table of slots, and an optional ``[words]`` table::
     ]
 
 **Conditions.** A line written as a table carries conditions on the
-order's facts (:data:`~delightmail.facts.FACTS`): ``shipping``, ``gift``,
-``name``, ``time``, ``weekday``, ``history``, ``items``, ``extras``,
+order's facts (:data:`~delightmail.facts.FACTS`): ``shipping``, ``mixed``,
+``payment``, ``gift``, ``name``, ``time``, ``weekday``, ``history``, ``items``, ``extras``,
 ``town``, ``destination``, ``note``, ``engraving``; each a value or a list
 of values, with group names such as ``shipping = "shipped"`` or ``gift =
 "yes"`` (:data:`~delightmail.facts.GROUPS`). A line is told only when every
 condition holds. A line that prints a fact only some orders have must say
 so: ``{{ recipient }}`` needs ``gift = "to_other"``, ``{{ name }}`` needs
-``name = true``, ``{{ shipping_method }}`` a ``shipping`` that has one.
+``name = true``, ``{{ shipping_method }}`` a ``shipping`` that has one (a
+line with ``shipping = "shipped"`` is told only where the method is named).
 
 **Coverage.** When a pack is loaded, every slot is checked against every
 combination of facts: a combination for which no line is true is a
