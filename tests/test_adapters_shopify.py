@@ -264,21 +264,40 @@ def test_totals_that_do_not_reconcile_name_the_numbers() -> None:
 @pytest.mark.parametrize(
     ("path", "field"),
     [
-        ("stripe/openapi-fixture-checkout-session.json", "line_items"),
-        ("stripe/openapi-fixture-invoice.json", "line_items"),
         ("medusa/railway-boilerplate-order-placed-preview.json", "order.line_items"),
         ("woocommerce/rest-docs-v3-create-order-727.json", "total_price"),
         ("saleor/smtp-app-order-created-example.json", "order.line_items"),
     ],
-    ids=["stripe-checkout", "stripe-invoice", "medusa", "woocommerce", "saleor"],
+    ids=["medusa", "woocommerce", "saleor"],
 )
 def test_other_platforms_are_not_shopify_orders(path: str, field: str) -> None:
-    """A payload from another platform is rejected, naming the Shopify field it lacks."""
+    """A payload from another platform in a Shopify-like envelope is rejected, naming the
+    Shopify field it lacks."""
     with pytest.raises(OrderValidationError) as exc:
         shopify.to_order(load(SAMPLES / path))
     (problem,) = exc.value.problems
     assert problem.path == field
     assert "this is not a Shopify order" in problem.message
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["stripe/openapi-fixture-checkout-session.json", "stripe/openapi-fixture-invoice.json"],
+    ids=["stripe-checkout", "stripe-invoice"],
+)
+def test_a_body_that_is_no_envelope_is_refused_on_one_line(path: str) -> None:
+    """A body that is no Shopify envelope at all is refused on one line naming what it is
+    (a Stripe payload) and the envelopes accepted."""
+    with pytest.raises(OrderValidationError) as exc:
+        shopify.to_order(load(SAMPLES / path))
+    (problem,) = exc.value.problems
+    assert problem.path == ""
+    assert "\n" not in problem.message
+    assert problem.message.startswith("not a Shopify order: got an object with keys ")
+    assert "(it looks like a Stripe payload)" in problem.message
+    assert problem.message.endswith(
+        'expected a bare order or {"order": {…}} or {"orders": [one order]}'
+    )
 
 
 @pytest.mark.parametrize(
