@@ -276,7 +276,13 @@ def to_order(
 def _unwrap(data: Any) -> Node:
     """The order inside one of the bodies Shopify sends (:data:`ENVELOPES`)."""
     if not isinstance(data, Mapping):
-        not_an_envelope(PLATFORM, data, ENVELOPES)
+        # As not_an_envelope says it, and saying that a body must be a JSON object.
+        seen = f"a list of {len(data)}" if isinstance(data, list) else type(data).__name__
+        fail(
+            PLATFORM,
+            "",
+            f"not a Shopify order: got {seen}, expected a JSON object: {' or '.join(ENVELOPES)}",
+        )
     root = Node(data, PLATFORM)
     if isinstance(data.get("draft_order"), Mapping):
         _refuse_draft(data["draft_order"], "draft_order")
@@ -371,11 +377,11 @@ def _url(node: Node, key: str, warnings: Warnings) -> str | None:
 
 
 def _number(order: Node, warnings: Warnings) -> str:
-    name = _soft(order.text, "name", warnings)
-    if name and name.removeprefix("#").strip():
-        return name.removeprefix("#").strip()
-    number = _soft(order.text, "order_number", warnings)
-    if number:
+    name = _printable(_soft(order.text, "name", warnings)).lstrip("#").strip()
+    if _visible(name):
+        return name
+    number = _printable(_soft(order.text, "order_number", warnings))
+    if _visible(number):
         return number
     for key in ("id", "admin_graphql_api_id"):
         internal = _soft(order.text, key, warnings)
@@ -387,6 +393,16 @@ def _number(order: Node, warnings: Warnings) -> str:
             )
             return reference
     order.fail("name", "missing; the order has no name, order_number or id")
+
+
+def _printable(text: str | None) -> str:
+    """*text* without the characters a reader cannot see (controls), as the model keeps it."""
+    return "".join(char for char in text or "" if char.isprintable()).strip()
+
+
+def _visible(text: str) -> bool:
+    """Whether *text* shows something (not only spaces)."""
+    return any(not char.isspace() for char in text)
 
 
 def _placed_at(order: Node, received_at: datetime | None, warnings: Warnings) -> datetime:
@@ -450,10 +466,11 @@ def _instructions(order: Node, status: str, warnings: Warnings) -> str | None:
     terms = _soft(order.child, "payment_terms", warnings)
     if terms is None:
         return None
-    name = _soft(terms.text, "payment_terms_name", warnings)
+    name = _terms_name(_soft(terms.text, "payment_terms_name", warnings))
     due_at = None
     for schedule in _soft(terms.children, "payment_schedules", warnings) or []:
-        if schedule.has("completed_at"):
+        # Shopify's own example writes a schedule not yet paid as "completed_at": "null".
+        if schedule.raw("completed_at") not in (None, "", "null"):
             continue
         due_at = read_datetime(schedule, "due_at", warnings)
         if due_at is not None:
@@ -467,6 +484,13 @@ def _instructions(order: Node, status: str, warnings: Warnings) -> str | None:
     if days is not None and days > 0 and days == days.to_integral_value():
         return f"Due within {int(days)} days"
     return None
+
+
+def _terms_name(name: str | None) -> str | None:
+    """A terms template's name as words: ``NET_30`` (as the REST example has it) → ``Net 30``."""
+    if name and "_" in name and name.upper() == name:
+        return humanize(name.lower())
+    return name
 
 
 def _gateway_names(order: Node, warnings: Warnings) -> list[str]:
