@@ -734,3 +734,80 @@ def test_broken_labels_never_crash(name: Any, requires_shipping: Any, processed_
     order = shopify.to_order(payload, received_at=RECEIVED)
     assert order.number and not order.number.startswith("#")
     assert order.lines[0].fulfillment in ("physical", "service", None)
+
+
+# Any JSON value: what a field that is not essential may hold in a payload gone wrong.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=6,
+)
+ORDER_FIELDS = (
+    "name",
+    "note",
+    "email",
+    "contact_email",
+    "order_status_url",
+    "customer_locale",
+    "processed_at",
+    "created_at",
+    "financial_status",
+    "cancel_reason",
+    "test",
+    "total_outstanding",
+    "payment_terms",
+    "payment_gateway_names",
+    "gateway",
+    "payment_details",
+    "customer",
+    "billing_address",
+    "shipping_address",
+    "fulfillment_orders",
+)
+LINE_FIELDS = ("variant_title", "sku", "requires_shipping", "gift_card", "properties")
+SHIPPING_FIELDS = ("title", "code", "source", "delivery_category", "carrier_identifier")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    order=st.dictionaries(st.sampled_from(ORDER_FIELDS), JSON_VALUES),
+    line=st.dictionaries(st.sampled_from(LINE_FIELDS), JSON_VALUES),
+    shipping=st.dictionaries(st.sampled_from(SHIPPING_FIELDS), JSON_VALUES),
+)
+def test_any_value_in_a_field_that_is_not_essential_gives_an_order(
+    order: dict[str, Any], line: dict[str, Any], shipping: dict[str, Any]
+) -> None:
+    """Whatever the fields that are not needed to tell the order true hold (a date, a status,
+    a label, an address, payment terms), the order is read with its lines and total: what
+    cannot be read is left out, and a warning says so."""
+    payload = fixture("shopify-b2b-net30-pending.json")
+    payload.update(order)
+    payload["line_items"][0].update(line)
+    payload["shipping_lines"][0].update(shipping)
+    result = shopify.to_order(payload, received_at=RECEIVED)
+    assert result.total.amount == Decimal("210.51")
+    assert [item.name for item in result.lines] == [
+        "Espresso beans 1 kg",
+        "Porcelain cups (set of 6)",
+    ]
+    assert result.number and result.status in STATUSES
+
+
+def test_labels_past_what_the_model_takes_are_left_out_with_a_warning() -> None:
+    """A country code that is no code, a note longer than an email shows and more than 100
+    properties on a line do not reject the order."""
+    payload = fixture("shopify-b2b-net30-pending.json")
+    payload["shipping_address"] = {**payload["shipping_address"], "country_code": "ÄÖ"}
+    payload["note"] = "x" * 6000
+    payload["line_items"][0]["properties"] = [
+        {"name": f"Option {i}", "value": "yes"} for i in range(120)
+    ]
+    order = shopify.to_order(payload)
+    assert order.shipping_address is not None and order.shipping_address.country_code is None
+    assert order.note is None
+    assert len(order.lines[0].properties) == 100
+    assert order.warnings == [
+        "line_items[0].properties: 120 properties; the first 100 are shown",
+        "shipping_address.country_code: 'ÄÖ' is no country code; not used",
+        "note: 6,000 characters, more than an email shows; not used",
+    ]

@@ -156,6 +156,11 @@ _ORDER_KEYS = ("line_items", "total_price", "total_price_set", "financial_status
 _METHOD_TYPES = {"pick_up": "pickup", "local": "local_delivery", "shipping": "standard"}
 _CARRIED = frozenset({"shipping", "pickup_point"})
 
+# The longest text the model takes in one field (its str_max_length).
+_LONGEST_TEXT = 5000
+# The most properties a line may show (LineItem.properties' max_length).
+_MOST_PROPERTIES = 100
+
 _T = TypeVar("_T")
 
 
@@ -261,7 +266,7 @@ def to_order(
             "billing_address": _address(_soft(order.child, "billing_address", warnings), warnings),
             "payment": _payment(order, money, status, total, warnings),
             "status_url": _url(order, "order_status_url", warnings),
-            "note": _soft(order.text, "note", warnings),
+            "note": _note(order, warnings),
             "locale": locale_or_none(_soft(order.text, "customer_locale", warnings)),
             "status": status,
             "test": _soft_flag(order, "test", warnings) or False,
@@ -403,6 +408,16 @@ def _printable(text: str | None) -> str:
 def _visible(text: str) -> bool:
     """Whether *text* shows something (not only spaces)."""
     return any(not char.isspace() for char in text)
+
+
+def _note(order: Node, warnings: Warnings) -> str | None:
+    note = _soft(order.text, "note", warnings)
+    if note is not None and len(note) > _LONGEST_TEXT:
+        warnings.add(
+            order.at("note"), f"{len(note):,} characters, more than an email shows; not used"
+        )
+        return None
+    return note
 
 
 def _placed_at(order: Node, received_at: datetime | None, warnings: Warnings) -> datetime:
@@ -697,6 +712,12 @@ def _properties(item: Node, warnings: Warnings) -> list[dict[str, str]]:
         # Names starting with "_" are private to the shop's theme and apps.
         if name and value and not name.startswith("_"):
             properties.append({"name": name, "value": value})
+    if len(properties) > _MOST_PROPERTIES:
+        warnings.add(
+            item.at("properties"),
+            f"{len(properties)} properties; the first {_MOST_PROPERTIES} are shown",
+        )
+        del properties[_MOST_PROPERTIES:]
     return properties
 
 
@@ -871,7 +892,9 @@ def _address(node: Node | None, warnings: Warnings) -> dict[str, Any] | None:
         return _soft(node.text, key, warnings)
 
     country_code = text("country_code")
-    if country_code and not (len(country_code) == 2 and country_code.isalpha()):
+    if country_code and not (
+        len(country_code) == 2 and country_code.isascii() and country_code.isalpha()
+    ):
         warnings.add(node.at("country_code"), f"{country_code[:20]!r} is no country code; not used")
         country_code = None
     region = text("province")
