@@ -696,6 +696,17 @@ def test_a_broken_processed_at_falls_back_to_created_at() -> None:
     ]
 
 
+def test_a_date_no_order_has_falls_back_too() -> None:
+    """A readable date out of any order's range (year 1) is not used either."""
+    payload = fixture("shopify-b2b-net30-pending.json")
+    payload["processed_at"] = "0001-01-01T00:00:00+00:00"
+    order = shopify.to_order(payload)
+    assert order.placed_at == datetime.fromisoformat("2026-12-01T10:00:00+01:00")
+    assert order.warnings == [
+        "processed_at: 0001-01-01T00:00:00+00:00 is no date an order has; not used"
+    ]
+
+
 def test_essential_fields_still_reject_naming_the_field() -> None:
     """A price that is no number still rejects the order, naming the field."""
     payload = fixture("shopify-b2b-net30-pending.json")

@@ -161,6 +161,9 @@ _LONGEST_TEXT = 5000
 # The most properties a line may show (LineItem.properties' max_length).
 _MOST_PROPERTIES = 100
 
+# The dates an order may be placed on (as the model takes them).
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
 _T = TypeVar("_T")
 
 
@@ -423,8 +426,10 @@ def _note(order: Node, warnings: Warnings) -> str | None:
 def _placed_at(order: Node, received_at: datetime | None, warnings: Warnings) -> datetime:
     for key in ("processed_at", "created_at"):
         moment = read_datetime(order, key, warnings)
-        if moment is not None:
+        if moment is not None and _EARLIEST <= moment <= _LATEST:
             return moment
+        if moment is not None:
+            warnings.add(order.at(key), f"{moment.isoformat()} is no date an order has; not used")
     fallback = received_at or datetime.now(UTC)
     warnings.add(
         order.at("processed_at"),
