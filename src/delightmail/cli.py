@@ -159,11 +159,7 @@ class Setup:
         except OrderValidationError as exc:
             raise InputError(f"{item.where}: {exc}") from None
         except OrderStatusError as exc:
-            raise InputError(
-                f"{item.where}: {exc.number} is {exc.status.replace('_', ' ')}: "
-                "a confirmation would not be true of it (--any-status renders it "
-                "anyway)"
-            ) from None
+            raise InputError(f"{item.where}: {exc}") from None
 
 
 def _load_merchant(path: Path) -> Merchant:

@@ -128,7 +128,7 @@ class OrderStatusError(DelightmailError, ValueError):
         shown = self.status.replace("_", " ")
         return (
             f"order {self.number} is {shown}: a confirmation would not be true of it "
-            "(ask for any status to render it anyway)"
+            "(any_status=True, or --any-status, renders it anyway)"
         )
 
 
