@@ -71,9 +71,9 @@ def merchant_pack(tmp_path: Path, lines: str, name: str = "playful.toml") -> Pat
     ("lines", "check", "said", "facts"),
     [
         ('journey = ["{{ packer }} taped the parcel shut and sent it off."]',
-         "contradiction", "words of shipping", "shipping=(pickup|digital)"),
+         "contradiction", "words of shipping", "shipping=(pickup|digital|service)"),
         ('journey = ["We packed {{ items.acc }} in a box for you."]',
-         "contradiction", "packing a parcel", "shipping=(pickup|digital)"),
+         "contradiction", "packing a parcel", "shipping=(pickup|digital|service)"),
         ('journey = ["It all comes by email."]', "contradiction", "words of email",
          "shipping=(standard|express|local_delivery|unnamed|pickup), mixed=false"),
         ('closing = ["Enjoy it, it is all yours."]', "contradiction", "the buyer's own",

@@ -180,9 +180,24 @@ CONTEXT: tuple[ContextName, ...] = (
         "placed_at",
     ),
     ContextName(
+        "delivery",
+        str,
+        "How the order reaches the customer, as a whole (`order.delivery`): `standard`, "
+        "`express`, `local_delivery`, `pickup`, `unnamed` (it ships, by a method the order "
+        "does not name), `digital` (all of it by email) or `service` (nothing is sent).",
+        "delivery",
+    ),
+    ContextName(
+        "line_ways",
+        list[str],
+        "For each of `lines_shown`, how it comes when the order has a parcel and the line is "
+        "not in it: `digital` (by email) or `service` (nothing to ship); else empty.",
+        "line_ways",
+    ),
+    ContextName(
         "pickup",
         bool,
-        "Whether the customer collects the order (`order.shipping.kind` is `pickup`).",
+        "Whether the customer collects the order (`order.delivery` is `pickup`).",
         "pickup",
     ),
     ContextName(
@@ -197,7 +212,7 @@ CONTEXT: tuple[ContextName, ...] = (
         list[str],
         "The shipping address as the lines of an envelope, in the destination country's "
         "order, the country named in the email's language; empty without an address, and "
-        "for a pick-up (the customer's address is not where it goes).",
+        "for an order that does not travel to it (a pick-up, a download, a service).",
         "shipping_lines",
     ),
     ContextName(
@@ -221,6 +236,8 @@ FILTER_EXAMPLES: Mapping[str, tuple[str, ...]] = {
     "tel": ("merchant.support_phone | tel",),
     "local": ("merchant.signer.role | local",),
     "one_line": ("order.gift_message | one_line",),
+    "caps": ('_("Order %(number)s", number=order.number) | caps(keep=order.number)',),
+    "as_written": ("order.number | as_written",),
 }
 
 #: For each gettext function a template can call, expressions that show it; the reference
