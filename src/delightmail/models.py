@@ -79,6 +79,7 @@ __all__ = [
     "Theme",
     "Tone",
     "Voice",
+    "check_email",
     "goods",
     "localized",
     "validate_order",
@@ -322,7 +323,7 @@ def localized(value: str | Mapping[str, str] | None, locale: str) -> str | None:
 
 
 @lru_cache(maxsize=65536)
-def _check_email(value: str) -> str:
+def check_email(value: str) -> str:
     """A real email address, normalized (``Ada@Example.COM`` → ``Ada@example.com``).
 
     email_validator is imported here, on the first address, not with the models.
@@ -404,7 +405,7 @@ class WebUrl(str):
 
 
 CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
-EmailAddress = Annotated[str, BeforeValidator(_email_text), AfterValidator(_check_email)]
+EmailAddress = Annotated[str, BeforeValidator(_email_text), AfterValidator(check_email)]
 Amount = Annotated[Decimal, _PlainDecimal("money")]
 Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=1_000_000)]
 PlacedAt = Annotated[AwareDatetime, BeforeValidator(_date_text), AfterValidator(_sane_date)]

@@ -14,19 +14,21 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from babel import Locale, UnknownLocaleError
 
 from ..exceptions import FieldProblem, OrderValidationError
+from ..models import check_email
 
 __all__ = [
     "Node",
     "Warnings",
+    "email_or_none",
     "fail",
     "humanize",
     "last4",
@@ -40,6 +42,10 @@ __all__ = [
     "read_datetime",
     "shipping_kind",
     "short_reference",
+    "soft",
+    "soft_child",
+    "soft_flag",
+    "soft_text",
     "to_decimal",
 ]
 
@@ -276,6 +282,48 @@ class Warnings(list[str]):
         text = f"{path}: {message}" if path else message
         if text not in self and len(self) < 100:
             self.append(text)
+
+
+_T = TypeVar("_T")
+
+
+def soft(warnings: Warnings, read: Callable[..., _T], *args: Any) -> _T | None:
+    """``read(*args)`` for a field that is not essential: one that cannot be read is a
+    warning naming it, and ``None`` (the caller falls back)."""
+    try:
+        return read(*args)
+    except OrderValidationError as exc:
+        problem = exc.problems[0]
+        warnings.add(problem.path, f"{problem.message}; not used")
+        return None
+
+
+def soft_text(node: Node | None, key: str, warnings: Warnings) -> str | None:
+    """A text field that is not essential (:func:`soft`)."""
+    return None if node is None else soft(warnings, node.text, key)
+
+
+def soft_flag(node: Node | None, key: str, warnings: Warnings) -> bool | None:
+    """A true-or-false field that is not essential; ``None`` when missing (:func:`soft`)."""
+    if node is None or not node.has(key):
+        return None
+    return soft(warnings, node.flag, key)
+
+
+def soft_child(node: Node | None, key: str, warnings: Warnings) -> Node | None:
+    """A nested object that is not essential (:func:`soft`)."""
+    return None if node is None else soft(warnings, node.child, key)
+
+
+def email_or_none(text: str | None, path: str, warnings: Warnings) -> str | None:
+    """*text* when it is an email address; else ``None``, and a warning when it was text."""
+    if text is None:
+        return None
+    try:
+        return check_email(text)
+    except ValueError:
+        warnings.add(path, f"{text[:60]!r} is not an email address; not used")
+        return None
 
 
 def not_an_envelope(platform: str, payload: Any, accepted: tuple[str, ...]) -> NoReturn:

@@ -83,17 +83,17 @@ How it maps onto :class:`~delightmail.models.Order`:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from ..exceptions import OrderValidationError
-from ..models import Customer, Order, validate_order
+from ..models import Order, validate_order
 from ._common import (
     Node,
     Warnings,
+    email_or_none,
     fail,
     humanize,
     locale_or_none,
@@ -103,6 +103,10 @@ from ._common import (
     read_datetime,
     shipping_kind,
     short_reference,
+    soft,
+    soft_child,
+    soft_flag,
+    soft_text,
 )
 
 __all__ = ["PLATFORM", "to_order"]
@@ -179,48 +183,17 @@ class _Context:
 
 # -- reading what is not essential, with warnings ----------------------------
 
-_T = TypeVar("_T")
-
-
-def _soft(warnings: Warnings, read: Callable[[], _T]) -> _T | None:
-    """*read*, or ``None`` and a warning when the field it reads is not what it should be."""
-    try:
-        return read()
-    except OrderValidationError as exc:
-        problem = exc.problems[0]
-        warnings.add(problem.path, f"{problem.message}; not used")
-        return None
-
-
-def _text(node: Node | None, key: str, warnings: Warnings) -> str | None:
-    if node is None:
-        return None
-    return _soft(warnings, lambda: node.text(key))
-
-
-def _flag(node: Node | None, key: str, warnings: Warnings) -> bool | None:
-    """A true-or-false field; ``None`` when missing (or not true or false, with a warning)."""
-    if node is None or not node.has(key):
-        return None
-    return _soft(warnings, lambda: node.flag(key))
-
-
-def _child(node: Node | None, key: str, warnings: Warnings) -> Node | None:
-    if node is None:
-        return None
-    return _soft(warnings, lambda: node.child(key))
-
 
 def _amount(node: Node | None, key: str, warnings: Warnings) -> Decimal | None:
     """A ``Money`` object's amount (``{"amount": 12, "currency": ...}``), if readable."""
-    money = _child(node, key, warnings)
+    money = soft_child(node, key, warnings)
     if money is None:
         return None
     return _decimal(money, "amount", warnings)
 
 
 def _decimal(node: Node, key: str, warnings: Warnings) -> Decimal | None:
-    return _soft(warnings, lambda: node.decimal(key))
+    return soft(warnings, node.decimal, key)
 
 
 def _number(order: Node) -> str:
@@ -249,15 +222,9 @@ def _placed_at(order: Node, context: _Context) -> datetime:
 def _email(candidates: list[str | None], path: str, warnings: Warnings) -> str | None:
     """The first of *candidates* that is an email address; one that is not is a warning."""
     for candidate in candidates:
-        if candidate is None:
-            continue
-        try:
-            customer = Customer.model_validate({"email": candidate})
-        except ValueError:
-            warnings.add(path, f"{candidate[:60]!r} is not an email address; not used")
-            continue
-        if customer.email:
-            return customer.email
+        email = email_or_none(candidate, path, warnings)
+        if email is not None:
+            return email
     return None
 
 
@@ -299,7 +266,7 @@ def _enum(
 ) -> str | None:
     """An enum value, normalised (``partially fulfilled`` → ``PARTIALLY_FULFILLED``);
     ``None`` when missing, and when Saleor has no such value (with a warning)."""
-    value = _text(node, key, warnings)
+    value = soft_text(node, key, warnings)
     if value is None or node is None:
         return None
     name = value.strip().upper().replace("-", "_").replace(" ", "_")
@@ -396,7 +363,8 @@ def _graphql(order: Node, context: _Context, lenient: bool) -> Order:
     )
     if currency is None:
         total.fail("gross.currency", "missing")
-    gross = bool(_flag(order, "displayGrossPrices", warnings) is not False) and total.has("gross")
+    shown_gross = soft_flag(order, "displayGrossPrices", warnings) is not False
+    gross = shown_gross and total.has("gross")
     prices = _Prices(gross)
     tax = prices.part(order, "total", "tax") or Decimal(0)
     order_total = prices.part(order, "total", "gross")
@@ -416,38 +384,40 @@ def _graphql(order: Node, context: _Context, lenient: bool) -> Order:
             line.fail("unitPrice", "missing")
         unit_discount = line.child("unitDiscount")
         has_discount = bool(unit_discount and unit_discount.decimal("amount"))
-        thumbnail = _child(line, "thumbnail", warnings)
+        thumbnail = soft_child(line, "thumbnail", warnings)
         fulfillment, gift_card = _line_fulfillment(line, warnings)
         lines.append(
             {
                 "name": name,
-                "sku": _text(line, "productSku", warnings),
-                "variant": _text(line, "translatedVariantName", warnings)
-                or _text(line, "variantName", warnings),
+                "sku": soft_text(line, "productSku", warnings),
+                "variant": soft_text(line, "translatedVariantName", warnings)
+                or soft_text(line, "variantName", warnings),
                 "kind": "gift card" if gift_card else None,
                 "fulfillment": fulfillment,
-                "image_url": _url(_text(thumbnail, "url", warnings)),
+                "image_url": _url(soft_text(thumbnail, "url", warnings)),
                 **_price(
                     quantity,
                     unit,
                     line_total,
                     has_discount,
-                    _text(line, "unitDiscountReason", warnings),
+                    soft_text(line, "unitDiscountReason", warnings),
                 ),
             }
         )
 
     shipping_amount = prices.shown(order, "shippingPrice") or Decimal(0)
-    user = _child(order, "user", warnings)
-    billing = _child(order, "billingAddress", warnings)
+    user = soft_child(order, "user", warnings)
+    billing = soft_child(order, "billingAddress", warnings)
     customer = {
-        "first_name": _text(user, "firstName", warnings) or _text(billing, "firstName", warnings),
-        "last_name": _text(user, "lastName", warnings) or _text(billing, "lastName", warnings),
+        "first_name": soft_text(user, "firstName", warnings)
+        or soft_text(billing, "firstName", warnings),
+        "last_name": soft_text(user, "lastName", warnings)
+        or soft_text(billing, "lastName", warnings),
         "email": _email(
             [
-                _text(order, "userEmail", warnings),
-                _text(user, "email", warnings),
-                _text(context.root, "recipient_email", warnings),
+                soft_text(order, "userEmail", warnings),
+                soft_text(user, "email", warnings),
+                soft_text(context.root, "recipient_email", warnings),
             ],
             order.at("userEmail"),
             warnings,
@@ -455,16 +425,16 @@ def _graphql(order: Node, context: _Context, lenient: bool) -> Order:
         "previous_orders": _previous_orders(user, warnings),
     }
     language = (
-        _text(order, "languageCodeEnum", warnings)
-        or _text(order, "languageCode", warnings)
-        or _text(user, "languageCode", warnings)
+        soft_text(order, "languageCodeEnum", warnings)
+        or soft_text(order, "languageCode", warnings)
+        or soft_text(user, "languageCode", warnings)
     )
     money = _Money(
         order_status=_enum(order, "status", _ORDER_STATUSES, warnings),
         payment_status=_enum(order, "paymentStatus", _PAYMENT_STATUSES, warnings),
         charge=_enum(order, "chargeStatus", _CHARGE_STATUSES, warnings),
         authorize=_enum(order, "authorizeStatus", _AUTHORIZE_STATUSES, warnings),
-        is_paid=_flag(order, "isPaid", warnings),
+        is_paid=soft_flag(order, "isPaid", warnings),
         balance=_amount(order, "totalBalance", warnings),
         charged=_amount(order, "totalCharged", warnings),
         refunded=_amount(order, "totalRefunded", warnings),
@@ -484,13 +454,13 @@ def _graphql(order: Node, context: _Context, lenient: bool) -> Order:
             "totals_as_given": lenient,
             "customer": customer,
             "shipping_address": _address(
-                _child(order, "shippingAddress", warnings), warnings, camel=True
+                soft_child(order, "shippingAddress", warnings), warnings, camel=True
             ),
             "billing_address": _address(billing, warnings, camel=True),
             "payment": _payment(order, due, warnings),
             "status": status,
-            "status_url": _url(_text(order, "redirectUrl", warnings)),
-            "note": _text(order, "customerNote", warnings),
+            "status_url": _url(soft_text(order, "redirectUrl", warnings)),
+            "note": soft_text(order, "customerNote", warnings),
             "locale": locale_or_none(language),
             "warnings": warnings,
         }
@@ -499,37 +469,39 @@ def _graphql(order: Node, context: _Context, lenient: bool) -> Order:
 
 def _line_fulfillment(line: Node, warnings: Warnings) -> tuple[str | None, bool]:
     """How a GraphQL order line reaches the customer, and whether it is a gift card."""
-    variant = _child(line, "variant", warnings)
-    product = _child(variant, "product", warnings)
-    product_type = _child(product, "productType", warnings)
-    kind = _text(product_type, "kind", warnings)
-    gift_card = bool(_flag(line, "isGiftCard", warnings)) or (kind or "").upper() == "GIFT_CARD"
+    variant = soft_child(line, "variant", warnings)
+    product = soft_child(variant, "product", warnings)
+    product_type = soft_child(product, "productType", warnings)
+    kind = soft_text(product_type, "kind", warnings)
+    gift_card = bool(soft_flag(line, "isGiftCard", warnings)) or (kind or "").upper() == "GIFT_CARD"
     content = line.has("digitalContentUrl") or bool(variant and variant.has("digitalContent"))
-    ships = _flag(line, "isShippingRequired", warnings)
+    ships = soft_flag(line, "isShippingRequired", warnings)
     if ships is None:
-        ships = _flag(product_type, "isShippingRequired", warnings)
+        ships = soft_flag(product_type, "isShippingRequired", warnings)
     if ships:
         return "physical", gift_card
     if ships is None:
         # Nothing says whether it ships: content to download is digital, else unknown.
         return ("digital" if content else None), gift_card
-    digital = gift_card or content or bool(_flag(product_type, "isDigital", warnings))
+    digital = gift_card or content or bool(soft_flag(product_type, "isDigital", warnings))
     return ("digital" if digital else "service"), gift_card
 
 
 def _graphql_shipping(order: Node, amount: Decimal, warnings: Warnings) -> dict[str, Any] | None:
-    delivery = _child(order, "deliveryMethod", warnings)
-    typename = _text(delivery, "__typename", warnings)
+    delivery = soft_child(order, "deliveryMethod", warnings)
+    typename = soft_text(delivery, "__typename", warnings)
     if delivery is not None and typename is None:
         # Without __typename, a warehouse is known by what only a warehouse has.
         is_warehouse = delivery.has("address") or delivery.has("clickAndCollectOption")
         typename = "Warehouse" if is_warehouse else "ShippingMethod"
-    warehouse = delivery if typename == "Warehouse" else _child(order, "collectionPoint", warnings)
-    collection = _text(order, "collectionPointName", warnings)
+    warehouse = (
+        delivery if typename == "Warehouse" else soft_child(order, "collectionPoint", warnings)
+    )
+    collection = soft_text(order, "collectionPointName", warnings)
     if collection or warehouse is not None:
         pickup = _pickup(
-            collection or _text(warehouse, "name", warnings),
-            _child(warehouse, "address", warnings),
+            collection or soft_text(warehouse, "name", warnings),
+            soft_child(warehouse, "address", warnings),
             amount,
             warnings,
             camel=True,
@@ -537,11 +509,11 @@ def _graphql_shipping(order: Node, amount: Decimal, warnings: Warnings) -> dict[
         if pickup is not None:
             return pickup
         warnings.add(order.at("deliveryMethod"), "a pick-up with no name or address; not used")
-    method = _text(order, "shippingMethodName", warnings)
+    method = soft_text(order, "shippingMethodName", warnings)
     if method is None and typename == "ShippingMethod":
-        method = _text(delivery, "name", warnings)
+        method = soft_text(delivery, "name", warnings)
     if method is None:
-        method = _text(_child(order, "shippingMethod", warnings), "name", warnings)
+        method = soft_text(soft_child(order, "shippingMethod", warnings), "name", warnings)
     return _shipping(method, amount)
 
 
@@ -567,7 +539,7 @@ def _shipping(method: str | None, amount: Decimal) -> dict[str, Any] | None:
 
 def _legacy(order: Node, context: _Context, lenient: bool) -> Order:
     warnings = context.warnings
-    gross = bool(_flag(order, "display_gross_prices", warnings) is not False) and order.has(
+    gross = bool(soft_flag(order, "display_gross_prices", warnings) is not False) and order.has(
         "total_gross_amount"
     )
     shown = "gross" if gross else "net"
@@ -579,7 +551,7 @@ def _legacy(order: Node, context: _Context, lenient: bool) -> Order:
     if order_total is None:
         order_total = order.require_decimal("total_net_amount") + tax
 
-    channel = _child(order, "channel", warnings)
+    channel = soft_child(order, "channel", warnings)
     currency = order.text("currency") or (channel.text("currency_code") if channel else None)
     lines = []
     for line in order.children("lines", required=True):
@@ -601,17 +573,17 @@ def _legacy(order: Node, context: _Context, lenient: bool) -> Order:
         lines.append(
             {
                 "name": name,
-                "sku": _text(line, "product_sku", warnings),
-                "variant": _text(line, "translated_variant_name", warnings)
-                or _text(line, "variant_name", warnings),
-                "kind": "gift card" if _flag(line, "is_gift_card", warnings) else None,
+                "sku": soft_text(line, "product_sku", warnings),
+                "variant": soft_text(line, "translated_variant_name", warnings)
+                or soft_text(line, "variant_name", warnings),
+                "kind": "gift card" if soft_flag(line, "is_gift_card", warnings) else None,
                 "fulfillment": _legacy_fulfillment(line, warnings),
                 **_price(
                     quantity,
                     unit + unit_discount if has_discount else unit,
                     line_total,
                     has_discount,
-                    _text(line, "unit_discount_reason", warnings),
+                    soft_text(line, "unit_discount_reason", warnings),
                 ),
             }
         )
@@ -619,7 +591,7 @@ def _legacy(order: Node, context: _Context, lenient: bool) -> Order:
         order.fail("currency", "missing")
 
     shipping_amount = order.decimal(f"shipping_price_{shown}_amount") or Decimal(0)
-    address = _child(order, "billing_address", warnings)
+    address = soft_child(order, "billing_address", warnings)
     money = _legacy_money(order, context.root, warnings)
     status, due = _status(money, order_total, order.at("status"))
     payment = {"due": due} if due is not None else None
@@ -635,37 +607,37 @@ def _legacy(order: Node, context: _Context, lenient: bool) -> Order:
             "total": order_total,
             "totals_as_given": lenient,
             "customer": {
-                "first_name": _text(address, "first_name", warnings),
-                "last_name": _text(address, "last_name", warnings),
+                "first_name": soft_text(address, "first_name", warnings),
+                "last_name": soft_text(address, "last_name", warnings),
                 "email": _email(
                     [
-                        _text(order, "email", warnings),
-                        _text(order, "user_email", warnings),
-                        _text(context.root, "recipient_email", warnings),
+                        soft_text(order, "email", warnings),
+                        soft_text(order, "user_email", warnings),
+                        soft_text(context.root, "recipient_email", warnings),
                     ],
                     order.at("email"),
                     warnings,
                 ),
             },
             "shipping_address": _address(
-                _child(order, "shipping_address", warnings), warnings, camel=False
+                soft_child(order, "shipping_address", warnings), warnings, camel=False
             ),
             "billing_address": _address(address, warnings, camel=False),
             "payment": payment,
             "status": status,
-            "status_url": _url(_text(order, "order_details_url", warnings)),
-            "locale": locale_or_none(_text(order, "language_code", warnings)),
+            "status_url": _url(soft_text(order, "order_details_url", warnings)),
+            "locale": locale_or_none(soft_text(order, "language_code", warnings)),
             "warnings": warnings,
         }
     )
 
 
 def _legacy_fulfillment(line: Node, warnings: Warnings) -> str | None:
-    ships = _flag(line, "is_shipping_required", warnings)
+    ships = soft_flag(line, "is_shipping_required", warnings)
     digital = (
-        bool(_flag(line, "is_digital", warnings))
-        or bool(_flag(line, "is_gift_card", warnings))
-        or _text(line, "digital_url", warnings) is not None
+        bool(soft_flag(line, "is_digital", warnings))
+        or bool(soft_flag(line, "is_gift_card", warnings))
+        or soft_text(line, "digital_url", warnings) is not None
     )
     if ships:
         return "physical"
@@ -675,15 +647,17 @@ def _legacy_fulfillment(line: Node, warnings: Warnings) -> str | None:
 
 
 def _legacy_shipping(order: Node, amount: Decimal, warnings: Warnings) -> dict[str, Any] | None:
-    point = _child(order, "collection_point", warnings)
-    name = _text(order, "collection_point_name", warnings) or _text(point, "name", warnings)
+    point = soft_child(order, "collection_point", warnings)
+    name = soft_text(order, "collection_point_name", warnings) or soft_text(point, "name", warnings)
     if name is not None or point is not None:
-        pickup = _pickup(name, _child(point, "address", warnings), amount, warnings, camel=False)
+        pickup = _pickup(
+            name, soft_child(point, "address", warnings), amount, warnings, camel=False
+        )
         if pickup is not None:
             return pickup
         warnings.add(order.at("collection_point"), "a pick-up with no name or address; not used")
-    method = _text(order, "shipping_method_name", warnings) or _text(
-        _child(order, "shipping_method", warnings), "name", warnings
+    method = soft_text(order, "shipping_method_name", warnings) or soft_text(
+        soft_child(order, "shipping_method", warnings), "name", warnings
     )
     return _shipping(method, amount)
 
@@ -693,8 +667,8 @@ def _legacy_money(order: Node, root: Node, warnings: Warnings) -> _Money:
     payment of ``payments`` (webhooks) or from ``payment`` (NOTIFY payment confirmation)."""
     payment_status = _enum(order, "payment_status", _PAYMENT_STATUSES, warnings)
     charged: Decimal | None = None
-    payments = _soft(warnings, lambda: order.children("payments")) or []
-    active = [p for p in payments if _flag(p, "is_active", warnings) is not False]
+    payments = soft(warnings, lambda: order.children("payments")) or []
+    active = [p for p in payments if soft_flag(p, "is_active", warnings) is not False]
     for payment in active:
         payment_status = payment_status or _enum(
             payment, "charge_status", _PAYMENT_STATUSES, warnings
@@ -704,14 +678,14 @@ def _legacy_money(order: Node, root: Node, warnings: Warnings) -> _Money:
             charged = (charged or Decimal(0)) + captured
     if payment_status is None:
         payment_status = _enum(
-            _child(root, "payment", warnings), "charge_status", _PAYMENT_STATUSES, warnings
+            soft_child(root, "payment", warnings), "charge_status", _PAYMENT_STATUSES, warnings
         )
     return _Money(
         order_status=_enum(order, "status", _ORDER_STATUSES, warnings),
         payment_status=payment_status,
         charge=_enum(order, "charge_status", _CHARGE_STATUSES, warnings),
         authorize=_enum(order, "authorize_status", _AUTHORIZE_STATUSES, warnings),
-        is_paid=_flag(order, "is_paid", warnings),
+        is_paid=soft_flag(order, "is_paid", warnings),
         charged=charged,
     )
 
@@ -777,7 +751,7 @@ def _order_discounts(
 
 
 def _previous_orders(user: Node | None, warnings: Warnings) -> int:
-    orders = _child(user, "orders", warnings)
+    orders = soft_child(user, "orders", warnings)
     count = _decimal(orders, "totalCount", warnings) if orders else None
     return min(max(int(count or 0) - 1, 0), 1_000_000)
 
@@ -787,16 +761,16 @@ def _address(node: Node | None, warnings: Warnings, *, camel: bool) -> dict[str,
         return None
 
     def text(camel_key: str, snake_key: str) -> str | None:
-        return _text(node, camel_key if camel else snake_key, warnings)
+        return soft_text(node, camel_key if camel else snake_key, warnings)
 
     country: str | None
     country_code: str | None = None
     country_node = node.child("country") if isinstance(node.raw("country"), Mapping) else None
     if country_node is not None:
-        country_code = _text(country_node, "code", warnings)
-        country = _text(country_node, "country", warnings)
+        country_code = soft_text(country_node, "code", warnings)
+        country = soft_text(country_node, "country", warnings)
     else:
-        country = _text(node, "country", warnings)
+        country = soft_text(node, "country", warnings)
         if country and len(country) == 2 and country.isalpha():
             country_code, country = country.upper(), None
     if country_code is not None and not (len(country_code) == 2 and country_code.isalpha()):
@@ -828,26 +802,26 @@ def _payment(order: Node, due: Decimal | None, warnings: Warnings) -> dict[str, 
     method = brand = digits = None
     gift_cards = []
     for transaction in order.children("transactions"):
-        details = _child(transaction, "paymentMethodDetails", warnings)
+        details = soft_child(transaction, "paymentMethodDetails", warnings)
         if details is None:
             continue
         amount = _amount(transaction, "chargedAmount", warnings) or _amount(
             transaction, "authorizedAmount", warnings
         )
-        if _text(details, "__typename", warnings) == "GiftCardPaymentMethodDetails":
+        if soft_text(details, "__typename", warnings) == "GiftCardPaymentMethodDetails":
             if amount:
-                last = _text(details, "lastChars", warnings)
+                last = soft_text(details, "lastChars", warnings)
                 gift_cards.append({"last_characters": last, "amount": amount})
             continue
-        method = method or _text(details, "name", warnings)
-        brand = brand or humanize(_text(details, "brand", warnings))
-        digits = digits or _last4(_text(details, "lastDigits", warnings))
+        method = method or soft_text(details, "name", warnings)
+        brand = brand or humanize(soft_text(details, "brand", warnings))
+        digits = digits or _last4(soft_text(details, "lastDigits", warnings))
     for payment in order.children("payments"):
-        card = _child(payment, "creditCard", warnings)
-        method = method or humanize(_text(payment, "gateway", warnings))
+        card = soft_child(payment, "creditCard", warnings)
+        method = method or humanize(soft_text(payment, "gateway", warnings))
         if card is not None:
-            brand = brand or humanize(_text(card, "brand", warnings))
-            digits = digits or _last4(_text(card, "lastDigits", warnings))
+            brand = brand or humanize(soft_text(card, "brand", warnings))
+            digits = digits or _last4(soft_text(card, "lastDigits", warnings))
     if not any((method, brand, digits, gift_cards, due)):
         return None
     return {

@@ -85,19 +85,18 @@ How Shopify's order maps onto :class:`~delightmail.models.Order`:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
-from pydantic import ValidationError
-
 from ..exceptions import OrderValidationError
-from ..models import Customer, Order, WebUrl, validate_order
+from ..models import Order, WebUrl, validate_order
 from ._common import (
     Node,
     Warnings,
+    email_or_none,
     fail,
     humanize,
     last4,
@@ -109,6 +108,8 @@ from ._common import (
     read_datetime,
     shipping_kind,
     short_reference,
+    soft,
+    soft_flag,
 )
 
 __all__ = ["PLATFORM", "to_order"]
@@ -243,7 +244,7 @@ def to_order(
         discounts = _merge(order_discounts, shipping_discounts, applications, _codes(order))
     else:
         discounts = [
-            {"code": _soft(code.text, "code", warnings), "amount": amount}
+            {"code": soft(warnings, code.text, "code"), "amount": amount}
             for code in order.children("discount_codes")
             if (amount := money.read(code, "amount"))
         ]
@@ -263,16 +264,14 @@ def to_order(
             "total": total,
             "totals_as_given": lenient,
             "customer": _customer(order, warnings),
-            "shipping_address": _address(
-                _soft(order.child, "shipping_address", warnings), warnings
-            ),
-            "billing_address": _address(_soft(order.child, "billing_address", warnings), warnings),
+            "shipping_address": _address(soft(warnings, order.child, "shipping_address"), warnings),
+            "billing_address": _address(soft(warnings, order.child, "billing_address"), warnings),
             "payment": _payment(order, money, status, total, warnings),
             "status_url": _url(order, "order_status_url", warnings),
             "note": _note(order, warnings),
-            "locale": locale_or_none(_soft(order.text, "customer_locale", warnings)),
+            "locale": locale_or_none(soft(warnings, order.text, "customer_locale")),
             "status": status,
-            "test": _soft_flag(order, "test", warnings) or False,
+            "test": soft_flag(order, "test", warnings) or False,
             "warnings": warnings,
         }
     )
@@ -356,25 +355,8 @@ def _refuse_draft(draft: Mapping[str, Any], path: str) -> NoReturn:
 # -- reading what is not essential -------------------------------------------
 
 
-def _soft(read: Callable[[str], _T], key: str, warnings: Warnings) -> _T | None:
-    """``read(key)``, or ``None`` and a warning when the field cannot be read."""
-    try:
-        return read(key)
-    except OrderValidationError as exc:
-        problem = exc.problems[0]
-        warnings.add(problem.path, f"{problem.message}; not used")
-        return None
-
-
-def _soft_flag(node: Node, key: str, warnings: Warnings) -> bool | None:
-    """A true/false field; ``None`` when it is missing, or cannot be read (a warning)."""
-    if not node.has(key):
-        return None
-    return _soft(node.flag, key, warnings)
-
-
 def _url(node: Node, key: str, warnings: Warnings) -> str | None:
-    text = _soft(node.text, key, warnings)
+    text = soft(warnings, node.text, key)
     if text is None:
         return None
     try:
@@ -385,14 +367,14 @@ def _url(node: Node, key: str, warnings: Warnings) -> str | None:
 
 
 def _number(order: Node, warnings: Warnings) -> str:
-    name = _printable(_soft(order.text, "name", warnings)).lstrip("#").strip()
+    name = _printable(soft(warnings, order.text, "name")).lstrip("#").strip()
     if _visible(name):
         return name
-    number = _printable(_soft(order.text, "order_number", warnings))
+    number = _printable(soft(warnings, order.text, "order_number"))
     if _visible(number):
         return number
     for key in ("id", "admin_graphql_api_id"):
-        internal = _soft(order.text, key, warnings)
+        internal = soft(warnings, order.text, key)
         if internal:
             reference = short_reference(internal)
             warnings.add(
@@ -414,7 +396,7 @@ def _visible(text: str) -> bool:
 
 
 def _note(order: Node, warnings: Warnings) -> str | None:
-    note = _soft(order.text, "note", warnings)
+    note = soft(warnings, order.text, "note")
     if note is not None and len(note) > _LONGEST_TEXT:
         warnings.add(
             order.at("note"), f"{len(note):,} characters, more than an email shows; not used"
@@ -444,7 +426,7 @@ def _placed_at(order: Node, received_at: datetime | None, warnings: Warnings) ->
 def _status(order: Node, warnings: Warnings) -> str:
     if any(order.raw(key) not in (None, "", False) for key in ("cancelled_at", "cancel_reason")):
         return "cancelled"
-    value = _soft(order.text, "financial_status", warnings)
+    value = soft(warnings, order.text, "financial_status")
     if value is None:
         if any(gateway.lower() in _PAID_LATER for gateway in _gateway_names(order, warnings)):
             return "pending"
@@ -460,11 +442,11 @@ def _status(order: Node, warnings: Warnings) -> str:
 def _due(
     order: Node, money: _Money, status: str, total: Decimal, warnings: Warnings
 ) -> Decimal | None:
-    outstanding = _soft(lambda key: money.read(order, key), "total_outstanding", warnings)
+    outstanding = soft(warnings, money.read, order, "total_outstanding")
     if outstanding is None or outstanding <= 0:
         return None
     if status not in _DUE_STATUSES:
-        if (_soft(order.text, "financial_status", warnings) or "").lower() == "paid":
+        if (soft(warnings, order.text, "financial_status") or "").lower() == "paid":
             warnings.add(
                 order.at("total_outstanding"),
                 f"{outstanding} on an order Shopify says is paid; not shown as due",
@@ -483,12 +465,12 @@ def _instructions(order: Node, status: str, warnings: Warnings) -> str | None:
     """Payment terms as a sentence: ``Net 30, due 31 December 2026``."""
     if status not in _DUE_STATUSES:
         return None
-    terms = _soft(order.child, "payment_terms", warnings)
+    terms = soft(warnings, order.child, "payment_terms")
     if terms is None:
         return None
-    name = _terms_name(_soft(terms.text, "payment_terms_name", warnings))
+    name = _terms_name(soft(warnings, terms.text, "payment_terms_name"))
     due_at = None
-    for schedule in _soft(terms.children, "payment_schedules", warnings) or []:
+    for schedule in soft(warnings, terms.children, "payment_schedules") or []:
         # Shopify's own example writes a schedule not yet paid as "completed_at": "null".
         if schedule.raw("completed_at") not in (None, "", "null"):
             continue
@@ -498,7 +480,7 @@ def _instructions(order: Node, status: str, warnings: Warnings) -> str | None:
     if due_at is not None:
         due = f"due {due_at.day} {due_at:%B %Y}"
         return f"{name}, {due}" if name else due[:1].upper() + due[1:]
-    days = _soft(terms.decimal, "due_in_days", warnings)
+    days = soft(warnings, terms.decimal, "due_in_days")
     if name:
         return name
     if days is not None and days > 0 and days == days.to_integral_value():
@@ -517,7 +499,7 @@ def _gateway_names(order: Node, warnings: Warnings) -> list[str]:
     gateways = order.raw("payment_gateway_names")
     names = [g for g in gateways if isinstance(g, str) and g] if isinstance(gateways, list) else []
     if not names:
-        gateway = _soft(order.text, "gateway", warnings)
+        gateway = soft(warnings, order.text, "gateway")
         if gateway:
             names = [gateway]
     return names
@@ -530,9 +512,9 @@ def _payment(
     paid_by = [g for g in names if g != "gift_card"] or names
     method = _GATEWAYS.get(paid_by[0].lower(), humanize(paid_by[0])) if paid_by else None
 
-    details = _soft(order.child, "payment_details", warnings)
-    brand = _soft(details.text, "credit_card_company", warnings) if details else None
-    digits = last4(_soft(details.text, "credit_card_number", warnings)) if details else None
+    details = soft(warnings, order.child, "payment_details")
+    brand = soft(warnings, details.text, "credit_card_company") if details else None
+    digits = last4(soft(warnings, details.text, "credit_card_number")) if details else None
 
     gift_cards = []
     for transaction in order.children("transactions"):
@@ -672,12 +654,12 @@ def _lines(
         else:
             legacy = money.read(item, "total_discount")
             discounts = [{"title": "Discount", "amount": legacy}] if legacy else []
-        variant = _soft(item.text, "variant_title", warnings)
+        variant = soft(warnings, item.text, "variant_title")
         gift_card = _is_gift_card(item, warnings)
         lines.append(
             {
                 "name": name,
-                "sku": _soft(item.text, "sku", warnings),
+                "sku": soft(warnings, item.text, "sku"),
                 "variant": None if variant == "Default Title" else variant,
                 "kind": "gift card" if gift_card else None,
                 "quantity": quantity,
@@ -692,14 +674,14 @@ def _lines(
 
 def _is_gift_card(item: Node, warnings: Warnings) -> bool:
     return (
-        bool(_soft_flag(item, "gift_card", warnings))
+        bool(soft_flag(item, "gift_card", warnings))
         or item.raw("fulfillment_service") == "gift_card"
     )
 
 
 def _fulfillment(item: Node, gift_card: bool, warnings: Warnings) -> str | None:
     """How the line reaches the customer, from ``requires_shipping`` and ``gift_card``."""
-    ships = _soft_flag(item, "requires_shipping", warnings)
+    ships = soft_flag(item, "requires_shipping", warnings)
     if ships:
         return "physical"  # a gift card too: a card in the post
     if gift_card:
@@ -711,8 +693,8 @@ def _fulfillment(item: Node, gift_card: bool, warnings: Warnings) -> str | None:
 
 def _properties(item: Node, warnings: Warnings) -> list[dict[str, str]]:
     properties = []
-    for prop in _soft(item.children, "properties", warnings) or []:
-        name = _soft(prop.text, "name", warnings)
+    for prop in soft(warnings, item.children, "properties") or []:
+        name = soft(warnings, prop.text, "name")
         value = property_value(prop.raw("value"))
         # Names starting with "_" are private to the shop's theme and apps.
         if name and value and not name.startswith("_"):
@@ -760,10 +742,10 @@ def _shipping(
     amount = Decimal(0)
     discounts: dict[int | None, Decimal] = {}
     shipping_lines = [
-        s for s in order.children("shipping_lines") if not _soft_flag(s, "is_removed", warnings)
+        s for s in order.children("shipping_lines") if not soft_flag(s, "is_removed", warnings)
     ]
     for line in shipping_lines:
-        title = _soft(line.text, "title", warnings) or _soft(line.text, "code", warnings)
+        title = soft(warnings, line.text, "title") or soft(warnings, line.text, "code")
         if title and title not in titles:
             titles.append(title)
         amount += money.require(line, "price")
@@ -785,16 +767,16 @@ def _shipping_kind(order: Node, line: Node, method: str | None, warnings: Warnin
     if method_type in _METHOD_TYPES and method_type not in _CARRIED:
         return _METHOD_TYPES[method_type]
     carried = method_type in _CARRIED
-    category = (_soft(line.text, "delivery_category", warnings) or "").lower()
+    category = (soft(warnings, line.text, "delivery_category") or "").lower()
     if not carried and category:
         if "pick" in category:
             return "pickup"
         if "local" in category:
             return "local_delivery"
         carried = "ship" in category
-    source = (_soft(line.text, "source", warnings) or "").lower()
-    code = _soft(line.text, "code", warnings)
-    title = _soft(line.text, "title", warnings)
+    source = (soft(warnings, line.text, "source") or "").lower()
+    code = soft(warnings, line.text, "code")
+    title = soft(warnings, line.text, "title")
     if not carried and source == "shopify" and code:
         if code.lower() == "local delivery":
             return "local_delivery"
@@ -803,9 +785,9 @@ def _shipping_kind(order: Node, line: Node, method: str | None, warnings: Warnin
         if (
             code == title
             and "shipping_address" in order.data
-            and _soft(order.child, "shipping_address", warnings) is None
+            and soft(warnings, order.child, "shipping_address") is None
             and not line.has("carrier_identifier")
-            and _soft(line.decimal, "price", warnings) == 0
+            and soft(warnings, line.decimal, "price") == 0
         ):
             return "pickup"  # Shopify's local pickup: the location's name, nowhere to ship
     guess = shipping_kind(method)
@@ -819,9 +801,9 @@ def _delivery_method_type(order: Node, warnings: Warnings) -> str | None:
     agree on, when the payload carries them (a webhook's body does not)."""
     types: set[str] = set()
     for key in ("fulfillment_orders", "fulfillments"):
-        for node in _soft(order.children, key, warnings) or []:
-            method = _soft(node.child, "delivery_method", warnings)
-            value = _soft(method.text, "method_type", warnings) if method else None
+        for node in soft(warnings, order.children, key) or []:
+            method = soft(warnings, node.child, "delivery_method")
+            value = soft(warnings, method.text, "method_type") if method else None
             if value:
                 types.add(value.strip().lower())
         if types:
@@ -836,8 +818,8 @@ def _taxes(order: Node, money: _Money, warnings: Warnings) -> list[dict[str, Any
         if amount:
             taxes.append(
                 {
-                    "title": _soft(line.text, "title", warnings) or "Tax",
-                    "rate": _soft(line.decimal, "rate", warnings),
+                    "title": soft(warnings, line.text, "title") or "Tax",
+                    "rate": soft(warnings, line.decimal, "rate"),
                     "amount": amount,
                 }
             )
@@ -852,13 +834,13 @@ def _taxes(order: Node, money: _Money, warnings: Warnings) -> list[dict[str, Any
 
 
 def _customer(order: Node, warnings: Warnings) -> dict[str, Any]:
-    customer = _soft(order.child, "customer", warnings)
-    billing = _soft(order.child, "billing_address", warnings)
-    first = _soft(customer.text, "first_name", warnings) if customer else None
-    last = _soft(customer.text, "last_name", warnings) if customer else None
+    customer = soft(warnings, order.child, "customer")
+    billing = soft(warnings, order.child, "billing_address")
+    first = soft(warnings, customer.text, "first_name") if customer else None
+    last = soft(warnings, customer.text, "last_name") if customer else None
     if not first and not last and billing is not None:
-        first = _soft(billing.text, "first_name", warnings)
-        last = _soft(billing.text, "last_name", warnings)
+        first = soft(warnings, billing.text, "first_name")
+        last = soft(warnings, billing.text, "last_name")
     email = None
     sources = [(order, "email"), (order, "contact_email")]
     if customer is not None:
@@ -867,7 +849,7 @@ def _customer(order: Node, warnings: Warnings) -> dict[str, Any]:
         email = _email(node, key, warnings)
         if email:
             break
-    orders_count = _soft(customer.decimal, "orders_count", warnings) if customer else None
+    orders_count = soft(warnings, customer.decimal, "orders_count") if customer else None
     previous = max(int(orders_count or 0) - 1, 0) if orders_count is not None else 0
     return {
         "first_name": first,
@@ -878,15 +860,7 @@ def _customer(order: Node, warnings: Warnings) -> dict[str, Any]:
 
 
 def _email(node: Node, key: str, warnings: Warnings) -> str | None:
-    text = _soft(node.text, key, warnings)
-    if text is None:
-        return None
-    try:
-        Customer.model_validate({"email": text})
-    except ValidationError:
-        warnings.add(node.at(key), f"{text[:60]!r} is not an email address; not used")
-        return None
-    return text
+    return email_or_none(soft(warnings, node.text, key), node.at(key), warnings)
 
 
 def _address(node: Node | None, warnings: Warnings) -> dict[str, Any] | None:
@@ -894,7 +868,7 @@ def _address(node: Node | None, warnings: Warnings) -> dict[str, Any] | None:
         return None
 
     def text(key: str) -> str | None:
-        return _soft(node.text, key, warnings)
+        return soft(warnings, node.text, key)
 
     country_code = text("country_code")
     if country_code and not (

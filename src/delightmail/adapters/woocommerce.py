@@ -97,13 +97,13 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision
-from pydantic import ValidationError
 
 from ..exceptions import OrderValidationError
-from ..models import Customer, Fulfillment, Order, validate_order
+from ..models import Fulfillment, Order, validate_order
 from ._common import (
     Node,
     Warnings,
+    email_or_none,
     fail,
     humanize,
     not_an_envelope,
@@ -113,6 +113,9 @@ from ._common import (
     read_datetime,
     shipping_kind,
     short_reference,
+    soft_child,
+    soft_flag,
+    soft_text,
 )
 
 __all__ = ["PLATFORM", "to_order"]
@@ -218,7 +221,8 @@ def to_order(
                 _first_child(order, "billing", "billing_address", warnings), warnings
             ),
             "payment": _payment(order, gift_cards, due, warnings),
-            "note": _text(order, "customer_note", warnings) or _text(order, "note", warnings),
+            "note": soft_text(order, "customer_note", warnings)
+            or soft_text(order, "note", warnings),
             "status": status,
             "test": _is_test(order),
             "warnings": warnings,
@@ -250,48 +254,17 @@ def _is_legacy(order: Node) -> bool:
     )
 
 
-def _text(node: Node | None, key: str, warnings: Warnings) -> str | None:
-    """A text field that is not essential: one that is not text is a warning and ``None``."""
-    if node is None:
-        return None
-    try:
-        return node.text(key)
-    except OrderValidationError as exc:
-        warnings.add(node.at(key), f"{exc.problems[0].message}; left out")
-        return None
-
-
-def _flag(node: Node | None, key: str, warnings: Warnings) -> bool | None:
-    """A true-or-false field; ``None`` when missing, and a warning when it is neither."""
-    if node is None or not node.has(key):
-        return None
-    try:
-        return node.flag(key)
-    except OrderValidationError as exc:
-        warnings.add(node.at(key), f"{exc.problems[0].message}; not used")
-        return None
-
-
-def _object(node: Node, key: str, warnings: Warnings) -> Node | None:
-    """A nested object that is not essential: anything else is a warning and ``None``."""
-    try:
-        return node.child(key)
-    except OrderValidationError as exc:
-        warnings.add(node.at(key), f"{exc.problems[0].message}; left out")
-        return None
-
-
 def _first_child(node: Node, key: str, legacy_key: str, warnings: Warnings) -> Node | None:
     """The object at *key* (REST v3's name), else at *legacy_key* (the legacy API's)."""
-    return _object(node, key if node.has(key) else legacy_key, warnings)
+    return soft_child(node, key if node.has(key) else legacy_key, warnings)
 
 
 def _number(order: Node, warnings: Warnings) -> str:
     for key in ("number", "order_number", "id"):
-        number = _text(order, key, warnings)
+        number = soft_text(order, key, warnings)
         if number:
             return number
-    order_key = _text(order, "order_key", warnings)
+    order_key = soft_text(order, "order_key", warnings)
     if order_key:
         reference = short_reference(order_key.removeprefix("wc_order_"))
         warnings.add("number", f"missing, and no id; {reference} made from order_key")
@@ -351,13 +324,15 @@ def _paid(order: Node, warnings: Warnings) -> bool:
     """Whether a ``processing`` order says it was paid: always, through an online
     gateway; paid offline (cash on delivery, a transfer, a cheque), only when a
     payment date (or the legacy ``paid``, or ``set_paid``) says so."""
-    details = _object(order, "payment_details", warnings)
-    gateway = _text(order, "payment_method", warnings) or _text(details, "method_id", warnings)
+    details = soft_child(order, "payment_details", warnings)
+    gateway = soft_text(order, "payment_method", warnings) or soft_text(
+        details, "method_id", warnings
+    )
     if (gateway or "").lower() not in _OFFLINE_GATEWAYS:
         return True
-    if _text(order, "date_paid_gmt", warnings) or _text(order, "date_paid", warnings):
+    if soft_text(order, "date_paid_gmt", warnings) or soft_text(order, "date_paid", warnings):
         return True
-    return bool(_flag(order, "set_paid", warnings) or _flag(details, "paid", warnings))
+    return bool(soft_flag(order, "set_paid", warnings) or soft_flag(details, "paid", warnings))
 
 
 def _refunded(order: Node, warnings: Warnings) -> Decimal:
@@ -415,7 +390,7 @@ def _lines(
     lines = []
     discounted = Decimal(0)
     coupon_codes = [
-        c for node in order.children("coupon_lines") if (c := _text(node, "code", warnings))
+        c for node in order.children("coupon_lines") if (c := soft_text(node, "code", warnings))
     ]
     label = coupon_codes[0] if len(coupon_codes) == 1 else None
     for item in order.children("line_items", required=True):
@@ -433,7 +408,7 @@ def _lines(
         lines.append(
             {
                 "name": name,
-                "sku": _text(item, "sku", warnings),
+                "sku": soft_text(item, "sku", warnings),
                 "variant": variant,
                 "quantity": quantity,
                 "unit_price": _unit_price(before, quantity, currency),
@@ -463,7 +438,7 @@ def _describe(item: Node, warnings: Warnings) -> tuple[str, str | None, list[dic
     is_variation = bool(item.decimal("variation_id"))
     variant_from_name = None
     if is_variation:
-        parent = _text(item, "parent_name", warnings)
+        parent = soft_text(item, "parent_name", warnings)
         if parent and name.startswith(parent) and name != parent:
             variant_from_name = name[len(parent) :].strip(" –-") or None
             name = parent
@@ -473,10 +448,10 @@ def _describe(item: Node, warnings: Warnings) -> tuple[str, str | None, list[dic
     attributes: list[str] = []
     properties: list[dict[str, str]] = []
     for meta in _meta(item):
-        key = _text(meta, "key", warnings) or ""
+        key = soft_text(meta, "key", warnings) or ""
         label = (
-            _text(meta, "display_key", warnings)
-            or _text(meta, "label", warnings)
+            soft_text(meta, "display_key", warnings)
+            or soft_text(meta, "label", warnings)
             or humanize(key.removeprefix("pa_"))
         )
         raw = meta.raw("display_value") if meta.has("display_value") else meta.raw("value")
@@ -494,7 +469,7 @@ def _describe(item: Node, warnings: Warnings) -> tuple[str, str | None, list[dic
 
 def _image(item: Node, warnings: Warnings) -> str | None:
     image = item.child("image") if isinstance(item.raw("image"), Mapping) else None
-    src = _text(image, "src", warnings)
+    src = soft_text(image, "src", warnings)
     return src if src and src.startswith(("http://", "https://")) else None
 
 
@@ -509,9 +484,9 @@ def _line_fulfillment(item: Node, warnings: Warnings) -> Fulfillment | None:
         if node is None:
             continue
         for key in ("virtual", "is_virtual"):
-            virtual = _flag(node, key, warnings) if virtual is None else virtual
+            virtual = soft_flag(node, key, warnings) if virtual is None else virtual
         for key in ("downloadable", "is_downloadable"):
-            downloadable = _flag(node, key, warnings) if downloadable is None else downloadable
+            downloadable = soft_flag(node, key, warnings) if downloadable is None else downloadable
     if virtual is None and downloadable is None:
         keys = {meta.raw("key") for meta in _meta(item)}
         return "digital" if keys & _GIFT_CARD_RECIPIENT else None
@@ -542,7 +517,7 @@ def _fulfil(
     fallback: Fulfillment
     if shipping is not None:
         fallback = "physical"  # shipping (or a pick-up) is offered only for what needs it
-    elif _flag(order, "needs_processing", warnings) is False:
+    elif soft_flag(order, "needs_processing", warnings) is False:
         fallback = "digital"  # WooCommerce: every line is virtual and downloadable
     elif shipping_address is not None:
         fallback = "physical"
@@ -565,7 +540,7 @@ def _coupons(
         key = "discount" if coupon.has("discount") else "amount"  # legacy: amount
         amount = _amount(coupon, key, "discount_tax", gross)
         if amount:
-            coupons.append({"code": _text(coupon, "code", warnings), "amount": amount})
+            coupons.append({"code": soft_text(coupon, "code", warnings), "amount": amount})
     if coupons and sum(c["amount"] for c in coupons) == line_discounts:
         return coupons
     return []
@@ -579,7 +554,7 @@ def _fees(
         amount = _amount(fee, "total", "total_tax", gross)
         if amount is None:
             fee.fail("total", "missing")
-        name = _text(fee, "name", warnings) or _text(fee, "title", warnings) or "Fee"
+        name = soft_text(fee, "name", warnings) or soft_text(fee, "title", warnings) or "Fee"
         if amount > 0:
             lines.append({"name": name, "kind": "fee", "quantity": 1, "unit_price": amount})
         elif amount < 0:
@@ -594,8 +569,8 @@ def _shipping(order: Node, gross: bool, warnings: Warnings) -> dict[str, Any] | 
     amount = Decimal(0)
     shipping_lines = order.children("shipping_lines")
     for line in shipping_lines:
-        method_id = (_text(line, "method_id", warnings) or "").split(":", 1)[0].lower()
-        title = _text(line, "method_title", warnings) or humanize(method_id)
+        method_id = (soft_text(line, "method_id", warnings) or "").split(":", 1)[0].lower()
+        title = soft_text(line, "method_title", warnings) or humanize(method_id)
         if title and title not in titles:
             titles.append(title)
         if method_id in _PICKUP_METHODS:
@@ -615,7 +590,7 @@ def _shipping(order: Node, gross: bool, warnings: Warnings) -> dict[str, Any] | 
         key = "shipping_total" if order.has("shipping_total") else "total_shipping"
         total = _amount(order, key, "shipping_tax", gross)
         # The legacy API's text list of the methods used, the only name it gives them.
-        named = _text(order, "shipping_methods", warnings)
+        named = soft_text(order, "shipping_methods", warnings)
         if not total and not named:
             return None
         return {"method": named, "amount": total or 0, "kind": shipping_kind(named)}
@@ -636,7 +611,7 @@ def _pickup_location(line: Node, warnings: Warnings) -> dict[str, Any] | None:
     """Where a pick-up is collected, from the block checkout's shipping line meta."""
     found: dict[str, str] = {}
     for meta in line.children("meta_data"):
-        key = (_text(meta, "key", warnings) or "").lower().replace(" ", "_")
+        key = (soft_text(meta, "key", warnings) or "").lower().replace(" ", "_")
         value = property_value(meta.raw("value"))
         if key in ("pickup_location", "pickup_address") and value:
             found[key] = value
@@ -658,10 +633,10 @@ def _taxes(order: Node, warnings: Warnings) -> list[dict[str, Any]]:
         if amount:
             taxes.append(
                 {
-                    "title": _text(line, "label", warnings)
-                    or _text(line, "title", warnings)
-                    or _text(line, "rate_code", warnings)
-                    or _text(line, "code", warnings)
+                    "title": soft_text(line, "label", warnings)
+                    or soft_text(line, "title", warnings)
+                    or soft_text(line, "rate_code", warnings)
+                    or soft_text(line, "code", warnings)
                     or "Tax",
                     "rate": percent / 100 if percent is not None else None,
                     "amount": amount,
@@ -690,56 +665,53 @@ def _gift_cards(order: Node) -> list[dict[str, Any]]:
 def _customer(order: Node, warnings: Warnings) -> dict[str, Any]:
     billing = _first_child(order, "billing", "billing_address", warnings)
     shipping = _first_child(order, "shipping", "shipping_address", warnings)
-    legacy_customer = _object(order, "customer", warnings)
-    first = _text(billing, "first_name", warnings)
-    last = _text(billing, "last_name", warnings)
-    shipping_first = _text(shipping, "first_name", warnings)
-    shipping_last = _text(shipping, "last_name", warnings)
+    legacy_customer = soft_child(order, "customer", warnings)
+    first = soft_text(billing, "first_name", warnings)
+    last = soft_text(billing, "last_name", warnings)
+    shipping_first = soft_text(shipping, "first_name", warnings)
+    shipping_last = soft_text(shipping, "last_name", warnings)
     if not first and not last:
         first, last = shipping_first, shipping_last
     elif not first and last == shipping_last:
         first = shipping_first  # the same person, whose billing first name was unreadable
     if not first and not last:
-        first = _text(legacy_customer, "first_name", warnings)
-        last = _text(legacy_customer, "last_name", warnings)
+        first = soft_text(legacy_customer, "first_name", warnings)
+        last = soft_text(legacy_customer, "last_name", warnings)
     email = _email(billing, warnings) or _email(legacy_customer, warnings)
     return {"first_name": first, "last_name": last, "email": email}
 
 
 def _email(node: Node | None, warnings: Warnings) -> str | None:
     """An email address, or ``None`` (with a warning) when it is not one."""
-    email = _text(node, "email", warnings)
-    if node is None or email is None:
+    if node is None:
         return None
-    try:
-        Customer.model_validate({"email": email})
-    except ValidationError:
-        warnings.add(node.at("email"), f"{email[:60]!r} is not an email address; left out")
-        return None
-    return email
+    return email_or_none(soft_text(node, "email", warnings), node.at("email"), warnings)
 
 
 def _address(node: Node | None, warnings: Warnings) -> dict[str, Any] | None:
     if node is None:
         return None
-    country = _text(node, "country", warnings)
+    country = soft_text(node, "country", warnings)
     is_code = bool(country and len(country) == 2 and country.isalpha())
     name = " ".join(
         part
-        for part in (_text(node, "first_name", warnings), _text(node, "last_name", warnings))
+        for part in (
+            soft_text(node, "first_name", warnings),
+            soft_text(node, "last_name", warnings),
+        )
         if part
     )
     address: dict[str, Any] = {
         "name": name or None,
-        "company": _text(node, "company", warnings),
-        "address1": _text(node, "address_1", warnings),
-        "address2": _text(node, "address_2", warnings),
-        "city": _text(node, "city", warnings),
-        "region": _text(node, "state", warnings),
-        "postal_code": _text(node, "postcode", warnings),
+        "company": soft_text(node, "company", warnings),
+        "address1": soft_text(node, "address_1", warnings),
+        "address2": soft_text(node, "address_2", warnings),
+        "city": soft_text(node, "city", warnings),
+        "region": soft_text(node, "state", warnings),
+        "postal_code": soft_text(node, "postcode", warnings),
         "country_code": country.upper() if country and is_code else None,
         "country": None if is_code else country,
-        "phone": _text(node, "phone", warnings),
+        "phone": soft_text(node, "phone", warnings),
     }
     if not any(address[key] for key in ("name", "address1", "city", "postal_code")):
         return None
@@ -749,12 +721,12 @@ def _address(node: Node | None, warnings: Warnings) -> dict[str, Any] | None:
 def _payment(
     order: Node, gift_cards: list[dict[str, Any]], due: Decimal | None, warnings: Warnings
 ) -> dict[str, Any] | None:
-    details = _object(order, "payment_details", warnings)
+    details = soft_child(order, "payment_details", warnings)
     method = (
-        _text(order, "payment_method_title", warnings)
-        or humanize(_text(order, "payment_method", warnings))
-        or _text(details, "method_title", warnings)
-        or humanize(_text(details, "method_id", warnings))
+        soft_text(order, "payment_method_title", warnings)
+        or humanize(soft_text(order, "payment_method", warnings))
+        or soft_text(details, "method_title", warnings)
+        or humanize(soft_text(details, "method_id", warnings))
     )
     if not method and not gift_cards and due is None:
         return None
