@@ -178,7 +178,7 @@ def test_other_platforms_are_not_saleor_envelopes(payload: str, seen: str) -> No
         saleor.to_order(load(SAMPLES / payload))
     (problem,) = exc.value.problems
     assert problem.path == ""
-    assert problem.message.startswith("not a Saleor order: got an object with keys ")
+    assert problem.message.startswith("got an object with keys ")
     assert seen in problem.message
     assert '{"notify_event": …, "payload": {"order": {…}}} (NOTIFY_USER)' in problem.message
     assert "\n" not in problem.message
@@ -315,9 +315,7 @@ def test_notify_event_without_an_order_is_not_an_envelope() -> None:
     with pytest.raises(OrderValidationError) as exc:
         saleor.to_order(body)
     (problem,) = exc.value.problems
-    assert problem.message.startswith(
-        "not a Saleor order: got an object with keys notify_event, payload, meta;"
-    )
+    assert problem.message.startswith("got an object with keys notify_event, payload, meta;")
 
 
 def test_legacy_webhook_collection_point_and_partial_payment() -> None:

@@ -310,7 +310,7 @@ def test_a_body_that_is_no_envelope_is_refused_on_one_line(path: str) -> None:
     (problem,) = exc.value.problems
     assert problem.path == ""
     assert "\n" not in problem.message
-    assert problem.message.startswith("not a Shopify order: got an object with keys ")
+    assert problem.message.startswith("got an object with keys ")
     assert "(it looks like a Stripe payload)" in problem.message
     assert problem.message.endswith(
         'expected a bare order or {"order": {…}} or {"orders": [one order]}'
@@ -616,7 +616,7 @@ def test_what_is_no_envelope_is_refused_on_one_line(body: Any) -> None:
     with pytest.raises(OrderValidationError) as exc:
         shopify.to_order(copy.deepcopy(body) if not isinstance(body, str) else body)
     (problem,) = exc.value.problems
-    assert problem.message.startswith("not a Shopify order: got ")
+    assert problem.message.startswith("got ")
     assert problem.message.endswith('{"orders": [one order]}')
     assert "\n" not in problem.message
 

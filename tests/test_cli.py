@@ -134,7 +134,8 @@ def test_render_from_the_wrong_platform_names_it(tmp_path: Path) -> None:
     """A payload that is not the --from platform's order is bad input, named as such."""
     result = run("render", ONE, "--from", "saleor", "--merchant", MERCHANT, "-o", tmp_path)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"error: {ONE}: not a valid saleor order")
+    assert result.stderr.startswith(f"error: {ONE}: invalid Saleor order: ")
+    assert "this is not a Saleor order" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -150,7 +150,7 @@ def test_a_pending_order_says_the_payment_is_to_come(mailer: Mailer) -> None:
     data = pending(due="36.50", instructions="IBAN DE02 1203 0000 0000 2020 51, ref. 1001")
     email = mailer.render(data)
     for part in (email.text, words_of(email.html)):
-        assert re.search("payment to come", part, re.IGNORECASE)
+        assert re.search("payment pending", part, re.IGNORECASE)
         assert "Still to pay: $36.50" in part and "IBAN DE02 1203" in part
         assert "Paid in full" not in part
 

@@ -324,7 +324,7 @@ def test_a_failure_no_retry_cures_is_answered_200_and_logged(serve: Any) -> None
         (b"not json", "not valid JSON"),
         (b"\xff\xfe\x00", "not UTF-8"),
         (b"[" * 50_000 + b"]" * 50_000, "nested too deeply"),
-        (b'{"id": 1, "topic": "ping"}', "not a Shopify order"),
+        (b'{"id": 1, "topic": "ping"}', "invalid Shopify order: got an object with keys id, topic"),
         (b"[]", "expected a JSON object"),
         (b"", "not valid JSON"),
     ],

@@ -145,7 +145,7 @@ class Setup:
         try:
             order = to_order(data, self.platform)
         except OrderValidationError as exc:
-            raise InputError(f"{item.where}: not a valid {self.platform} order: {exc}") from None
+            raise InputError(f"{item.where}: {exc}") from None
         # What the adapter could not read and replaced: said, and not fatal.
         for warning in order.warnings:
             click.echo(f"{item.where}: warning: {warning}", err=True)

@@ -340,7 +340,7 @@ def not_an_envelope(platform: str, payload: Any, accepted: tuple[str, ...]) -> N
         seen = f"a list of {len(payload)}"
     else:
         seen = type(payload).__name__
-    fail(platform, "", f"not a {platform} order: got {seen}; expected {' or '.join(accepted)}")
+    fail(platform, "", f"got {seen}; expected {' or '.join(accepted)}")
 
 
 _GRAPHQL_ID = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")

@@ -288,7 +288,7 @@ def _unwrap(data: Any) -> Node:
         fail(
             PLATFORM,
             "",
-            f"not a Shopify order: got {seen}, expected a JSON object: {' or '.join(ENVELOPES)}",
+            f"got {seen}, expected a JSON object: {' or '.join(ENVELOPES)}",
         )
     root = Node(data, PLATFORM)
     if isinstance(data.get("draft_order"), Mapping):
