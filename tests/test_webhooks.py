@@ -34,7 +34,7 @@ from delightmail import Mailer, SendError
 from delightmail.adapters import to_order
 from delightmail.records import MemorySentStore, SQLiteSentStore
 from delightmail.sending import SMTPTransport
-from delightmail.webhooks import app
+from delightmail.webhooks import _platform_id, app
 
 from .cluster import free_port
 from .conftest import EXAMPLES, SAMPLES
@@ -658,3 +658,21 @@ def test_more_topics_can_confirm_and_an_order_under_two_is_sent_once(serve: Any)
     updated = {**signed("shopify", body), "X-Shopify-Topic": "orders/updated"}
     assert served.post("shopify", body, updated).json()["outcome"] == "ignored"
     assert len(sent) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": 42, "line_items": []},
+        {"order": {"id": 42}},
+        {"orders": [{"id": 42}]},
+        {"data": {"id": 42}},
+        {"notify_event": "order_confirmation", "payload": {"order": {"id": 42}}},
+        [{"order": {"id": 42}}],
+    ],
+    ids=["bare", "order", "orders-list", "jetpack-data", "saleor-notify", "legacy-list"],
+)
+def test_the_platforms_id_is_read_through_every_envelope(body: Any) -> None:
+    """The order's own id keys its sent record whatever envelope it came in, so that two
+    orders of one number (two WooCommerce sites behind one receiver) never share one."""
+    assert _platform_id(body) == "42"

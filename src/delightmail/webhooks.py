@@ -510,10 +510,20 @@ def _platform_id(data: Any) -> str:
     """The platform's own id of the order in *data* (a body already read as an order):
     unique in a Shopify or Saleor instance, or a WooCommerce site, where order numbers
     may not be."""
-    for _ in range(3):
+    for _ in range(4):  # the envelopes the adapters read: {"order"}, {"orders": [one]},
+        # {"data"} (WordPress.com), {"payload": {"order"}} (Saleor's NOTIFY), [one]
         if isinstance(data, list) and len(data) == 1:
             data = data[0]
-        inner = data.get("order") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            break
+        inner = next(
+            (
+                value[0] if isinstance(value, list) and len(value) == 1 else value
+                for key in ("order", "orders", "data", "payload")
+                if (value := data.get(key)) is not None
+            ),
+            None,
+        )
         if not isinstance(inner, dict):
             break
         data = inner
