@@ -673,6 +673,6 @@ def test_more_topics_can_confirm_and_an_order_under_two_is_sent_once(serve: Any)
     ids=["bare", "order", "orders-list", "jetpack-data", "saleor-notify", "legacy-list"],
 )
 def test_the_platforms_id_is_read_through_every_envelope(body: Any) -> None:
-    """The order's own id keys its sent record whatever envelope it came in, so that two
-    orders of one number (two WooCommerce sites behind one receiver) never share one."""
+    """The order's own id keys its sent record whatever envelope it came in: two orders
+    that share a number (a site's numbering plugin reset) never share a record."""
     assert _platform_id(body) == "42"
