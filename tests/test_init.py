@@ -439,3 +439,18 @@ def test_the_wheel_ships_the_examples_and_init_works_from_it(tmp_path: Path) -> 
             if stream is not None:
                 stream.close()
     assert json.loads((folder / "merchant.json").read_text())["name"] == "Groove Harbor Records"
+
+
+def test_a_partial_in_the_designs_own_folder_replaces_it_there_alone(shop: Path) -> None:
+    """templates/postcard/partials/NAME replaces that partial in the postcard, and the
+    receipt keeps the built-in one: the lookup the copy's comment describes."""
+    built_in = (ROOT / "templates" / "partials" / "footer.txt.j2").read_text()
+    own = shop / "templates" / "postcard" / "partials" / "footer.txt.j2"
+    own.parent.mkdir()
+    own.write_text("Marker-6620 " + built_in)
+    merchant, order = load(shop / "merchant.json"), load(shop / "orders" / "01-one-item.json")
+    found = (shop / "templates",)
+    postcard = Mailer(merchant, "postcard", template_dirs=found).render(order)
+    receipt = Mailer(merchant, "receipt", template_dirs=found).render(order)
+    assert "Marker-6620" in postcard.text
+    assert "Marker-6620" not in receipt.text
