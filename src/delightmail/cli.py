@@ -16,6 +16,7 @@ import functools
 import json
 import logging
 import os
+import shlex
 import time
 import webbrowser
 from collections.abc import Callable, Iterator
@@ -57,6 +58,7 @@ from .i18n import available_locales, read_catalogs
 from .models import TONES, Merchant, Order, validate_merchant
 from .rendered import RenderedEmail
 from .rendering import Mailer, available_templates
+from .scaffold import init_folder, project_defaults
 from .screenshot import CHROMIUM_ENV
 from .screenshot import screenshot as take_screenshot
 
@@ -325,7 +327,20 @@ def _smtp_password(user: str | None) -> str | None:
 # -- the commands ----------------------------------------------------------------
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_ENVIRONMENT = f"""\b
+Environment:
+  {MERCHANT_ENV}       the merchant JSON file, for --merchant
+  {CHROMIUM_ENV}       the Chromium that screenshot and check --external
+                             drive (default: Debian's /usr/bin/chromium)
+  {PASSWORD_ENV}  the SMTP password of send and serve (with --user)
+  DELIGHTMAIL_CACHE_DIR      where compiled templates are kept ('off': nowhere)
+
+\b
+A folder of your own to design in: delightmail init && delightmail preview --open
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_ENVIRONMENT)
 @click.version_option(__version__, prog_name="delightmail")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 @click.pass_context
@@ -697,6 +712,34 @@ def serve(
 
 
 @cli.command()
+@click.argument("folder", required=False, default=Path(), type=click.Path(path_type=Path))
+@click.option(
+    "--template",
+    default="postcard",
+    show_default=True,
+    help="The built-in design to copy into templates/NAME/ to edit.",
+)
+@click.option("--partials", is_flag=True, help="Also copy the layout and partials into templates/.")
+@click.option("--force", is_flag=True, help="Overwrite the files of a former init.")
+def init(folder: Path, template: str, partials: bool, force: bool) -> None:
+    """Make FOLDER (default: this one) a folder to design emails in.
+
+    It gets merchant.json, example orders in orders/, a copy of a built-in design
+    in templates/NAME/ (which replaces the built-in one), a story pack in
+    packs/playful.toml and a README.md of next steps. Then, from FOLDER,
+    delightmail preview --open shows them all and reloads on every edit.
+
+    A file that exists is never overwritten without --force: nothing is written.
+    """
+    with _reported():
+        written = init_folder(folder, template=template, force=force, partials=partials)
+    for written_path in written:
+        click.echo(written_path)
+    go = "" if folder == Path() else f"cd {shlex.quote(str(folder))} && "
+    click.echo(f"next: {go}delightmail preview --open (README.md says more)", err=True)
+
+
+@cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--merchant",
@@ -760,7 +803,11 @@ def preview(
     port: int,
     open_browser: bool,
 ) -> None:
-    """Serve a live gallery of the orders at PATH (default: examples/orders) in the browser.
+    """Serve a live gallery of the orders at PATH in the browser.
+
+    PATH defaults to ./orders when there is one (a folder made by delightmail init,
+    whose templates/ and packs/ are then used too unless --templates or --packs is
+    given), else examples/orders; the merchant, to a merchant.json beside the orders.
 
     Every order × template × locale × tone, at desktop and mobile width, as HTML or
     text, light or dark, with its subject, preheader, size and check results.
@@ -770,7 +817,9 @@ def preview(
     from .preview import Gallery, PreviewServer
 
     with _reported():
-        orders = path or Path("examples/orders")
+        # What is not given comes from an initialised folder (delightmail init).
+        found = project_defaults(path, template_dirs, pack_dirs)
+        orders, template_dirs, pack_dirs = found.orders, found.template_dirs, found.pack_dirs
         if not orders.exists():
             raise InputError(f"{orders}: no such file or folder (pass PATH, a folder of orders)")
         merchant = merchant_path or _merchant_beside(orders)
@@ -798,6 +847,8 @@ def preview(
                 f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} "
                 "(--port 0 picks a free port)"
             ) from None
+    if found.found:
+        click.echo(f"using {', '.join(found.found)} (this folder's)", err=True)
     with server:
         click.echo(f"delightmail preview: {server.url}  (Ctrl+C to stop)")
         if open_browser:
