@@ -369,7 +369,7 @@ async function external() {
   box.dataset.loading = "1";
   box.textContent = "Running the external checks (a few seconds)...";
   try {
-    const response = await fetch("/checks" + location.search, {cache: "no-store"});
+    const response = await fetch("/checks?" + app.query, {cache: "no-store"});
     const data = await response.json();
     box.textContent = "";
     if (data.error) {
@@ -463,7 +463,7 @@ const sendButton = $("send-test");
 if (sendButton) sendButton.addEventListener("click", async () => {
   const out = $("send-status");
   out.textContent = "sending...";
-  const form = new URLSearchParams(location.search);
+  const form = new URLSearchParams(app.query);
   form.set("token", app.token);
   try {
     const response = await fetch("/send", {method: "POST", body: form});
@@ -662,7 +662,8 @@ def render_page(
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>delightmail preview</title><style>{_STYLE}</style></head>"
-        f'<body data-version="{version}" data-token="{_e(token)}">'
+        f'<body data-version="{version}" data-token="{_e(token)}" '
+        f'data-query="{_e(chosen.entry.query if chosen else "")}">'
         f"{_sidebar(entries, chosen.entry if chosen else None)}"
         f'<main id="main">{_toolbar(chosen, send_to)}{_content(chosen, message)}</main>'
         f"<script>{_SCRIPT}</script></body></html>"
@@ -724,7 +725,7 @@ def download_name(entry: Entry, suffix: str) -> str:
     """A file name for *entry* safe in any ``Content-Disposition`` and file system:
     ``01-one-item-postcard-de_DE.eml``; only letters, digits, ``.``, ``_`` and ``-``."""
     parts = (entry.order, entry.template, entry.locale, entry.tone)
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(p for p in parts if p)).strip("-.")
+    stem = re.sub(r"[^A-Za-z0-9._]+", "-", "-".join(p for p in parts if p)).strip("-.")
     return f"{stem[:100] or 'email'}.{suffix}"
 
 
@@ -871,7 +872,7 @@ class _Handler(BaseHTTPRequestHandler):
             entries, chosen, version, message=message, token=preview.token,
             send_to=preview.send.to,
         )  # fmt: skip
-        self._send(HTTPStatus.OK, "text/html", page, Content_Security_Policy=_PAGE_CSP)
+        self._send(HTTPStatus.OK, "text/html", page)
 
     def _email(self, path: str, query: dict[str, str]) -> None:
         preview = self.server.preview
@@ -987,10 +988,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.BAD_GATEWAY, {"error": f"not sent: {exc}"})
             return
         self._json(HTTPStatus.OK, {"message": said})
-
-
-# The page runs its own script and nothing else; the email is a frame of this server.
-_PAGE_CSP = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src *"
 
 
 class _HTTPServer(ThreadingHTTPServer):
