@@ -790,6 +790,19 @@ def init(folder: Path, template: str, partials: bool, force: bool) -> None:
     help="The orders are that platform's payloads (webhook bodies), not delightmail's JSON.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the browser.")
+@click.option(
+    "--smtp",
+    "smtp_server",
+    metavar="HOST:PORT",
+    help="The send-test button sends through this SMTP server (with --to). "
+    "Default: a local sink on 127.0.0.1, started on the first send, that keeps what arrives.",
+)
+@click.option("--to", "send_to", help="Where the send-test button sends (the only address).")
+@click.option("--sender", help="From address. Default: the merchant's name and support email.")
+@click.option("--starttls", is_flag=True, help="With --smtp: upgrade with STARTTLS first.")
+@click.option(
+    "--user", help=f"With --smtp: log in as USER; the password comes from {PASSWORD_ENV}."
+)
 def preview(
     path: Path | None,
     merchant_path: Path | None,
@@ -802,21 +815,42 @@ def preview(
     platform: str | None,
     port: int,
     open_browser: bool,
+    smtp_server: str | None,
+    send_to: str | None,
+    sender: str | None,
+    starttls: bool,
+    user: str | None,
 ) -> None:
-    """Serve a live gallery of the orders at PATH in the browser.
+    """Serve a live preview of the orders at PATH in the browser.
 
     PATH defaults to ./orders when there is one (a folder made by delightmail init,
     whose templates/ and packs/ are then used too unless --templates or --packs is
     given), else examples/orders; the merchant, to a merchant.json beside the orders.
 
-    Every order × template × locale × tone, at desktop and mobile width, as HTML or
-    text, light or dark, with its subject, preheader, size and check results.
-    The page reloads itself when a template, order or merchant file changes.
+    A sidebar of every order × template × locale × tone, and the email chosen at
+    320, 375, 600px or full width, light, dark or inverted, images on or off; its
+    text, HTML source, headers and check results; .html and .eml downloads; a
+    send-test button (to --to only). The page re-renders itself, keeping its
+    scroll, when a template, pack, catalog, order or merchant file changes.
     """
     # The preview's server and file watcher (http.server, ssl, watchfiles) load only for it.
-    from .preview import Gallery, PreviewServer
+    from .preview import Gallery, PreviewServer, SendSettings
+    from .sending import parse_server
 
     with _reported():
+        if smtp_server is not None:
+            parse_server(smtp_server)
+            if send_to is None:
+                raise InputError("--smtp needs --to ADDRESS: the send-test sends only there")
+        if (starttls or user) and smtp_server is None:
+            raise InputError("--starttls and --user go with --smtp HOST:PORT")
+        for address, what in ((send_to, "--to"), (sender, "--sender")):
+            if address is not None:
+                parse_address(address, what)
+        send = SendSettings(
+            to=send_to or SendSettings.to, server=smtp_server, sender=sender,
+            starttls=starttls, user=user, password=_smtp_password(user),
+        )  # fmt: skip
         # What is not given comes from an initialised folder (delightmail init).
         found = project_defaults(path, template_dirs, pack_dirs)
         orders, template_dirs, pack_dirs = found.orders, found.template_dirs, found.pack_dirs
@@ -841,7 +875,7 @@ def preview(
             platform=platform.lower() if platform else None,
         )
         try:
-            server = PreviewServer(gallery, port=port)
+            server = PreviewServer(gallery, port=port, send=send)
         except OSError as exc:
             raise InputError(
                 f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} "
