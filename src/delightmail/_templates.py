@@ -246,13 +246,19 @@ def nesting_problem(source: str) -> tuple[str, int] | None:
         elif _opens(tag):
             stack.append(tag)
         elif keyword in _MIDDLE_OF:
-            if not stack or stack[-1].keyword not in _MIDDLE_OF[keyword]:
-                owners = " or ".join(f"{{% {owner} %}}" for owner in _MIDDLE_OF[keyword])
-                inside = f" (the open tag is {_shown(stack[-1])}, line {stack[-1].lineno})"
+            owners = _MIDDLE_OF[keyword]
+            if stack and stack[-1].keyword in owners:
+                continue
+            if any(open_tag.keyword in owners for open_tag in stack):
+                # It belongs to a block further out: the one inside it was left open.
+                left = stack[-1]
                 return (
-                    f"{_shown(tag)} is outside any {owners}" + (inside if stack else ""),
-                    tag.lineno,
+                    f"{_shown(left)} is never closed (expected {{% end{left.keyword} %}} "
+                    f"before {_shown(tag)} on line {tag.lineno})",
+                    left.lineno,
                 )
+            names = " or ".join(f"{{% {owner} %}}" for owner in owners)
+            return f"{_shown(tag)} is outside any {names}", tag.lineno
         elif keyword.startswith("end") and keyword[3:] in _BLOCKS:
             opener = keyword[3:]
             if stack and stack[-1].keyword == opener:
