@@ -265,6 +265,14 @@ def markup_problems(source: str) -> list[MarkupProblem]:
     does (elements, attributes, comments, HTML void elements), pairing each
     end tag with its start, so that each problem has its place.
     """
+    return _read_markup(source)[0]
+
+
+def _read_markup(
+    source: str, until: int | None = None
+) -> tuple[list[MarkupProblem], list[tuple[str, int]]]:
+    """The problems in *source* (see :func:`markup_problems`), and the elements open
+    (name, offset) where the reading stopped: at the end, or at the tag at *until*."""
     problems: list[MarkupProblem] = []
     stack: list[tuple[str, int]] = []
     pos, n = 0, len(source)
@@ -273,11 +281,13 @@ def markup_problems(source: str) -> list[MarkupProblem]:
         problems.append(MarkupProblem(offset, f"MJML: {message}", strict))
 
     while (lt := source.find("<", pos)) >= 0:
+        if until is not None and lt >= until:
+            return problems, stack
         if source.startswith("<!--", lt):
             end = source.find("-->", lt + 4)
             if end < 0:
                 add(lt, "a comment <!-- is never closed (expected -->)")
-                return problems
+                return problems, stack
             pos = end + 3
             continue
         if source.startswith(("<!", "<?"), lt):
@@ -324,7 +334,7 @@ def markup_problems(source: str) -> list[MarkupProblem]:
             pos = _skip_space(source, pos)
             if pos >= n:
                 add(lt, f"<{shown} is never closed with >")
-                return problems
+                return problems, stack
             if source.startswith("/>", pos):
                 empty, pos = True, pos + 2
                 break
@@ -349,7 +359,7 @@ def markup_problems(source: str) -> list[MarkupProblem]:
             end = source.find(quote, pos + 1)
             if end < 0:
                 add(attribute.start(), f"{label} is never closed (its {quote} quote)")
-                return problems
+                return problems, stack
             pos = end + 1
         lowered = name.lower()
         if empty or lowered in _VOID:
@@ -358,14 +368,14 @@ def markup_problems(source: str) -> list[MarkupProblem]:
             end_tag = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE).search(source, pos)
             if end_tag is None:
                 add(lt, f"<{shown}> is never closed (expected </{shown}>)")
-                return problems
+                return problems, stack
             pos = end_tag.end()
             continue
         stack.append((name, lt))
-    if stack:
+    if stack and until is None:
         left, at = stack[-1]
         add(at, f"<{_bounded(left)}> is never closed (expected </{_bounded(left)}>)")
-    return problems
+    return problems, stack
 
 
 def _mrml_message(error: str, mjml_source: str, tags: Sequence[Tag] = ()) -> tuple[str, int | None]:
@@ -389,6 +399,8 @@ def _mrml_message(error: str, mjml_source: str, tags: Sequence[Tag] = ()) -> tup
         span = f"{'</' if span.lstrip().startswith('</') else '<'}{name}>"
         if name.startswith("mj-") and name not in MJML_ELEMENTS:
             span += " (MJML has no such element)"
+        elif (parent := _read_markup(mjml_source, offset)[1]) and not span.startswith("</"):
+            span += f" inside <{_bounded(parent[-1][0])}>"
     if span:
         what = f"{what.strip()} {_bounded(span)}"
     return what.strip(), offset
