@@ -275,6 +275,7 @@ def _read_markup(
     (name, offset) where the reading stopped: at the end, or at the tag at *until*."""
     problems: list[MarkupProblem] = []
     stack: list[tuple[str, int]] = []
+    opened: dict[str, int] = {}  # how many of each name are on the stack
     pos, n = 0, len(source)
 
     def add(offset: int, message: str, strict: bool = False) -> None:
@@ -308,10 +309,9 @@ def _read_markup(
             if not source.startswith(">", pos):
                 add(lt, f"cannot read the end tag </{shown}> (an end tag holds no attributes)")
             pos = source.find(">", pos) + 1 or n
-            names = [open_name for open_name, _ in stack]
-            if names and names[-1] == name:
-                stack.pop()
-            elif name in names:
+            if stack and stack[-1][0] == name:
+                opened[stack.pop()[0]] -= 1
+            elif opened.get(name):
                 # It closes an element further out: the one inside it was left open.
                 left, at = stack[-1]
                 both_mjml = left.startswith("mj-") and name.startswith("mj-")
@@ -321,7 +321,9 @@ def _read_markup(
                     f"(expected </{_bounded(left)}> before </{shown}>)",
                     strict=both_mjml,
                 )
-                del stack[names.index(name) :]
+                while (closed := stack.pop()[0]) != name:
+                    opened[closed] -= 1
+                opened[closed] -= 1
             else:
                 open_now = f": the open element is <{_bounded(stack[-1][0])}>" if stack else ""
                 add(lt, f"</{shown}> closes no element{open_now}")
@@ -372,6 +374,7 @@ def _read_markup(
             pos = end_tag.end()
             continue
         stack.append((name, lt))
+        opened[name] = opened.get(name, 0) + 1
     if stack and until is None:
         left, at = stack[-1]
         add(at, f"<{_bounded(left)}> is never closed (expected </{_bounded(left)}>)")
