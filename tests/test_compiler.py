@@ -429,3 +429,14 @@ def test_an_unclosed_tag_at_any_line_of_a_real_template_is_named_there(
             Mailer(merchant=merchant, template=root / design)
         assert (info.value.filename, info.value.lineno) == (str(root / file), line)
         assert "is never closed" in info.value.message
+
+
+def test_a_syntax_error_in_the_source_after_mjml_names_the_templates_line() -> None:
+    """Should the source that comes back from MJML not parse, the error is mapped back
+    through the token map to the template's line, not the compiled source's."""
+    from delightmail._templates import HTML_ENV, _mark
+
+    compiled = "<p>\n</p>\n{% if x %}\n"  # line 3 of the compiled source came from line 7
+    with pytest.raises(TemplateError) as info:
+        _mark(HTML_ENV, compiled, "t.mjml.j2", frozenset(), ((1, 3), (1, 7)))
+    assert info.value.lineno == 7 and "{% if x %} is never closed" in info.value.message
