@@ -180,16 +180,127 @@ def check_syntax(env: jinja2.Environment, source: str, filename: str) -> None:
     try:
         env.parse(source, name=filename, filename=filename)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
+        raise syntax_error(exc, source, filename) from None
     except RecursionError:
         raise TemplateError("nested too deeply to compile", filename) from None
+
+
+# -- nesting: an unclosed tag named at its own line ------------------------------
+#
+# Jinja reports an {% if %} that is never closed where it gives up: at the end of
+# the file ("Unexpected end of template"), or at the next end tag that does not
+# fit. The author wants the line of the tag left open, so the tags are paired
+# here, as Jinja's parser pairs them, when Jinja has refused the source.
+
+#: Each statement that needs an end tag, and the middles it may hold.
+_BLOCKS: dict[str, frozenset[str]] = {
+    "if": frozenset({"elif", "else"}),
+    "for": frozenset({"else"}),
+    "trans": frozenset({"pluralize"}),
+    **{keyword: frozenset() for keyword in
+       ("block", "macro", "call", "filter", "with", "autoescape", "set", "raw")},
+}  # fmt: skip
+_MIDDLE_OF = {"elif": ("if",), "else": ("if", "for"), "pluralize": ("trans",)}
+#: What Jinja says when the nesting is wrong (and not, say, an expression).
+_NESTING_WORDS = ("Unexpected end of template", "Encountered unknown tag", "end of raw")
+_ENDRAW = re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}")
+#: The most of a tag an error message quotes.
+_SHOWN = 60
+
+
+def _shown(tag: compiler.Tag) -> str:
+    """*tag* as an error message quotes it: on one line, bounded."""
+    inner = " ".join(tag.text[2:-2].strip("-+").split())
+    if len(inner) > _SHOWN:
+        inner = inner[: _SHOWN - 1] + "…"
+    return "{% " + inner + " %}"
+
+
+def _opens(tag: compiler.Tag) -> bool:
+    keyword = tag.keyword
+    if keyword == "set":  # only the block form, {% set x %}…{% endset %}
+        return "=" not in tag.text
+    return keyword in _BLOCKS
+
+
+def nesting_problem(source: str) -> tuple[str, int] | None:
+    """What is wrong with how the statements in *source* nest, and the line to name:
+    an opening tag never closed (its own line), an end tag with nothing to close, or
+    a middle (``else``) outside its block. ``None`` when they nest."""
+    try:
+        tags = [tag for tag in compiler.scan_tags(source) if tag.kind == "statement"]
+    except TemplateError:  # an unclosed {{ or {%: Jinja's own message says it
+        return None
+    stack: list[compiler.Tag] = []
+    index = 0
+    while index < len(tags):
+        tag = tags[index]
+        keyword = tag.keyword
+        index += 1
+        if keyword == "raw":
+            closing = _ENDRAW.search(source, tag.end)
+            if closing is None:
+                return f"{_shown(tag)} is never closed (expected {{% endraw %}})", tag.lineno
+            while index < len(tags) and tags[index].start < closing.end():
+                index += 1
+        elif _opens(tag):
+            stack.append(tag)
+        elif keyword in _MIDDLE_OF:
+            owners = _MIDDLE_OF[keyword]
+            if stack and stack[-1].keyword in owners:
+                continue
+            if any(open_tag.keyword in owners for open_tag in stack):
+                # It belongs to a block further out: the one inside it was left open.
+                left = stack[-1]
+                return (
+                    f"{_shown(left)} is never closed (expected {{% end{left.keyword} %}} "
+                    f"before {_shown(tag)} on line {tag.lineno})",
+                    left.lineno,
+                )
+            names = " or ".join(f"{{% {owner} %}}" for owner in owners)
+            return f"{_shown(tag)} is outside any {names}", tag.lineno
+        elif keyword.startswith("end") and keyword[3:] in _BLOCKS:
+            opener = keyword[3:]
+            if stack and stack[-1].keyword == opener:
+                stack.pop()
+                continue
+            if any(open_tag.keyword == opener for open_tag in stack):
+                # It closes a block further out: the one inside it was left open.
+                left = stack[-1]
+                return (
+                    f"{_shown(left)} is never closed (expected {{% end{left.keyword} %}} "
+                    f"before {_shown(tag)} on line {tag.lineno})",
+                    left.lineno,
+                )
+            message = f"{_shown(tag)} has no {{% {opener} %}} to close"
+            if stack:
+                message += (
+                    f": the open tag is {_shown(stack[-1])} (line {stack[-1].lineno}), "
+                    f"closed by {{% end{stack[-1].keyword} %}}"
+                )
+            return message, tag.lineno
+    if stack:
+        left = stack[-1]
+        return f"{_shown(left)} is never closed (expected {{% end{left.keyword} %}})", left.lineno
+    return None
+
+
+def syntax_error(exc: jinja2.TemplateSyntaxError, source: str, filename: str) -> TemplateError:
+    """Jinja's syntax error as ours: an unclosed tag named at its own line, not where
+    Jinja gave up looking for its end."""
+    message, lineno = exc.message or str(exc), exc.lineno
+    if any(words in message for words in _NESTING_WORDS):
+        problem = nesting_problem(source)
+        if problem is not None:
+            message, lineno = problem
+    return TemplateError(" ".join(message.split()), filename, lineno)
 
 
 def _compile(env: jinja2.Environment, source: str | nodes.Template, filename: str) -> CodeType:
     try:
         return env.compile(source, name=filename, filename=filename)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
+        raise syntax_error(exc, source if isinstance(source, str) else "", filename) from None
     except RecursionError:
         raise TemplateError("nested too deeply to compile", filename) from None
     except SyntaxError as exc:  # Python's own limits: 200 parentheses, 20 nested loops
@@ -402,7 +513,7 @@ def _parse(env: jinja2.Environment, source: str, filename: str) -> nodes.Templat
     try:
         return env.parse(source, name=filename, filename=filename)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.message or str(exc), filename, exc.lineno) from None
+        raise syntax_error(exc, source, filename) from None
     except RecursionError:
         raise TemplateError("nested too deeply to compile", filename) from None
 
@@ -415,7 +526,14 @@ def _mark(
     line_map: tuple[tuple[int, ...], tuple[int, ...]] = ((), ()),
 ) -> _Marked:
     """*source* compiled with a marker for each slot (but those *unfolded*)."""
-    tree = _parse(env, source, filename)
+    try:
+        tree = _parse(env, source, filename)
+    except TemplateError as exc:
+        # *source* came out of MJML: name the template's own line, not its line.
+        if exc.lineno is None or not line_map[0]:
+            raise
+        lineno = compiler.JinjaSource(source, filename, *line_map).original_line(exc.lineno)
+        raise TemplateError(exc.message, filename, lineno) from None
     folder = _Folder(env, tree, unfolded)
     folder.visit(tree)
     tree.set_environment(env)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -205,34 +205,249 @@ def _silence_cssutils() -> None:
     cssutils.log.setLevel(logging.CRITICAL)
 
 
-_MRML_POSITION = re.compile(r"at position (\d+)")
+#: MRML's errors name a span of UTF-8 bytes: "at position 59:66" (or "59..66").
+_MRML_POSITION = re.compile(r"\s*(?:in root template\s*)?at position (\d+)(?:(?::|\.\.)(\d+))?")
+_MRML_WHERE = re.compile(r"\s*in root template\s*$")
+
+#: Every element MJML 4 knows (``mj-all`` and ``mj-class`` inside ``mj-attributes``).
+MJML_ELEMENTS = frozenset({
+    "mjml", "mj-head", "mj-body", "mj-attributes", "mj-all", "mj-class", "mj-breakpoint",
+    "mj-font", "mj-html-attributes", "mj-html-attribute", "mj-selector", "mj-preview",
+    "mj-style", "mj-title", "mj-accordion", "mj-accordion-element", "mj-accordion-title",
+    "mj-accordion-text", "mj-button", "mj-carousel", "mj-carousel-image", "mj-column",
+    "mj-divider", "mj-group", "mj-hero", "mj-image", "mj-navbar", "mj-navbar-link", "mj-raw",
+    "mj-section", "mj-social", "mj-social-element", "mj-spacer", "mj-table", "mj-text",
+    "mj-wrapper", "mj-include",
+})  # fmt: skip
+#: Elements whose content is text, not markup, up to their end tag.
+_TEXT_CONTENT = frozenset({"mj-style", "mj-title", "mj-preview", "style", "script"})
+_VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr",
+})  # fmt: skip
+_NAME = re.compile(r"[A-Za-z_][\w:.-]*")
+_SPACE = re.compile(r"\S")
+#: The most of a name or an attribute an error message quotes.
+_SHOWN = 60
+
+
+def _skip_space(source: str, pos: int) -> int:
+    """The offset of the first character at or after *pos* that is not white space."""
+    found = _SPACE.search(source, pos)
+    return found.start() if found else len(source)
+
+
+def _bounded(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+@dataclass(frozen=True)
+class MarkupProblem:
+    """Something wrong in an MJML source: where (a character offset) and what.
+
+    :param strict: MRML accepts it and writes a broken email (an element MJML
+        does not know, an MJML element closed out of turn): a compile error even
+        when MRML says nothing.
+    """
+
+    offset: int
+    message: str
+    strict: bool = False
+
+
+def markup_problems(source: str) -> list[MarkupProblem]:
+    """What a tolerant reading of the MJML *source* finds wrong, in order.
+
+    MRML reports an unclosed element or a malformed tag without a position
+    ("unexpected end of stream"), and writes an element it does not know
+    (``<mj-colum>``) into the email as it is. This reads the source as MRML
+    does (elements, attributes, comments, HTML void elements), pairing each
+    end tag with its start, so that each problem has its place.
+    """
+    return _read_markup(source)[0]
+
+
+def _read_markup(
+    source: str, until: int | None = None
+) -> tuple[list[MarkupProblem], list[tuple[str, int]]]:
+    """The problems in *source* (see :func:`markup_problems`), and the elements open
+    (name, offset) where the reading stopped: at the end, or at the tag at *until*."""
+    problems: list[MarkupProblem] = []
+    stack: list[tuple[str, int]] = []
+    opened: dict[str, int] = {}  # how many of each name are on the stack
+    pos, n = 0, len(source)
+
+    def add(offset: int, message: str, strict: bool = False) -> None:
+        problems.append(MarkupProblem(offset, f"MJML: {message}", strict))
+
+    while (lt := source.find("<", pos)) >= 0:
+        if until is not None and lt >= until:
+            return problems, stack
+        if source.startswith("<!--", lt):
+            end = source.find("-->", lt + 4)
+            if end < 0:
+                add(lt, "a comment <!-- is never closed (expected -->)")
+                return problems, stack
+            pos = end + 3
+            continue
+        if source.startswith(("<!", "<?"), lt):
+            end = source.find(">", lt)
+            pos = n if end < 0 else end + 1
+            continue
+        closing = source.startswith("</", lt)
+        name_match = _NAME.match(source, lt + (2 if closing else 1))
+        if name_match is None:
+            add(lt, "a '<' that starts no element (write &lt; for the character)")
+            pos = lt + 1
+            continue
+        name = name_match.group()
+        shown = _bounded(name)
+        pos = name_match.end()
+        if closing:
+            pos = _skip_space(source, pos)
+            if not source.startswith(">", pos):
+                add(lt, f"cannot read the end tag </{shown}> (an end tag holds no attributes)")
+            pos = source.find(">", pos) + 1 or n
+            if stack and stack[-1][0] == name:
+                opened[stack.pop()[0]] -= 1
+            elif opened.get(name):
+                # It closes an element further out: the one inside it was left open.
+                left, at = stack[-1]
+                both_mjml = left.startswith("mj-") and name.startswith("mj-")
+                add(
+                    at,
+                    f"<{_bounded(left)}> is never closed "
+                    f"(expected </{_bounded(left)}> before </{shown}>)",
+                    strict=both_mjml,
+                )
+                while (closed := stack.pop()[0]) != name:
+                    opened[closed] -= 1
+                opened[closed] -= 1
+            else:
+                open_now = f": the open element is <{_bounded(stack[-1][0])}>" if stack else ""
+                add(lt, f"</{shown}> closes no element{open_now}")
+            continue
+        if (name.startswith("mj-") or name == "mjml") and name not in MJML_ELEMENTS:
+            add(lt, f"unexpected element <{shown}> (MJML has no such element)", strict=True)
+        # The attributes, up to > or />.
+        empty = False
+        while True:
+            pos = _skip_space(source, pos)
+            if pos >= n:
+                add(lt, f"<{shown} is never closed with >")
+                return problems, stack
+            if source.startswith("/>", pos):
+                empty, pos = True, pos + 2
+                break
+            if source[pos] == ">":
+                pos += 1
+                break
+            attribute = _NAME.match(source, pos)
+            if attribute is None:
+                add(pos, f"cannot read <{shown}>: unexpected {source[pos]!r} among its attributes")
+                pos = source.find(">", pos) + 1 or n
+                break
+            pos = _skip_space(source, attribute.end())
+            if not source.startswith("=", pos):
+                continue
+            pos = _skip_space(source, pos + 1)
+            quote = source[pos : pos + 1]
+            label = f"the value of {_bounded(attribute.group())!r} in <{shown}>"
+            if quote not in ('"', "'"):
+                add(attribute.start(), f"{label} is not quoted")
+                pos = source.find(">", pos) + 1 or n
+                break
+            end = source.find(quote, pos + 1)
+            if end < 0:
+                add(attribute.start(), f"{label} is never closed (its {quote} quote)")
+                return problems, stack
+            pos = end + 1
+        lowered = name.lower()
+        if empty or lowered in _VOID:
+            continue
+        if lowered in _TEXT_CONTENT:
+            end_tag = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE).search(source, pos)
+            if end_tag is None:
+                add(lt, f"<{shown}> is never closed (expected </{shown}>)")
+                return problems, stack
+            pos = end_tag.end()
+            continue
+        stack.append((name, lt))
+        opened[name] = opened.get(name, 0) + 1
+    if stack and until is None:
+        left, at = stack[-1]
+        add(at, f"<{_bounded(left)}> is never closed (expected </{_bounded(left)}>)")
+    return problems, stack
+
+
+def _mrml_message(error: str, mjml_source: str, tags: Sequence[Tag] = ()) -> tuple[str, int | None]:
+    """MRML's error as ours, and the character offset it names (or ``None``); a token
+    it names is shown as the Jinja tag it stands for (one of *tags*)."""
+    position = _MRML_POSITION.search(error)
+    if position is None:
+        return _MRML_WHERE.sub("", error), None
+    encoded = mjml_source.encode("utf-8")
+    start = int(position.group(1))
+    end = int(position.group(2)) if position.group(2) else start
+    offset = len(encoded[:start].decode("utf-8", "ignore"))
+    what = error[: position.start()] + error[position.end() :]
+    span = encoded[start:end].decode("utf-8", "ignore")
+    if (token := _TOKEN.search(span)) is not None:
+        index = int(token.group(1) or token.group(2))
+        span = tags[index].text if index < len(tags) else "a Jinja tag"
+    elif (named := _NAME.search(span)) is not None and not ("=" in span and "<" not in span):
+        # An element's name (with its < or </), not an attribute.
+        name = named.group()
+        span = f"{'</' if span.lstrip().startswith('</') else '<'}{name}>"
+        if name.startswith("mj-") and name not in MJML_ELEMENTS:
+            span += " (MJML has no such element)"
+        elif (parent := _read_markup(mjml_source, offset)[1]) and not span.startswith("</"):
+            span += f" inside <{_bounded(parent[-1][0])}>"
+    if span:
+        what = f"{what.strip()} {_bounded(span)}"
+    return what.strip(), offset
 
 
 def mjml_to_html(
     mjml_source: str,
     filename: str = "<template>",
     line_at: Callable[[int], int] | None = None,
+    tags: Sequence[Tag] = (),
 ) -> str:
     """MJML to HTML with CSS inlined: mjml-python, then premailer.
 
     Outlook's ``<!--[if mso]>`` conditionals and the doctype, which premailer
-    would drop, are kept.
+    would drop, are kept. An MJML error names the line: where MRML gives a
+    position, that one; where it gives none, what :func:`markup_problems`
+    finds; and an element MRML would pass on as it is (``<mj-colum>``) is an
+    error too.
 
     :param line_at: maps a UTF-8 offset in *mjml_source* to a line of the
         template, so that an MJML error can name it.
+    :param tags: the Jinja tags behind the tokens, to name one MRML refuses.
     """
     import mjml  # with premailer: heavy, loaded on the first compile, not at import
     from premailer import Premailer
 
+    def line_of(offset: int) -> int:
+        byte_offset = len(mjml_source[:offset].encode("utf-8"))
+        return line_at(byte_offset) if line_at else mjml_source.count("\n", 0, offset) + 1
+
     try:
         html = mjml.mjml2html(mjml_source)
     except Exception as exc:  # mjml-python raises a bare exception type
-        position = _MRML_POSITION.search(str(exc))
-        lineno = int(position.group(1)) if position else None
-        if lineno is not None:
-            lineno = line_at(lineno) if line_at else mjml_source.encode()[:lineno].count(b"\n") + 1
-        message = f"MJML could not compile the template: {exc}"
-        raise CompileError(message, filename, lineno) from None
+        message, offset = _mrml_message(str(exc), mjml_source, tags)
+        if offset is not None:
+            raise CompileError(f"MJML: {message}", filename, line_of(offset)) from None
+        problems = markup_problems(mjml_source)
+        if problems:
+            first = problems[0]
+            raise CompileError(first.message, filename, line_of(first.offset)) from None
+        raise CompileError(f"MJML could not compile the template: {message}", filename) from None
+    strict = [problem for problem in markup_problems(mjml_source) if problem.strict]
+    if strict:
+        raise CompileError(strict[0].message, filename, line_of(strict[0].offset))
     doctype, _, _ = html.partition("<html")
     _silence_cssutils()
     try:
@@ -445,7 +660,7 @@ def compile_source(source: str, filename: str) -> CompiledTemplate:
     :raises CompileError: a tag was lost, moved or mangled, or MJML failed.
     """
     tokenized = tokenize(source, filename)
-    html = mjml_to_html(tokenized.mjml, filename, tokenized.line_at)
+    html = mjml_to_html(tokenized.mjml, filename, tokenized.line_at, tokenized.tags)
     _account(html, tokenized.tags, filename, tokenized.in_css)
     return CompiledTemplate(html=html, filename=filename, tags=tuple(tokenized.tags))
 
