@@ -534,8 +534,8 @@ def _widths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
 
 
 def _shot_message(item: OrderSource, error: DelightmailError) -> str:
-    """*error* in one line that names the order it befell."""
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    """*error*, named for the order it befell (a template's error does not name it)."""
+    message = str(error) or type(error).__name__
     return message if message.startswith(item.where) else f"{item.where}: {message}"
 
 

@@ -156,12 +156,15 @@ class Shooter:
 
     :param load_images: fetch remote images; by default nothing is fetched and
         images show their alt text.
+    :param browser: a Chromium already running (see :func:`launch`) to shoot in,
+        in this thread: the Shooter then opens and closes its contexts only.
     :raises ScreenshotError: on entry, Playwright or Chromium is missing or does
         not start; later, Chromium failed.
     """
 
-    def __init__(self, *, load_images: bool = False) -> None:
+    def __init__(self, *, load_images: bool = False, browser: Browser | None = None) -> None:
         self.load_images = load_images
+        self._given = browser
         self._stack: ExitStack | None = None
         self._browser: Browser | None = None
         self._pages: dict[int, Page] = {}
@@ -170,6 +173,9 @@ class Shooter:
     def __enter__(self) -> Shooter:
         sync_playwright, self._error = _playwright()
         stack = ExitStack()
+        if self._given is not None:
+            self._browser, self._stack = self._given, stack
+            return self
         try:
             playwright = stack.enter_context(sync_playwright())
             self._browser = launch(playwright)
@@ -192,12 +198,13 @@ class Shooter:
     def _page(self, scale: int) -> Page:
         page = self._pages.get(scale)
         if page is None:
-            if self._browser is None:
+            if self._browser is None or self._stack is None:
                 raise RuntimeError("a Shooter takes screenshots inside its with block")
             context = self._browser.new_context(
                 viewport={"width": WIDTHS[-1], "height": VIEWPORT_HEIGHT},
                 device_scale_factor=scale,
             )
+            self._stack.callback(context.close)
             if not self.load_images:
                 context.route("**/*", _offline)
             page = self._pages[scale] = context.new_page()
