@@ -411,30 +411,39 @@ def test_broken_lines_are_named_and_no_browser_starts(tmp_path: Path) -> None:
 
 
 def test_chromium_failing_mid_run_leaves_whole_files(tmp_path: Path) -> None:
-    """When Chromium fails at the second shot, the first is a whole PNG, nothing is
-    half-written or left as a temporary file, and the error is one line, exit 1."""
+    """A page that fails at an order's second shot costs that order (named, exit 1), not
+    the next one; a browser that dies stops the run. Every PNG written is whole, and no
+    temporary file is left."""
     from playwright.sync_api import Error, Page
 
     real = Page.screenshot
     calls: list[int] = []
 
-    def flaky(self: Any, **kwargs: Any) -> bytes:
+    def flaky(self: Page, **kwargs: Any) -> bytes:
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == 2:  # the first order's second shot
             raise Error("Target crashed")
+        if len(calls) == 5:  # the third order's first: Chromium is gone
+            self.context.browser.close()  # type: ignore[union-attr]
         return real(self, **kwargs)
 
+    one, two, three = (ORDER_FILES[i] for i in (0, 1, 2))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Page, "screenshot", flaky)
-        result = run("screenshot", ORDER_FILES[0], "--merchant", MERCHANT,
+        result = run("screenshot", one, two, three, *ORDER_FILES[3:], "--merchant", MERCHANT,
                      "-o", tmp_path / "out", "--width", "375,600")  # fmt: skip
     assert result.exit_code == 1, result.output
-    assert result.stderr == "error: Chromium failed: Target crashed\n"
-    shot = ORDER_FILES[0].stem
+    first, second = result.stderr.splitlines()
+    assert first == f"error: {one}: Chromium failed: Target crashed"
+    assert second.startswith("error: Chromium failed: ")
     files = sorted((tmp_path / "out").iterdir())
-    assert [path.name for path in files] == [f"{shot}-375-light@1x.png"]
-    assert png_size(files[0].read_bytes())[0] == 375
-    assert files[0].read_bytes().endswith(b"IEND\xaeB`\x82")
+    assert [path.name for path in files] == [
+        f"{one.stem}-375-light@1x.png", f"{two.stem}-375-light@1x.png",
+        f"{two.stem}-600-light@1x.png",
+    ]  # fmt: skip
+    for path in files:
+        assert png_size(path.read_bytes())[0] in (375, 600)
+        assert path.read_bytes().endswith(b"IEND\xaeB`\x82")
 
 
 @pytest.mark.parametrize(

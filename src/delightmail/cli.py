@@ -622,10 +622,11 @@ def screenshot(
                     shots += 1
                     if listed:
                         click.echo(str(path))
-            except ScreenshotError as exc:
-                sync_all()  # the browser is gone: what was shot is kept, nothing more is tried
-                _fail(exc)
             except DelightmailError as exc:
+                if isinstance(exc, ScreenshotError) and not (shooter and shooter.alive):
+                    sync_all()  # no browser: what was shot is kept, nothing more is tried
+                    _fail(exc)
+                # A bad order, or a page that failed in a browser still running: the next may do.
                 if _debug():
                     raise
                 click.echo(f"error: {_shot_message(item, exc)}", err=True)

@@ -195,6 +195,12 @@ class Shooter:
             with suppress(self._error):  # a browser that crashed has nothing left to close
                 stack.close()
 
+    @property
+    def alive(self) -> bool:
+        """Whether its Chromium is still running: after a :class:`ScreenshotError`, a
+        page failed (the next email may do) or the browser is gone (none will)."""
+        return self._browser is not None and self._browser.is_connected()
+
     def _page(self, scale: int) -> Page:
         page = self._pages.get(scale)
         if page is None:
