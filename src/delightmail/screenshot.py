@@ -206,9 +206,12 @@ class Shooter:
         if page is None:
             if self._browser is None or self._stack is None:
                 raise RuntimeError("a Shooter takes screenshots inside its with block")
+            # No email client runs an email's scripts: nor does its screenshot (a template
+            # a merchant wrote, or an order's text, cannot make the page do anything).
             context = self._browser.new_context(
                 viewport={"width": WIDTHS[-1], "height": VIEWPORT_HEIGHT},
                 device_scale_factor=scale,
+                java_script_enabled=False,
             )
             self._stack.callback(context.close)
             if not self.load_images:
