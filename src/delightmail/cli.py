@@ -592,7 +592,8 @@ def screenshot(
 
     Every order at every --width, in every --scheme, at every --scale, all in one
     browser. Each PNG is written whole or not at all. An order that fails is
-    reported and skipped; the others are still shot, and the exit code is then 2.
+    reported and skipped and the others are still shot; the exit code is then 2
+    (a bad order) or 1 (a page Chromium failed to draw).
     """
     kinds = tuple(dict.fromkeys([*schemes, *(["dark"] if dark else [])])) or ("light",)
     ratios = tuple(dict.fromkeys(int(scale) for scale in scales)) or (1,)
