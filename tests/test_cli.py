@@ -596,13 +596,15 @@ def test_screenshot_without_chromium_says_how_to_get_it(
     assert not (tmp_path / "x.png").exists()
 
 
-def test_screenshot_takes_one_order(tmp_path: Path) -> None:
-    """A JSON Lines file with several orders is refused by the one-order commands."""
+def test_screenshot_to_one_png_takes_one_order(tmp_path: Path) -> None:
+    """A JSON Lines file with several orders is refused by screenshot -o FILE.png."""
     batch = tmp_path / "two.jsonl"
     batch.write_text(ONE.read_text().replace("\n", "") + "\n" + "{}\n", encoding="utf-8")
     result = run("screenshot", batch, "--merchant", MERCHANT, "-o", tmp_path / "x.png")
     assert result.exit_code == 2
-    assert result.stderr == f"error: {batch}: holds 2 orders; this command takes one\n"
+    assert result.stderr == (
+        f"error: {batch}: holds 2 orders; -o FILE.png takes one (-o FOLDER takes many)\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import os
 import shlex
 import time
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
@@ -40,6 +40,7 @@ from ._files import (
     load_json,
     parse_json,
     read_text,
+    sync_all,
     writable_folder,
 )
 from .adapters import PLATFORMS, to_order
@@ -52,6 +53,7 @@ from .exceptions import (
     InputError,
     OrderStatusError,
     OrderValidationError,
+    ScreenshotError,
 )
 from .headers import parse_address
 from .i18n import available_locales, read_catalogs
@@ -59,8 +61,7 @@ from .models import TONES, Merchant, Order, validate_merchant
 from .rendered import RenderedEmail
 from .rendering import Mailer, available_templates
 from .scaffold import init_folder, project_defaults
-from .screenshot import CHROMIUM_ENV
-from .screenshot import screenshot as take_screenshot
+from .screenshot import CHROMIUM_ENV, MAX_WIDTH, MIN_WIDTH, SCALES, SCHEMES, Shooter
 
 __all__ = ["cli", "main"]
 
@@ -533,35 +534,155 @@ def _check_items(
     return codes
 
 
+def _widths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[int, ...]:
+    """A ``--width`` callback: repeatable, each a number or a list (``375,600``), in range."""
+    widths: list[int] = []
+    for part in ",".join(value).split(","):
+        try:
+            width = int(part.strip())
+        except ValueError:
+            raise click.BadParameter(f"{part.strip()!r} is not a width in pixels") from None
+        if not MIN_WIDTH <= width <= MAX_WIDTH:
+            raise click.BadParameter(f"{width} is not between {MIN_WIDTH} and {MAX_WIDTH}")
+        widths.append(width)
+    return tuple(dict.fromkeys(widths))
+
+
+def _shot_message(item: OrderSource, error: DelightmailError) -> str:
+    """*error*, named for the order it befell (a template's error does not name it)."""
+    message = str(error) or type(error).__name__
+    return message if message.startswith(item.where) else f"{item.where}: {message}"
+
+
 @cli.command()
-@click.argument("order", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("orders", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="The PNG file to write.",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="The folder to write <order>-<width>-<scheme>@<scale>x.png to; "
+    "or, for one order at one width, scheme and scale, the PNG file itself.",
 )
 @click.option(
     "--width",
-    type=click.Choice(["375", "600"]),
-    default="600",
+    "widths",
+    multiple=True,
+    default=("600",),
     show_default=True,
-    help="Viewport width in CSS pixels: a phone or a desktop client.",
+    metavar="PIXELS",
+    callback=_widths,
+    help=f"Viewport width in CSS pixels ({MIN_WIDTH}-{MAX_WIDTH}): 375 a phone, 600 a "
+    "desktop client. Repeatable, or a list: --width 375,600.",
 )
-@click.option("--dark", is_flag=True, help="Emulate a client in dark mode.")
+@click.option(
+    "--scheme",
+    "schemes",
+    multiple=True,
+    type=click.Choice(SCHEMES),
+    help="The client's colour scheme (repeatable). Default: light.",
+)
+@click.option("--dark", is_flag=True, help="Emulate a client in dark mode (--scheme dark).")
+@click.option(
+    "--scale",
+    "scales",
+    multiple=True,
+    type=click.Choice([str(scale) for scale in SCALES]),
+    help="Device pixel ratio: 2 for a retina screen (repeatable). Default: 1.",
+)
 @click.option("--load-images", is_flag=True, help="Fetch remote images (default: offline).")
 @_setup_options
 def screenshot(
-    order: Path, output: Path, width: str, dark: bool, load_images: bool, setup: Setup
+    orders: tuple[Path, ...],
+    output: Path,
+    widths: tuple[int, ...],
+    schemes: tuple[str, ...],
+    dark: bool,
+    scales: tuple[str, ...],
+    load_images: bool,
+    setup: Setup,
 ) -> None:
-    """Render ORDER and save a PNG of the email as Chromium shows it."""
+    """Render ORDERS (JSON files, or .jsonl) and save PNGs of each email as Chromium shows it.
+
+    Every order at every --width, in every --scheme, at every --scale, all in one
+    browser. Each PNG is written whole or not at all. An order that fails is
+    reported and skipped and the others are still shot; the exit code is then 2
+    (a bad order) or 1 (a page Chromium failed to draw).
+    """
+    kinds = tuple(dict.fromkeys([*schemes, *(["dark"] if dark else [])])) or ("light",)
+    ratios = tuple(dict.fromkeys(int(scale) for scale in scales)) or (1,)
+    single = output.suffix.lower() == ".png"
     with _reported():
-        item = _one_item(order)
-        email = setup.render(setup.mailer(), item)
-        png = take_screenshot(email.html, width=int(width), dark=dark, load_images=load_images)
-        atomic_write(output, png)
-    click.echo(str(output))
+        if single:
+            items: Iterable[OrderSource] = [_one_shot(orders, widths, kinds, ratios, output)]
+        else:
+            file_labels_are_unique(orders)
+            writable_folder(output)
+            items = iter_order_sources(orders)
+        mailer = setup.mailer()
+    listed = not any(path.suffix == ".jsonl" for path in orders)
+    started = time.perf_counter()
+    done = failed = shots = 0
+    codes: list[int] = []
+    with ExitStack() as stack:
+        shooter: Shooter | None = None  # started for the first order that renders
+        for item in items:
+            try:
+                email = setup.render(mailer, item)
+                if shooter is None:
+                    shooter = stack.enter_context(Shooter(load_images=load_images))
+                for shot in shooter.shots(email.html, widths=widths, schemes=kinds, scales=ratios):
+                    path = output if single else output / shot.name(item.label)
+                    atomic_write(path, shot.png, sync=False)
+                    shots += 1
+                    if listed:
+                        click.echo(str(path))
+            except DelightmailError as exc:
+                if isinstance(exc, ScreenshotError) and not (shooter and shooter.alive):
+                    sync_all()  # no browser: what was shot is kept, nothing more is tried
+                    _fail(exc)
+                # A bad order, or a page that failed in a browser still running: the next may do.
+                if _debug():
+                    raise
+                click.echo(f"error: {_shot_message(item, exc)}", err=True)
+                failed += 1
+                codes.append(exc.exit_code)
+            else:
+                done += 1
+    sync_all()
+    seconds = time.perf_counter() - started
+    if done + failed > 1 or shots > 1:
+        text = f"took {shots} screenshots of {done} of {done + failed} orders into {output}/ "
+        text += f"in {seconds:.2f} s"
+        if shots:
+            text += f", {seconds / shots:.2f} s a screenshot"
+        if failed:
+            text += f"; {failed} failed"
+        click.echo(text, err=True)
+    if codes:
+        raise SystemExit(max(codes))
+
+
+def _one_shot(
+    orders: tuple[Path, ...],
+    widths: tuple[int, ...],
+    schemes: tuple[str, ...],
+    scales: tuple[int, ...],
+    output: Path,
+) -> OrderSource:
+    """The one order of a ``-o FILE.png`` call, which takes one width, scheme and scale too."""
+    if len(orders) != 1 or len(widths) * len(schemes) * len(scales) != 1:
+        raise InputError(
+            f"-o {output}: one PNG holds one order at one --width, --scheme and --scale; "
+            "pass -o FOLDER for more"
+        )
+    items = list(iter_order_sources(orders))
+    if len(items) != 1:
+        raise InputError(
+            f"{orders[0]}: holds {len(items)} orders; -o FILE.png takes one (-o FOLDER takes many)"
+        )
+    return items[0]
 
 
 @cli.command()
