@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from delightmail import Mailer
 from delightmail.adapters import PLATFORMS, to_order
-from delightmail.exceptions import OrderValidationError
+from delightmail.exceptions import DelightmailError, OrderValidationError
 
-from .conftest import SAMPLES
+from .conftest import ADAPTER_FIXTURES, SAMPLES
 
 ONE_SAMPLE_EACH = {
     "shopify": "shopify/rest-docs-2026-07-create-order-eur.json",
@@ -94,3 +100,81 @@ def test_an_order_with_totals_as_given_survives_json_and_pickle() -> None:
         pickle.loads(pickle.dumps(order)),
     ):
         assert copy.discrepancy == order.discrepancy and copy.total == order.total
+
+
+# -- any payload a store may send: read, or refused by name, never a crash ------------------
+
+_PAYLOADS = [
+    (platform, path)
+    for platform in PLATFORMS
+    for path in [
+        *sorted((SAMPLES / platform).glob("*.json")),
+        *sorted(ADAPTER_FIXTURES.glob(f"{platform}-*.json")),
+    ]
+]
+_ODD_VALUES = st.sampled_from(
+    [None, "", "x", 0, -1, Decimal("1e20"), Decimal("-0.01"), [], {}, [{}], {"a": 1}, True,
+     "2026-13-45", "NaN", "<b>&amp;</b>", "\u202e\u0000"]
+)  # fmt: skip
+
+
+def _places(value: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if where:
+        yield where
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _places(inner, (*where, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value[:3]):
+            yield from _places(inner, (*where, index))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_field_of_a_real_payload_changed_gives_an_order_or_a_named_refusal(
+    mailer: Mailer, data: st.DataObject
+) -> None:
+    """A real payload with one to three fields removed or set to something odd (a list
+    where a text was, a date that is no date, a huge number): the adapter gives an order,
+    and the email renders, or it refuses with a DelightmailError; never another exception."""
+    platform, path = data.draw(st.sampled_from(_PAYLOADS), label="payload")
+    payload = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    places = list(_places(payload))
+    for _ in range(data.draw(st.integers(1, 3), label="changes")):
+        where = data.draw(st.sampled_from(places), label="field")
+        parent = payload
+        try:
+            for key in where[:-1]:
+                parent = parent[key]
+            if data.draw(st.booleans(), label="remove") and isinstance(parent, dict):
+                parent.pop(where[-1], None)
+            else:
+                parent[where[-1]] = data.draw(_ODD_VALUES, label="value")
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change took this field's parent away
+    try:
+        order = to_order(payload, platform, lenient=True)
+        mailer.render(order, any_status=True)
+    except DelightmailError:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("platform", "path", "change"),
+    [
+        ("shopify", ADAPTER_FIXTURES / "shopify-presentment-eur-gift-card.json",
+         lambda p: p["discount_applications"][1].update(target_selection=["explicit"])),
+        ("woocommerce", SAMPLES / "woocommerce" / "ios-fixture-order-963-coupon-fee.json",
+         lambda p: [m.update(key=["pa_color"]) for i in p["line_items"] for m in i["meta_data"]]),
+    ],
+    ids=["shopify-selection-a-list", "woocommerce-meta-key-a-list"],
+)  # fmt: skip
+def test_a_list_where_a_label_was_is_no_crash(
+    platform: str, path: Any, change: Any, mailer: Mailer
+) -> None:
+    """Found by changing real payloads at random: a list where Shopify's
+    ``target_selection`` or a WooCommerce meta ``key`` is text used to raise TypeError."""
+    payload = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    change(payload)
+    with contextlib.suppress(DelightmailError):  # refused by name: fine; anything else: not
+        mailer.render(to_order(payload, platform, lenient=True), any_status=True)

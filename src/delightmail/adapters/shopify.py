@@ -609,7 +609,8 @@ def _allocations(
         targeted = (
             app is not None
             and app.raw("target_type") == "line_item"
-            and app.raw("target_selection") in _LINE_TARGETED
+            and isinstance(selection := app.raw("target_selection"), str)
+            and selection in _LINE_TARGETED
         )
         if targeted and is_line:
             own.append({**_application_label(applications, index), "amount": amount})

@@ -488,7 +488,7 @@ def _line_fulfillment(item: Node, warnings: Warnings) -> Fulfillment | None:
         for key in ("downloadable", "is_downloadable"):
             downloadable = soft_flag(node, key, warnings) if downloadable is None else downloadable
     if virtual is None and downloadable is None:
-        keys = {meta.raw("key") for meta in _meta(item)}
+        keys = {key for meta in _meta(item) if isinstance(key := meta.raw("key"), str)}
         return "digital" if keys & _GIFT_CARD_RECIPIENT else None
     if virtual is False:
         return "physical"  # it ships (a download may come with it)
