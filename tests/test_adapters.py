@@ -164,8 +164,9 @@ def test_any_field_of_a_real_payload_changed_gives_an_order_or_a_named_refusal(
     [
         ("shopify", ADAPTER_FIXTURES / "shopify-presentment-eur-gift-card.json",
          lambda p: p["discount_applications"][1].update(target_selection=["explicit"])),
-        ("woocommerce", SAMPLES / "woocommerce" / "ios-fixture-order-963-coupon-fee.json",
-         lambda p: [m.update(key=["pa_color"]) for i in p["line_items"] for m in i["meta_data"]]),
+        ("woocommerce", SAMPLES / "woocommerce" / "ios-fixture-order-gift-cards.json",
+         lambda p: [m.update(key=["pa_color"])
+                    for i in p["data"]["line_items"] for m in i["meta_data"]]),
     ],
     ids=["shopify-selection-a-list", "woocommerce-meta-key-a-list"],
 )  # fmt: skip
