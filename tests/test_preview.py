@@ -150,6 +150,20 @@ def test_gallery_reads_platform_payloads(site: Path) -> None:
     assert all(r.error for r in (plain.render(e) for e in plain.entries()))
 
 
+def test_a_cancelled_order_is_shown_saying_so(site: Path) -> None:
+    """An order no confirmation is true of (here a cancelled Shopify one) is shown as its
+    email would read if sent anyway: its status said plainly, no story; not an error."""
+    from .conftest import SAMPLES
+
+    orders = site / "cancelled"
+    orders.mkdir()
+    shutil.copy(SAMPLES / "shopify" / "go-shopify-fixture-order-9999.json", orders)
+    gallery = Gallery(orders, site / "merchant.json", templates=("postcard",), platform="shopify")
+    [result] = [gallery.render(entry) for entry in gallery.entries()]
+    assert result.error == "" and result.email is not None
+    assert "This order has been cancelled." in result.email.text
+
+
 def test_gallery_jsonl_lines_are_entries(site: Path) -> None:
     """A JSON Lines file in the folder gives one entry per order line."""
     text = (site / "orders" / "01-one-item.json").read_text().replace("\n", "")
