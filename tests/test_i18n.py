@@ -92,6 +92,23 @@ def test_locale_without_catalog_falls_back_to_english_with_local_formats(
     assert catalog_key("fr_FR") == "en" and catalog_key("de_AT") == "de"
 
 
+def test_locale_without_catalog_reads_in_the_merchants_language(
+    merchant: Merchant, german_order: dict[str, Any]
+) -> None:
+    """A Polish customer of a German shop (the mailer's locale) reads German, every word
+    and every date written in words; only the money keeps Polish formats."""
+    mailer = Mailer(merchant=merchant, locale="de_DE")
+    email = mailer.render({**german_order, "locale": "pl_PL"})
+    assert mailer.writes_in("pl_PL") == "de_DE" and mailer.writes_in("de_AT") == "de_AT"
+    assert "Zwischensumme" in email.text and "Subtotal" not in email.text
+    assert "21. November 2026" in email.text and "listopada" not in email.text
+    assert "Deutschland" in email.text
+    assert re.search(r"71,61\s€", email.text)  # Polish money: the euro after, a space
+    assert 'lang="de"' in email.html and "Bestell" in email.subject
+    same = mailer.render({**german_order, "locale": "de_DE"})
+    assert same.subject == email.subject  # the same story as the shop's own language tells
+
+
 def test_direction_is_the_texts(mailer: Mailer, order_data: dict[str, Any]) -> None:
     """An Arabic order without an Arabic catalog reads in English, so left to right;
     Arabic and Hebrew themselves are right-to-left."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -138,9 +139,52 @@ def test_broken_pack_names_file_and_entry(
     assert where in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "one_record", "two_records"),
+    [
+        ("{{ agree('is', 'are') }}", "is", "are"),
+        ("{{ agree('ready', 'ready', 'all ready', 'all ready') }}", "ready", "all ready"),
+        ("{{ items }} {{ agree('waits', 'wait') }}.", "Your record waits.",
+         "Your two records wait."),
+    ],
+)  # fmt: skip
+def test_agree_follows_the_things_bought(
+    merchant: Merchant, tmp_path: Path, text: str, one_record: str, two_records: str
+) -> None:
+    """agree(one, many) and agree(m, f, m many, f many) print the form that agrees."""
+    folder = tmp_path / "packs"
+    write(folder, "playful.toml", f'[pack]\ntone = "playful"\n[lines]\nopening = ["{text}"]\n')
+    mailer = Mailer(merchant=merchant, pack_dirs=(folder,))
+    order = load(ORDER_FILES[0])
+    assert mailer.context(order)["story"].opening.lower() == one_record.lower()
+    order["lines"][0]["quantity"] = 2
+    order["total"] = str(Decimal(order["total"]) + Decimal(order["lines"][0]["unit_price"]))
+    assert mailer.context(order)["story"].opening.lower() == two_records.lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{{ agree('one') }}", "{{ agree('a', 'b', 'c') }}", "{{ agree(name, 'b') }}",
+     "{{ agree }}", "{{ agree('a', 'b', x='c') }}", "{{ 'x' ~ agree }}"],
+)  # fmt: skip
+def test_agree_written_wrong_is_refused_at_load(
+    merchant: Merchant, tmp_path: Path, text: str
+) -> None:
+    folder = tmp_path / "packs"
+    path = write(
+        folder, "playful.toml", f'[pack]\ntone = "playful"\n[lines]\nopening = ["{text}"]\n'
+    )
+    with pytest.raises(PackError, match="agree") as info:
+        Mailer(merchant=merchant, pack_dirs=(folder,))
+    assert str(path) in str(info.value)
+
+
 def test_pack_lines_only_see_story_variables() -> None:
-    """The variables a pack line may use are plain values, and the items' words."""
-    assert all(isinstance(v, str | bool) for k, v in VARIABLES.items() if k != "items")
+    """The variables a pack line may use are plain values, the items' words, and agree()."""
+    assert all(
+        isinstance(v, str | bool) for k, v in VARIABLES.items() if k not in ("items", "agree")
+    )
+    assert packs_module.sample_variables("en")["agree"]("is", "are") == "are"
     sample = packs_module.sample_variables("de")["items"]
     assert isinstance(sample, ItemsRef) and "Platten" in str(sample)
 

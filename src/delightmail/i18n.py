@@ -44,6 +44,7 @@ __all__ = [
     "has_formal",
     "install",
     "read_catalogs",
+    "speaks",
     "story_locale",
     "text_direction",
     "text_language",
@@ -283,6 +284,14 @@ def text_language(locale: str, catalogs: Catalogs | None = None) -> str:
     locale's formats.
     """
     return _key_name(catalog_key(locale, catalogs=catalogs)).split("_")[0]
+
+
+@cache
+def speaks(locale: str, catalogs: Catalogs | None = None) -> bool:
+    """Whether an email for *locale* can be written in its own language: English,
+    or a language with a catalog (delightmail's, or yours in *catalogs*)."""
+    name = babel_locale(locale).partition("@")[0]
+    return name.split("_")[0] == "en" or _primary(name, catalogs) is not None
 
 
 def has_formal(locale: str, catalogs: Catalogs | None = None) -> bool:

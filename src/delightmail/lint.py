@@ -48,7 +48,7 @@ from babel.dates import format_date
 
 from . import i18n
 from .facts import GROUPS, Facts
-from .grammar import plural_en
+from .grammar import GRAMMARS, plural_en
 from .lexicon import (
     content_pairs,
     foreign_words,
@@ -73,8 +73,9 @@ __all__ = [
     "order_matrix",
 ]
 
-#: Locales the packs are read in (German in both registers).
-LOCALES = ("en_US", "en_GB", "de_DE")
+#: Locales the packs are read in: each language with a grammar (in both
+#: registers where it has two), and British English beside American.
+LOCALES = tuple(dict.fromkeys(["en_US", "en_GB", *(g.lint_locale for g in GRAMMARS.values())]))
 _MASK = "\u2063"  # an invisible separator: never part of a word
 
 

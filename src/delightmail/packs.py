@@ -38,6 +38,12 @@ parcel to tell a pick-up about.
 written in its language, never translated. ``[du|Sie]`` in a line gives the
 informal and the formal wording, chosen by the merchant's register.
 
+**Agreement.** ``{{ 'is' if one else 'are' }}`` agrees with the number of
+the things bought; ``{{ agree('prêt', 'prête', 'prêts', 'prêtes') }}`` with
+their number and gender (masculine and feminine, one and many; ``fem`` is
+true when they are feminine), and ``{{ agree('one', 'many') }}`` with their
+number alone. The gender is the grammar's (:mod:`delightmail.grammar`).
+
 **Layers.** A merchant's packs, in the folders passed as ``pack_dirs``, lie
 over the built-in ones: for each order, a slot's lines are the merchant's
 that are true of it, and the built-in ones only where none of the
@@ -121,6 +127,8 @@ VARIABLES: Mapping[str, Any] = {
     "who": "Sam",
     "items": None,  # an ItemsRef, made fresh for every dry run
     "one": False,
+    "fem": False,
+    "agree": None,  # agree(...), bound to the sample's number and gender for every dry run
     "town": "Portland",
     "merchant": "Groove Harbor Records",
     "team": "the whole Groove Harbor crew",
@@ -206,6 +214,9 @@ def _refuse_what_lines_may_not_do(ast: nodes.Template, where: str) -> None:
                 f"no filter {node.name!r} in a pack line (known: {', '.join(sorted(_FILTERS))})",
                 where,
             )
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
+            _check_agree(node, where)
+            continue
         if isinstance(node, nodes.Call) and not (
             isinstance(node.node, nodes.Getattr)
             and node.node.attr in _METHODS
@@ -214,6 +225,49 @@ def _refuse_what_lines_may_not_do(ast: nodes.Template, where: str) -> None:
         ):
             methods = ", ".join(sorted(_METHODS))
             raise PackError(f"a line may call only these methods of text: {methods}", where)
+
+
+def _agree_forms(node: nodes.Call) -> tuple[str, ...] | None:
+    """The forms of an ``agree(...)`` call, when it is one written right."""
+    if not (
+        isinstance(node.node, nodes.Name)
+        and node.node.name == "agree"
+        and not node.kwargs
+        and not node.dyn_args
+        and not node.dyn_kwargs
+        and len(node.args) in (2, 4)
+        and all(isinstance(a, nodes.Const) and isinstance(a.value, str) for a in node.args)
+    ):
+        return None
+    return tuple(a.value for a in node.args if isinstance(a, nodes.Const))
+
+
+def _check_agree(node: nodes.Call, where: str) -> None:
+    if _agree_forms(node) is None:
+        raise PackError(
+            "a line may call only agree('one', 'many') or agree('m. one', 'f. one', "
+            "'m. many', 'f. many'), with text in quotes",
+            where,
+        )
+
+
+def agreement(one: bool, fem: bool, forms: Sequence[str]) -> str:
+    """The form of *forms* that agrees with the things bought: ``(one, many)`` by
+    number, or ``(masculine one, feminine one, masculine many, feminine many)``."""
+    if len(forms) == 2:
+        return forms[0] if one else forms[1]
+    return forms[(0 if one else 2) + (1 if fem else 0)]
+
+
+def agree_for(one: bool, fem: bool) -> Callable[..., str]:
+    """What a line calls as ``agree(...)``: *forms* agreeing with *one* and *fem*."""
+
+    def agree(*forms: str) -> str:
+        if len(forms) not in (2, 4):
+            raise TypeError("agree() takes 2 or 4 forms")
+        return agreement(one, fem, forms)
+
+    return agree
 
 
 @cache
@@ -230,7 +284,14 @@ def _sample_phrase(language: str) -> NounPhrase:
 
 def sample_variables(language: str = "en") -> dict[str, Any]:
     """:data:`VARIABLES` with a fresh ``items``: what a line is tried on when loaded."""
-    return {**VARIABLES, "items": ItemsRef(Mentions(language, _sample_phrase(language)))}
+    phrase = _sample_phrase(language)
+    return {
+        **VARIABLES,
+        "items": ItemsRef(Mentions(language, phrase)),
+        "one": not phrase.plural,
+        "fem": phrase.gender == "f",
+        "agree": agree_for(not phrase.plural, phrase.gender == "f"),
+    }
 
 
 # -- compiled lines --------------------------------------------------------------------
@@ -250,11 +311,16 @@ def _choose(key: str, yes: str, no: str) -> Callable[[Mapping[str, Any]], str]:
     return lambda variables: yes if variables[key] else no
 
 
+def _agreeing(forms: Sequence[str]) -> Callable[[Mapping[str, Any]], str]:
+    return lambda variables: agreement(variables["one"], variables["fem"], forms)
+
+
 def _simple_parts(ast: nodes.Template) -> list[Part] | None:
     """The line as text and variable look-ups, if it is that simple (most lines are).
 
-    Understood: plain text, ``{{ name }}``, ``{{ items.acc }}`` and
-    ``{{ 'is' if one else 'are' }}``. Anything else renders through the sandbox.
+    Understood: plain text, ``{{ name }}``, ``{{ items.acc }}``,
+    ``{{ 'is' if one else 'are' }}`` and ``{{ agree('prêt', 'prête', 'prêts', 'prêtes') }}``.
+    Anything else renders through the sandbox.
     """
     parts: list[Part] = []
     for output in ast.body:
@@ -279,6 +345,8 @@ def _simple_parts(ast: nodes.Template) -> list[Part] | None:
                 and isinstance(node.expr2, nodes.Const)
             ):
                 parts.append(_choose(node.test.name, str(node.expr1.value), str(node.expr2.value)))
+            elif isinstance(node, nodes.Call) and (forms := _agree_forms(node)) is not None:
+                parts.append(_agreeing(forms))
             else:
                 return None
     return parts
@@ -325,6 +393,9 @@ def compile_line(source: str, where: str, language: str = "en") -> LineTemplate:
     _refuse_what_lines_may_not_do(ast, where)
     # Nothing a line may hold declares a name, so every name it reads is a variable.
     names = {node.name for node in ast.find_all(nodes.Name)}
+    called = sum(1 for call in ast.find_all(nodes.Call) if _agree_forms(call) is not None)
+    if called != sum(1 for node in ast.find_all(nodes.Name) if node.name == "agree"):
+        raise PackError("agree is called with its forms: agree('one', 'many')", where)
     unknown = names - set(VARIABLES)
     if unknown:
         known = ", ".join(sorted(VARIABLES))

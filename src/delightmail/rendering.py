@@ -203,12 +203,22 @@ class Mailer:
         _cache.store(entry, composed)
         return composed
 
+    def writes_in(self, locale: str) -> str:
+        """The locale whose words an email for *locale* is written with: *locale* itself
+        where its language has a catalog (``fr_CA`` reads in French), else this
+        mailer's own locale, the merchant's language (a ``zh_TW`` customer of a
+        German shop reads German). Money, numbers and dates in digits keep
+        *locale*'s own formats either way."""
+        return locale if i18n.speaks(locale, self.catalogs) else self.locale
+
     def _formal(self, locale: str, tone: str) -> bool:
         """Whether an email in *tone* and *locale* addresses the customer formally."""
+        locale = self.writes_in(locale)
         return self.merchant.voice.formal(tone) and i18n.has_formal(locale, self.catalogs)
 
     def _catalog_key(self, locale: str, tone: str) -> str:
-        return i18n.catalog_key(locale, self._formal(locale, tone), self.catalogs)
+        formal = self._formal(locale, tone)
+        return i18n.catalog_key(self.writes_in(locale), formal, self.catalogs)
 
     def _html_for(self, key: str) -> tuple[jinja2.Template, compiler.JinjaSource | None]:
         if key not in self._htmls:
@@ -270,7 +280,7 @@ class Mailer:
 
         :raises PackError: the email for *locale* is in a language no story is told in.
         """
-        locale = locale or self.locale
+        locale = self.writes_in(locale or self.locale)
         found = self._pack_for(tone or self.tone, locale)
         if found is None:
             language = i18n.text_language(locale, self.catalogs)
@@ -278,6 +288,7 @@ class Mailer:
         return found
 
     def _pack_for(self, tone: str, locale: str) -> Pack | None:
+        locale = self.writes_in(locale)
         key = (tone, i18n.text_language(locale, self.catalogs), self._formal(locale, tone))
         if key not in self._packs:
             told = tells_stories(key[1])
@@ -301,7 +312,9 @@ class Mailer:
         tone = order.tone or self.tone
         merchant = self.merchant
         pack = self._pack_for(tone, locale)
-        story = tell(order, merchant, locale, tone, pack=pack, catalogs=self.catalogs)
+        # The words are in the customer's language, or else in the merchant's.
+        writes_in = self.writes_in(locale)
+        story = tell(order, merchant, writes_in, tone, pack=pack, catalogs=self.catalogs)
         # Where "see your whole order" points, when the email cannot list every line.
         whole = order.status_url or merchant.website
         whole_order_url = (
@@ -322,9 +335,9 @@ class Mailer:
         ]
         # A pick-up waits where the shop says, never at the customer's own address.
         waits_at = (shipping.location or merchant.address) if shipping and pickup else None
-        language = i18n.text_language(locale, self.catalogs)
+        language = i18n.text_language(writes_in, self.catalogs)
         # Words such as a country's name are in the language of the email's words.
-        words = i18n.text_locale(locale, language)
+        words = i18n.text_locale(writes_in, language)
         catalog = self._catalog_key(locale, tone)
         direction = i18n.text_direction(language)
         # The sides a line starts and ends on: what HTML's align and CSS's
@@ -339,7 +352,8 @@ class Mailer:
             "story": story,
             "tone": tone,
             "locale": locale,
-            # The language the words are in: a locale without a catalog reads in English.
+            # The language the words are in: a locale without a catalog reads in the
+            # merchant's (the mailer's locale), or in English.
             "lang": language,
             "dir": direction,
             "start": start,

@@ -13,7 +13,8 @@ from the order (the items, by :mod:`delightmail.grammar`), the merchant
 (its town, its people) and the two clocks (the shop's day for what happens
 "here", the customer's for "your" day), every date in the email's language.
 
-Stories are told in the languages with a grammar here (English, German). An
+Stories are told in the languages with a grammar and packs here
+(:data:`~delightmail.grammar.LANGUAGES`). An
 email in another language (a catalog of yours, see
 :func:`~delightmail.i18n.read_catalogs`) tells none: its subject is the
 catalog's "Order %(number)s", with no story paragraphs, so that the whole
@@ -45,13 +46,15 @@ from .grammar import (
     Mentions,
     NounPhrase,
     count_word,
+    finish_line,
+    grammar_of,
     items_phrase,
     join_words,
 )
 from .lexicon import content_pairs
 from .limits import SUBJECT_MAX
 from .models import TONES, Merchant, Order, localized
-from .packs import Line, Pack, load_pack
+from .packs import Line, Pack, agree_for, load_pack
 
 __all__ = ["MILESTONES", "TONES", "Story", "Told", "subject_variants", "tell", "tells_stories"]
 
@@ -161,7 +164,7 @@ def _coprime_step(n: int, seed: int) -> int:
 
 def _render(line: Line, variables: Mapping[str, Any], mentions: Mentions) -> str:
     rendered = " ".join(line.template.render(variables).split())
-    rendered = mentions.finish(rendered)
+    rendered = finish_line(mentions.finish(rendered), mentions.language)
     return rendered[:1].upper() + rendered[1:]
 
 
@@ -270,7 +273,9 @@ def _telling(
     # gift card that comes by email beside it).
     phrase = items_phrase(order.parcel, language, formal=formal)
     variables = _variables(order, merchant, facts, pack, locale, language)
-    variables["one"] = not phrase.plural  # verbs agree with the phrase: "is" or "are"
+    # Verbs and adjectives agree with the phrase: "is" or "are", "prêt" or "prêtes".
+    one, fem = not phrase.plural, phrase.gender == "f"
+    variables.update(one=one, fem=fem, agree=agree_for(one, fem))
     return _Telling(tone, language, formal, pack, facts, phrase, variables)
 
 
@@ -419,7 +424,8 @@ def tell(
     body.paragraph = 3
     closing = choose("closing", body)
     groups = ([opening, history], second, third, [closing])
-    paragraphs = tuple(p for p in (" ".join(x for x in group if x) for group in groups) if p)
+    gap = grammar_of(language).sentence_gap
+    paragraphs = tuple(p for p in (gap.join(x for x in group if x) for group in groups) if p)
 
     # The preheader sits beside the subject in the inbox and before the first
     # sentence in some clients: it says neither again, facts and all ("a note
