@@ -146,6 +146,8 @@ def test_broken_pack_names_file_and_entry(
         ("{{ agree('ready', 'ready', 'all ready', 'all ready') }}", "ready", "all ready"),
         ("{{ items }} {{ agree('waits', 'wait') }}.", "Your record waits.",
          "Your two records wait."),
+        ("¡{{ items }} {{ agree('is', 'are') }} here!", "¡Your record is here!",
+         "¡Your two records are here!"),
     ],
 )  # fmt: skip
 def test_agree_follows_the_things_bought(
@@ -156,7 +158,9 @@ def test_agree_follows_the_things_bought(
     write(folder, "playful.toml", f'[pack]\ntone = "playful"\n[lines]\nopening = ["{text}"]\n')
     mailer = Mailer(merchant=merchant, pack_dirs=(folder,))
     order = load(ORDER_FILES[0])
-    assert mailer.context(order)["story"].opening.lower() == one_record.lower()
+    opening = mailer.context(order)["story"].opening
+    assert opening.lower() == one_record.lower()
+    assert next(c for c in opening if c.isalpha()).isupper()  # after "¡" too
     order["lines"][0]["quantity"] = 2
     order["total"] = str(Decimal(order["total"]) + Decimal(order["lines"][0]["unit_price"]))
     assert mailer.context(order)["story"].opening.lower() == two_records.lower()

@@ -164,8 +164,18 @@ def _coprime_step(n: int, seed: int) -> int:
 
 def _render(line: Line, variables: Mapping[str, Any], mentions: Mentions) -> str:
     rendered = " ".join(line.template.render(variables).split())
-    rendered = finish_line(mentions.finish(rendered), mentions.language)
-    return rendered[:1].upper() + rendered[1:]
+    return _capitalized(finish_line(mentions.finish(rendered), mentions.language))
+
+
+# What may stand before a sentence's first letter: "¡Tus discos…", "« Blue Train »…".
+_OPENING = re.compile(r"^[\"„“‚‘(¡¿«\s\u00a0\u202f]*")
+
+
+def _capitalized(text: str) -> str:
+    """*text* with its first letter a capital, after any opening marks ("¡Hola")."""
+    start = _OPENING.match(text)
+    i = start.end() if start else 0
+    return text[:i] + text[i : i + 1].upper() + text[i + 1 :]
 
 
 def _variables(

@@ -91,7 +91,7 @@ def items_phrase(
 # (or not) is known, so that it can be capitalised there: private-use
 # characters, which facts never carry. "p" marks a pronoun, "n" a phrase.
 _MARK = re.compile("\ue000([pn])(nom|acc|dat)\ue001([^\ue002]*)\ue002")
-_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"„“‚‘(]*$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+)[\"„“‚‘(¡¿«\s\u00a0\u202f]*$")
 
 
 def _mark(kind: str, case: str, text: str) -> str:
