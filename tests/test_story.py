@@ -267,6 +267,26 @@ def test_merchant_words_in_the_emails_language(merchant_data: dict[str, Any]) ->
     assert "Köln" not in " ".join(story.paragraphs)  # (the customer's own address is in Köln)
 
 
+def test_merchant_words_missing_in_the_emails_language_are_not_borrowed(
+    merchant_data: dict[str, Any],
+) -> None:
+    """A role or team written only in German is not put into an English email: the role is
+    left out, the team is the pack's own words."""
+    shop = Merchant.model_validate(
+        {
+            **merchant_data,
+            "signer": {**merchant_data["signer"], "role": {"de": "Gründerin"}},
+            "voice": {"team": {"de": "die Hafen-Crew"}, "packer": {"de": "unser Otto"}},
+        }
+    )
+    mailer = Mailer(shop)
+    orders = [{**data, "locale": "en"} for data in MATRIX[:40]]
+    english = " ".join(mailer.render(order).text for order in orders)
+    assert "Gründerin" not in english and "Hafen-Crew" not in english and "Otto" not in english
+    german = " ".join(mailer.render({**order, "locale": "de"}).text for order in orders)
+    assert "Gründerin" in german and ("Hafen-Crew" in german or "Otto" in german)
+
+
 def test_german_register_follows_the_merchant(merchant: Merchant) -> None:
     """Plain German says Sie by default, playful du; a merchant can choose either."""
     data = {**load(ORDER_FILES[2]), "locale": "de"}

@@ -315,8 +315,9 @@ def utm_filter(context: Context, url: object) -> str:
 @jinja2.pass_context
 def local_filter(context: Context, value: Any) -> str:
     """``{{ merchant.signer.role | local }}``: a merchant's words in the email's language,
-    from one string or a table by language."""
-    return localized(value, _words_locale_of(context)) or ""
+    from one string or a table by language (nothing from a table without that language:
+    one language per email)."""
+    return localized(value, _words_locale_of(context), exact=True) or ""
 
 
 @pure

@@ -305,21 +305,31 @@ def _check_localized(value: str | dict[str, str]) -> str | dict[str, str]:
     return table
 
 
-def localized(value: str | Mapping[str, str] | None, locale: str) -> str | None:
+def localized(
+    value: str | Mapping[str, str] | None, locale: str, *, exact: bool = False
+) -> str | None:
     """The text of *value* for *locale*: a plain string as it is; from a table of
     translations the locale's own (``de_AT``), its language's (``de``),
     English's, or else the first one.
 
+    :param exact: from a table, only the locale's own or its language's text, else
+        ``None``: words that stand in a sentence (a role, the team), which would
+        otherwise put another language into the email.
+
     >>> localized({"en": "founder", "de": "Gründerin"}, "de_AT")
     'Gründerin'
+    >>> localized({"en": "founder", "de": "Gründerin"}, "fr", exact=True) is None
+    True
     """
     if value is None or isinstance(value, str):
         return value
     name = babel_locale(locale)
-    for key in (name, name.split("_")[0], "en"):
+    for key in (name, name.split("_")[0]):
         if key in value:
             return value[key]
-    return next(iter(value.values()))
+    if exact:
+        return None
+    return value["en"] if "en" in value else next(iter(value.values()))
 
 
 @lru_cache(maxsize=65536)

@@ -184,7 +184,9 @@ def _variables(
     voice = merchant.voice
     text_locale = i18n.text_locale(locale, language)
     today = _day(facts.shop_time, text_locale)
-    # The merchant's extras come in every parcel: a download has none.
+    # The merchant's extras come in every parcel: a download has none. Like the order's
+    # own extras, they are the shop's words (the team and the packer fall back to the
+    # pack's own words in a language the merchant has not written them in).
     extras = (
         [localized(e, text_locale) or "" for e in voice.extras]
         if facts.shipping in GROUPS["shipping"]["physical"]
@@ -195,8 +197,8 @@ def _variables(
         "who": facts.first_name or "",
         "town": localized(merchant.city, text_locale) or "",
         "merchant": merchant.name,
-        "team": localized(voice.team, text_locale) or pack.words.get("team", ""),
-        "packer": localized(voice.packer, text_locale) or pack.words.get("packer", ""),
+        "team": localized(voice.team, text_locale, exact=True) or pack.words.get("team", ""),
+        "packer": localized(voice.packer, text_locale, exact=True) or pack.words.get("packer", ""),
         "day": today,
         "today": today,
         "weekday": _weekday(facts.shop_time.date(), text_locale),
