@@ -283,6 +283,10 @@ def test_merchant_words_missing_in_the_emails_language_are_not_borrowed(
     orders = [{**data, "locale": "en"} for data in MATRIX[:40]]
     english = " ".join(mailer.render(order).text for order in orders)
     assert "Gründerin" not in english and "Hafen-Crew" not in english and "Otto" not in english
+    signer = merchant_data["signer"]["name"]
+    assert f"straight to me, {signer}, and I read" in " ".join(english.split())  # no ", ,"
+    html = mailer.render(orders[0]).html
+    assert f"straight to me, {signer}, and I read" in html
     german = " ".join(mailer.render({**order, "locale": "de"}).text for order in orders)
     assert "Gründerin" in german and ("Hafen-Crew" in german or "Otto" in german)
 

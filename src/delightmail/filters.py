@@ -313,11 +313,12 @@ def utm_filter(context: Context, url: object) -> str:
 
 
 @jinja2.pass_context
-def local_filter(context: Context, value: Any) -> str:
-    """``{{ merchant.signer.role | local }}``: a merchant's words in the email's language,
-    from one string or a table by language (nothing from a table without that language:
-    one language per email)."""
-    return localized(value, _words_locale_of(context), exact=True) or ""
+def local_filter(context: Context, value: Any, exact: bool = False) -> str:
+    """``{{ merchant.city | local }}``: a merchant's words in the email's language, from one
+    string or a table by language (a name falls back to English's). With ``exact=true``,
+    nothing from a table without that language, for words that stand in a sentence
+    (``merchant.signer.role | local(exact=true)``): one language per email."""
+    return localized(value, _words_locale_of(context), exact=exact) or ""
 
 
 @pure
