@@ -261,6 +261,7 @@ _JA_TOKEN = re.compile(
     f'[\\d\u2063、。，．・：；！？「」『』（）()【】〔〕…‥—–"“”,.;:!?]+|{_JA_WORD.pattern}'
 )
 _IS_HIRAGANA = re.compile(f"[{_HIRAGANA}]+")
+_IS_KANJI = re.compile(f"[{_KANJI}]")
 
 
 def _content_pairs_ja(
@@ -271,7 +272,11 @@ def _content_pairs_ja(
     for token in _JA_TOKEN.findall(text.casefold()):
         if (not token[0].isalpha() and token[0] != "_") or token in ignore:
             previous = None
-        elif token not in small and len(token) > 1 and not _IS_HIRAGANA.fullmatch(token):
+        elif (
+            token not in small
+            and (len(token) > 1 or _IS_KANJI.fullmatch(token))
+            and not _IS_HIRAGANA.fullmatch(token)
+        ):
             if previous is not None:
                 pairs.append((previous, token))
             previous = token
