@@ -628,7 +628,8 @@ def order_matrix(
 def merchants() -> list[Merchant]:
     """The merchants the built-in packs are read with: a shop with a town and a
     packer, one in Berlin with its own words in two languages, one with no town."""
-    signer = {"name": "Maya Okafor", "role": "founder", "email": "maya@shop.example"}
+    signer = {"name": "Maya Okafor", "role": {"en": "founder", "ja": "創業者"},
+              "email": "maya@shop.example"}  # fmt: skip
     return [
         Merchant.model_validate(
             {"name": "Groove Harbor Records", "city": "Portland", "signer": signer,
