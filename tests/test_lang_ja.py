@@ -380,3 +380,16 @@ def test_every_text_line_of_a_japanese_email_fits_78_columns(merchant: Merchant,
         wide = [row for row in text.splitlines() if display_width(row) > 78]
         long_url = [row for row in wide if " " not in row.strip() and "://" in row]
         assert wide == long_url, wide
+
+
+def test_a_japanese_subject_fits_the_preview_in_columns(merchant: Merchant) -> None:
+    """A long Japanese name and product: the subject told fits 78 columns (cut with …
+    between two characters when no line fits), never 78 wide characters."""
+    data = load(ORDER_FILES[4])
+    name = "寿限無寿限無五劫の擦り切れ海砂利水魚の水行末雲来末風来末"
+    data["customer"] = {**data["customer"], "first_name": name}
+    data["lines"] = [{**data["lines"][0], "name": "東京ナイトドライブ・スペシャルエディション"}]
+    for tone in TONES:
+        subject = tell(validate_order(data), merchant, LOCALE, tone).subject
+        assert display_width(subject) <= 78, subject
+        assert subject.endswith("…") or display_width(subject) <= 78

@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from . import i18n
-from .columns import display_width, is_wide
+from .columns import WIDE_LANGUAGES, is_wide, preview_size
 from .facts import GROUPS, Facts
 from .grammar import GRAMMARS, plural_en
 from .lexicon import (
@@ -344,10 +344,6 @@ def _weekday_of(when: datetime) -> str:
     ]
 
 
-#: Languages whose subjects are measured in columns (a wide character takes two).
-_WIDE = frozenset({"ja"})
-
-
 def _unwrapped(block: str) -> str:
     """A wrapped paragraph as one line: its lines joined by a space, or by nothing
     where the break fell between wide characters (Japanese has no spaces to break at)."""
@@ -416,9 +412,9 @@ def lint_email(
         subjects = subject_variants(order, merchant, locale, story.tone, pack=pack)
     for subject in subjects:
         # Inbox previews show half as many wide characters: Japanese is measured in columns.
-        size = display_width(subject.text) if language in _WIDE else len(subject.text)
+        size = preview_size(subject.text, language)
         if size > SUBJECT_MAX:
-            unit = "columns" if language in _WIDE else "characters"
+            unit = "columns" if language in WIDE_LANGUAGES else "characters"
             reader.report(
                 "subject",
                 f"{size} {unit}, over {SUBJECT_MAX}",
