@@ -353,7 +353,7 @@ def test_japanese_yen_and_a_japanese_order(merchant: Merchant) -> None:
     email = Mailer(merchant=merchant).render(load(ORDER_FILES[4]))
     assert "￥3,300" in email.text or "¥3,300" in email.text
     assert "こんにちは。" in email.text
-    story = " ".join(email.text.split("お申し込みいただいた")[0].split())
+    story = " ".join(email.text.split("ご購入いただいた")[0].split())
     assert not lexicon("ja").find("shipping", story) and not lexicon("ja").find("packing", story)
 
 
