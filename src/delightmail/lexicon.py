@@ -254,9 +254,9 @@ def content_pairs(
     return pairs
 
 
-# Japanese: kanji, katakana and Latin runs are the content words (two characters
-# or more: 注文, レコード); hiragana runs are small words; numbers, masked facts and
-# punctuation break a run.
+# Japanese: kanji runs (注文, and a lone 心 too: kanji carry the meaning) and katakana
+# and Latin runs of two characters or more (レコード) are the content words; hiragana
+# runs are small words; numbers, masked facts and punctuation break a run.
 _JA_TOKEN = re.compile(
     f'[\\d\u2063、。，．・：；！？「」『』（）()【】〔〕…‥—–"“”,.;:!?]+|{_JA_WORD.pattern}'
 )
