@@ -81,8 +81,9 @@ def test_text_part_carries_the_story_and_the_facts(mailer: Mailer, example: dict
     email = mailer.render(example)
     context = mailer.context(example)
     order: Order = context["order"]
+    # Compared without whitespace: Japanese text wraps between characters, with no space.
     for paragraph in context["story"].paragraphs:
-        assert " ".join(paragraph.split()) in " ".join(email.text.split())
+        assert "".join(paragraph.split()) in "".join(email.text.split())
     assert order.number in email.text
     for part in context["shipping_lines"] + context["billing_lines"]:
         assert part in email.text
@@ -277,7 +278,7 @@ def test_a_pick_up_is_collected_where_the_shop_says_never_at_home(
 ) -> None:
     """Under "Collect it at" a pick-up shows its location, else the shop's address, else
     the method alone: never the customer's own address, even when the order carries one."""
-    data = load(ORDER_FILES[4])
+    data = {**load(ORDER_FILES[4]), "locale": "en_US"}  # the pick-up example, read in English
     data["shipping"] = {**data["shipping"], "location": location}
     data["shipping_address"] = {"name": "Kwame Adeyemi", "address1": "1 High Street",
                                 "city": "Osaka", "country_code": "GB"}  # fmt: skip

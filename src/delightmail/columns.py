@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from wcwidth import wcswidth, wcwidth
 
-__all__ = ["char_width", "display_width", "is_wide"]
+__all__ = ["WIDE_LANGUAGES", "char_width", "display_width", "is_wide", "preview_size"]
 
 
 @lru_cache(maxsize=4096)
@@ -35,3 +35,14 @@ def display_width(text: str) -> int:
 def is_wide(char: str) -> bool:
     """Whether *char* takes two columns (an East Asian wide or fullwidth character)."""
     return char_width(char) == 2
+
+
+#: Languages written in wide characters: an inbox preview shows about half as many of
+#: them, so their subjects are measured in columns where others count characters.
+WIDE_LANGUAGES = frozenset({"ja"})
+
+
+def preview_size(text: str, language: str) -> int:
+    """How much of an inbox preview *text* takes: its characters, or its columns in a
+    language written in wide characters (Japanese)."""
+    return display_width(text) if language in WIDE_LANGUAGES else len(text)

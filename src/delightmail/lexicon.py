@@ -25,6 +25,7 @@ __all__ = [
     "LEXICON_DIR",
     "Lexicon",
     "content_pairs",
+    "in_own_script",
     "languages",
     "lexicon",
     "sentences",
@@ -41,14 +42,35 @@ _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\d\.)[\"”“»«)]*\s+(?=[\"„“«»(‚‘]*[\w¿¡])")
 
 
+# Japanese, written without spaces, is cut where the script changes: kanji, katakana,
+# hiragana and Latin runs (「ご注文のレコード」 → ご / 注文 / の / レコード). Kanji and
+# katakana runs carry the content; hiragana runs are particles and endings.
+_KANA_KANJI = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f々〆ヵヶ"
+_JAPANESE = re.compile(f"[{_KANA_KANJI}]")
+_HIRAGANA = "\u3041-\u309f"
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
+_KATAKANA = "\u30a0-\u30ff\uff66-\uff9f"
+_JA_WORD = re.compile(
+    f"[{_HIRAGANA}]+|[{_KATAKANA}]+|[{_KANJI}]+|[^\\W{_KANA_KANJI}]+(?:['’-][^\\W{_KANA_KANJI}]+)*"
+)
+# A Japanese sentence ends at 。！？ (and a closing bracket after it), with no space.
+_JA_SENTENCE_END = re.compile(r"(?<=[。！？])(?![」』）])\s*(?=\S)|(?<=[。！？][」』）])\s*(?=\S)")
+
+
 def words(text: str) -> list[str]:
-    """The words of *text*, lower case, curly apostrophes made straight."""
-    return [w.replace("’", "'") for w in _WORD.findall(text.casefold())]
+    """The words of *text*, lower case, curly apostrophes made straight; Japanese cut
+    where its script changes."""
+    folded = text.casefold()
+    pattern = _JA_WORD if _JAPANESE.search(folded) else _WORD
+    return [w.replace("’", "'") for w in pattern.findall(folded)]
 
 
 def sentences(text: str) -> list[str]:
     """*text* split into sentences (good enough for copy we write ourselves)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    parts = _SENTENCE_END.split(text)
+    if _JAPANESE.search(text):
+        parts = [piece for part in parts for piece in _JA_SENTENCE_END.split(part)]
+    return [s.strip() for s in parts if s.strip()]
 
 
 @dataclass(frozen=True)
@@ -179,6 +201,21 @@ def foreign_words(language: str) -> frozenset[str]:
     return frozenset(others - own.function - own.shared)
 
 
+#: The scripts each language's copy is written in, beyond Latin (by Unicode name).
+_SCRIPTS: Mapping[str, tuple[str, ...]] = {"ja": ("CJK", "HIRAGANA", "KATAKANA", "FULLWIDTH")}
+
+
+def in_own_script(text: str, language: str) -> bool:
+    """Whether every letter of *text* is of a script *language* is written in
+    (Latin, and for Japanese also kanji and kana)."""
+    scripts = _SCRIPTS.get(language)
+    if scripts is None:
+        return is_latin(text)
+    return all(
+        not ch.isalpha() or unicodedata.name(ch, "").startswith(("LATIN", *scripts)) for ch in text
+    )
+
+
 def is_latin(text: str) -> bool:
     """Whether every letter of *text* is a Latin letter."""
     return text.isascii() or all(
@@ -199,6 +236,8 @@ def content_pairs(
     masked facts and the words in *ignore* (the order's own: names, towns)
     break a run."""
     small = lexicon(language).function
+    if language == "ja":
+        return _content_pairs_ja(text, small, ignore)
     pairs = []
     previous = None
     for token in _TOKEN.findall(text.casefold()):
@@ -212,6 +251,35 @@ def content_pairs(
             if previous is not None:
                 pairs.append((previous, word))
             previous = word
+    return pairs
+
+
+# Japanese: kanji runs (注文, and a lone 心 too: kanji carry the meaning) and katakana
+# and Latin runs of two characters or more (レコード) are the content words; hiragana
+# runs are small words; numbers, masked facts and punctuation break a run.
+_JA_TOKEN = re.compile(
+    f'[\\d\u2063、。，．・：；！？「」『』（）()【】〔〕…‥—–"“”,.;:!?]+|{_JA_WORD.pattern}'
+)
+_IS_HIRAGANA = re.compile(f"[{_HIRAGANA}]+")
+_IS_KANJI = re.compile(f"[{_KANJI}]")
+
+
+def _content_pairs_ja(
+    text: str, small: frozenset[str], ignore: frozenset[str]
+) -> list[tuple[str, str]]:
+    pairs = []
+    previous = None
+    for token in _JA_TOKEN.findall(text.casefold()):
+        if (not token[0].isalpha() and token[0] != "_") or token in ignore:
+            previous = None
+        elif (
+            token not in small
+            and (len(token) > 1 or _IS_KANJI.fullmatch(token))
+            and not _IS_HIRAGANA.fullmatch(token)
+        ):
+            if previous is not None:
+                pairs.append((previous, token))
+            previous = token
     return pairs
 
 

@@ -47,12 +47,13 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from . import i18n
+from .columns import WIDE_LANGUAGES, is_wide, preview_size
 from .facts import GROUPS, Facts
 from .grammar import GRAMMARS, plural_en
 from .lexicon import (
     content_pairs,
     foreign_words,
-    is_latin,
+    in_own_script,
     lexicon,
     sentences,
     shares_phrase,
@@ -179,8 +180,8 @@ def _masker(facts: Sequence[str]) -> Any:
             at = lower.find(fact)
             while at != -1:
                 end = at + len(fact)
-                if (at == 0 or not lower[at - 1].isalnum()) and (
-                    end == len(lower) or not lower[end].isalnum()
+                if (at == 0 or not _joins(lower[at - 1], lower[at])) and (
+                    end == len(lower) or not _joins(lower[end - 1], lower[end])
                 ):
                     text = text[:at] + _MASK + text[end:]
                     lower = lower[:at] + _MASK + lower[end:]
@@ -191,6 +192,13 @@ def _masker(facts: Sequence[str]) -> Any:
         return text
 
     return mask
+
+
+def _joins(a: str, b: str) -> bool:
+    """Whether *a* and *b* belong to one word: letters or digits side by side, where
+    neither is a wide (Chinese, Japanese) character, which needs no space to stand
+    apart ("Sam様", 「Blue Train」を)."""
+    return a.isalnum() and b.isalnum() and not is_wide(a) and not is_wide(b)
 
 
 # -- the checks -------------------------------------------------------------------------------
@@ -294,7 +302,7 @@ class _Reader:
     def language_of(self, sentence: str, slot: str, where: str) -> None:
         masked = self.mask(sentence)
         foreign = sorted({w for w in words(masked) if w in foreign_words(self.language)})
-        if not is_latin(masked):
+        if not in_own_script(masked, self.language):
             foreign.append("letters of another script")
         if foreign:
             self.report(
@@ -303,7 +311,8 @@ class _Reader:
         register = lexicon(self.language).register
         if not register:
             return
-        if self.story.formal:
+        # A language with one register says "always" which (Japanese: polite throughout).
+        if self.story.formal or "formal" in register.get("always", frozenset()):
             wrong = {w for w in words(masked) if w in register.get("informal", frozenset())}
             if wrong:
                 self.report(
@@ -335,11 +344,22 @@ def _weekday_of(when: datetime) -> str:
     ]
 
 
+def _unwrapped(block: str) -> str:
+    """A wrapped paragraph as one line: its lines joined by a space, or by nothing
+    where the break fell between wide characters (Japanese has no spaces to break at)."""
+    out = ""
+    for line in block.split():
+        if out and not (is_wide(out[-1]) or is_wide(line[0])):
+            out += " "
+        out += line
+    return out
+
+
 def _prose(text: str, story_sentences: set[str]) -> list[str]:
     """The template's own sentences in a text part: its prose, not its tables."""
     out = []
     for block in text.split("\n\n"):
-        joined = " ".join(block.split())
+        joined = _unwrapped(block)
         if not joined or joined.isupper() or "----" in block:
             continue
         for sentence in sentences(joined):
@@ -391,10 +411,13 @@ def lint_email(
     if pack is not None:
         subjects = subject_variants(order, merchant, locale, story.tone, pack=pack)
     for subject in subjects:
-        if len(subject.text) > SUBJECT_MAX:
+        # Inbox previews show half as many wide characters: Japanese is measured in columns.
+        size = preview_size(subject.text, language)
+        if size > SUBJECT_MAX:
+            unit = "columns" if language in WIDE_LANGUAGES else "characters"
             reader.report(
                 "subject",
-                f"{len(subject.text)} characters, over {SUBJECT_MAX}",
+                f"{size} {unit}, over {SUBJECT_MAX}",
                 subject.text,
                 "subject",
                 subject.where,
@@ -601,17 +624,20 @@ def order_matrix(
 def merchants() -> list[Merchant]:
     """The merchants the built-in packs are read with: a shop with a town and a
     packer, one in Berlin with its own words in two languages, one with no town."""
-    signer = {"name": "Maya Okafor", "role": "founder", "email": "maya@shop.example"}
+    signer = {"name": "Maya Okafor", "role": {"en": "founder", "ja": "創業者"},
+              "email": "maya@shop.example"}  # fmt: skip
     return [
         Merchant.model_validate(
             {"name": "Groove Harbor Records", "city": "Portland", "signer": signer,
              "timezone": "America/Los_Angeles", "voice": {"packer": "Otis"}}
         ),
         Merchant.model_validate(
-            {"name": "Kiezplatten", "city": {"en": "Berlin", "de": "Berlin"}, "signer": signer,
-             "timezone": "Europe/Berlin",
-             "voice": {"team": {"en": "the whole Kiez crew", "de": "die ganze Kiez-Crew"},
-                       "extras": [{"en": "a sticker in the box", "de": "ein Aufkleber im Paket"}]}}
+            {"name": "Kiezplatten", "city": {"en": "Berlin", "de": "Berlin", "ja": "ベルリン"},
+             "signer": signer, "timezone": "Europe/Berlin",
+             "voice": {"team": {"en": "the whole Kiez crew", "de": "die ganze Kiez-Crew",
+                                "ja": "キーツのみんな"},
+                       "extras": [{"en": "a sticker in the box", "de": "ein Aufkleber im Paket",
+                                   "ja": "ステッカー1枚"}]}}
         ),
         Merchant.model_validate(
             {"name": "Quiet Goods", "signer": signer, "timezone": "UTC"}

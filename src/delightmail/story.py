@@ -38,6 +38,7 @@ from babel import Locale
 from babel.dates import format_date
 
 from . import i18n
+from .columns import WIDE_LANGUAGES, char_width, preview_size
 from .exceptions import PackError
 from .facts import GROUPS, MILESTONES, Facts, facts_of
 from .grammar import (
@@ -141,10 +142,18 @@ def _customer_key(order: Order) -> str:
     return str(customer.email or customer.full_name or f"order {order.number}").lower()
 
 
-def _cut(subject: str) -> str:
-    """*subject* as an inbox preview shows it: whole, or cut at a word with "…"."""
-    if len(subject) <= SUBJECT_MAX:
+def _cut(subject: str, language: str = "en") -> str:
+    """*subject* as an inbox preview shows it: whole, or cut at a word with "…" (Japanese,
+    written without spaces and measured in columns, between two characters)."""
+    if preview_size(subject, language) <= SUBJECT_MAX:
         return subject
+    if language in WIDE_LANGUAGES:
+        width, end = 0, 0
+        for end, char in enumerate(subject):  # noqa: B007 - end is read after the loop
+            width += char_width(char)
+            if width > SUBJECT_MAX - 1:
+                break
+        return subject[:end] + "…"
     return subject[: SUBJECT_MAX - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -305,7 +314,7 @@ def _untold(
     formal = merchant.voice.formal(tone) and i18n.has_formal(locale, catalogs)
     words = i18n.translations(i18n.catalog_key(locale, formal, catalogs))
     facts = facts_of(order, merchant)
-    subject = _cut(words.gettext("Order %(number)s") % {"number": order.number})
+    subject = _cut(words.gettext("Order %(number)s") % {"number": order.number}, language)
     told = (Told("subject", "catalog: Order %(number)s", subject),)
     return Story(
         tone=tone,
@@ -413,12 +422,12 @@ def tell(
     for line in _rotated(pack.eligible("subject", facts), _seed(*order_seed, "subject")):
         candidate = Told("subject", line.where, telling.render(line, Mentions(language, phrase)))
         subject_told = subject_told or candidate
-        if len(candidate.text) <= SUBJECT_MAX:
+        if preview_size(candidate.text, language) <= SUBJECT_MAX:
             subject_told = candidate
             break
     if subject_told is None:  # pragma: no cover - coverage guarantees a subject
         raise PackError(f"no subject for {facts.describe()}")
-    subject = _cut(subject_told.text)
+    subject = _cut(subject_told.text, language)
     told.append(subject_told)
 
     body = Mentions(language, phrase)
