@@ -49,10 +49,11 @@ from babel.dates import format_date
 from . import i18n
 from .facts import GROUPS, Facts
 from .grammar import GRAMMARS, plural_en
+from .grammar._base import nouns_data
 from .lexicon import (
     content_pairs,
     foreign_words,
-    is_latin,
+    in_script,
     lexicon,
     sentences,
     shares_phrase,
@@ -127,6 +128,10 @@ class CopyReport:
 def _fact_strings(order: Order, merchant: Merchant, story: Story) -> list[str]:
     """Every string of the order's and the merchant's own that may appear in an email."""
     out: list[str | None] = [order.number, order.note, order.gift_message, merchant.name]
+    # The customer's own texts, sentence by sentence too: the text part sets them
+    # beside a heading of ours, and a sentence of theirs is never our copy.
+    out += [s for text in (order.note, order.gift_message) if text for s in sentences(text)]
+    out += _compound_nouns(story.language)
     out += [story.name, story.recipient]
     customer = order.customer
     out += [customer.first_name, customer.last_name, customer.full_name, customer.email]
@@ -158,6 +163,18 @@ def _fact_strings(order: Order, merchant: Merchant, story: Story) -> list[str]:
         out += [str(merchant.website), merchant.website.host]
     # Longest first, so that "Kind of Blue" goes before "Blue".
     return sorted({s for s in out if s and len(s) > 1}, key=len, reverse=True)
+
+
+@cache
+def _compound_nouns(language: str) -> tuple[str, ...]:
+    """The names of kinds of things in *language* that are more than one word
+    ("חולצת הטי", "Packung Innenhüllen"): said again, each is one name, not a phrase."""
+    return tuple(
+        value
+        for entry in nouns_data(language).values()
+        for key in ("one", "other", "definite", "definite_other")
+        if isinstance(value := entry.get(key), str) and " " in value
+    )
 
 
 def _masker(facts: Sequence[str]) -> Any:
@@ -294,7 +311,7 @@ class _Reader:
     def language_of(self, sentence: str, slot: str, where: str) -> None:
         masked = self.mask(sentence)
         foreign = sorted({w for w in words(masked) if w in foreign_words(self.language)})
-        if not is_latin(masked):
+        if not in_script(masked, lexicon(self.language).script):
             foreign.append("letters of another script")
         if foreign:
             self.report(
