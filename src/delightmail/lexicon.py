@@ -38,7 +38,7 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 # A sentence ends at . ! ? or … followed by space and what can start a sentence.
 # (Not after a number's point: "Sonntag, 22. November" is one sentence.)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\d\.)[\"”“»«)]*\s+(?=[\"„“«»(‚‘\u2068]*[\w¿¡])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\d\.)[\"”“»«)]*\s+(?=[\"„“«»(‚‘\u2068\u200f]*[\w¿¡])")
 
 
 def words(text: str) -> list[str]:

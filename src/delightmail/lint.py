@@ -78,6 +78,9 @@ __all__ = [
 #: registers where it has two), and British English beside American.
 LOCALES = tuple(dict.fromkeys(["en_US", "en_GB", *(g.lint_locale for g in GRAMMARS.values())]))
 _MASK = "\u2063"  # an invisible separator: never part of a word
+# The marks and isolates that keep a name's direction in right-to-left text: no
+# part of what a sentence says (a name wrapped over two lines is isolated twice).
+_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069"))
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ def _masker(facts: Sequence[str]) -> Any:
         if text in done:
             return done[text]
         original = text
+        text = text.translate(_BIDI)
         lower = text.lower()
         if len(lower) != len(text):  # a rare letter changes length in lower case
             lower = text
@@ -355,12 +359,13 @@ def _weekday_of(when: datetime) -> str:
 def _prose(text: str, story_sentences: set[str]) -> list[str]:
     """The template's own sentences in a text part: its prose, not its tables."""
     out = []
+    told = {s.translate(_BIDI) for s in story_sentences}
     for block in text.split("\n\n"):
         joined = " ".join(block.split())
         if not joined or joined.isupper() or "----" in block:
             continue
         for sentence in sentences(joined):
-            if sentence not in story_sentences and len(words(sentence)) >= 4:
+            if sentence.translate(_BIDI) not in told and len(words(sentence)) >= 4:
                 out.append(sentence)
     return out
 

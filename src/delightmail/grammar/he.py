@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from ..i18n import FSI, isolate_runs
 from ..models import LineItem
 from ._base import SHORT_NAME, Grammar, NounPhrase, count, nouns_data, same_in_every_case
 from .en import singular_en
@@ -63,7 +64,6 @@ _PRONOUN = {
 }
 _MINE = "שלך"
 _HEBREW = "\u05d0-\u05ea\ufb1d-\ufb4f"
-FSI, PDI = "\u2068", "\u2069"
 
 
 def _digits(n: int) -> str:
@@ -226,47 +226,13 @@ def _items_he(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
 
 # -- mixed direction ------------------------------------------------------------------------
 
-# What starts a run of left-to-right text inside Hebrew: a Latin letter, a digit, or a
-# sign that stands before a number (#1001, $20, @shop).
-_RUN = re.compile(f"[A-Za-z0-9#@$€£\u00c0-\u024f][^{_HEBREW}\u0590-\u05ff\u2066-\u2069\n]*")
-_TRAILING = re.compile(r"[\s.,;:!?\"'׳״*–—\-]+$")
-_ISOLATED = re.compile(f"({FSI}[^{FSI}{PDI}]*{PDI})")
 # A prefix (ו, ב, ל, מ, ה, ש, כ) standing before a word of another script is
 # written with a hyphen: "ו-Sam", "ב-UPS".
 _PREFIX = re.compile(f'(?<![{_HEBREW}\\w-])([ובלמהשכ]{{1,3}})(?=[A-Za-z0-9#{FSI}"])')
 
-
-def _trim(run: str) -> str:
-    while True:
-        run = _TRAILING.sub("", run)
-        if run.count("(") > run.count(")"):
-            run = run[: run.rindex("(")]
-        elif run.count(")") > run.count("("):
-            run = run[: run.index(")")]
-        else:
-            return run
-
-
-def isolate(text: str) -> str:
-    """Each run of left-to-right text (a Latin name, a number, ``#1001``) in *text*
-    wrapped in the isolates U+2068 FSI … U+2069 PDI, so that it keeps its own order
-    inside Hebrew and moves nothing around it; runs already isolated are left as
-    they are."""
-    out = []
-    for part in _ISOLATED.split(text):
-        if part.startswith(FSI):
-            out.append(part)
-            continue
-        at = 0
-        while (match := _RUN.search(part, at)) is not None:
-            run = _trim(match.group())
-            if not run:  # pragma: no cover - a run starts with a letter or digit
-                break
-            end = match.start() + len(run)
-            out.append(part[at : match.start()] + FSI + run + PDI)
-            at = end
-        out.append(part[at:])
-    return "".join(out)
+#: Each left-to-right run of a line (a Latin name, a number) in an isolate: see
+#: :func:`delightmail.i18n.isolate_runs`.
+isolate = isolate_runs
 
 
 def _finish_he(text: str) -> str:
