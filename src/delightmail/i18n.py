@@ -350,6 +350,8 @@ _LTR_RUN = re.compile(f"(?:[-+−][0-9]|[A-Za-z0-9#@$€£\u00c0-\u024f])[^{_RTL
 _RUN_END = re.compile(r"[\s.,;:!?\"'׳״*–—\-\u200e\u200f]+$")
 _ISOLATED = re.compile(f"({FSI}[^{FSI}{PDI}]*{PDI})")
 _STRONG = re.compile(f"[{_RTL}]|[^\\W\\d_]")
+_WORDY = re.compile(r"[^\W_]")
+_LINK = re.compile(r"://|@|\bwww\.")
 
 
 def _run(text: str) -> str:
@@ -411,8 +413,15 @@ def rtl_text(text: str, direction: str = "rtl") -> str:
             indent = len(line) - len(line.lstrip(" "))
             line = line[:indent] + FSI * carry + line[indent:]
         carry = max(line.count(FSI) - line.count(PDI), 0)
-        line = isolate_runs(line + PDI * carry)
-        if line.strip() and not _first_strong_is_rtl(line):
+        line += PDI * carry
+        body = line.lstrip(" ")
+        if _LINK.search(body) or re.search(f"[{_RTL}]", body) or not _WORDY.search(body):
+            line = isolate_runs(line)
+        elif not _ISOLATED.fullmatch(body):
+            # Nothing right to left on it (a name, an address, the customer's own
+            # sentence): the whole line is one isolate, its last "!" with it.
+            line = line[: len(line) - len(body)] + FSI + body + PDI
+        if _WORDY.search(line) and not _first_strong_is_rtl(line):
             line = RLM + line
         lines.append(line)
     return "\n".join(lines)
