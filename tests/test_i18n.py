@@ -296,8 +296,8 @@ def test_your_languages_are_listed(merchant: Merchant) -> None:
     """available_locales names the languages of your catalogs too; no story pack is
     offered for one that has no story."""
     catalogs = read_catalogs([FRENCH])
-    assert available_locales(catalogs) == ["de", "en", "fr", "ja"]
-    assert available_locales() == ["de", "en", "ja"]
+    assert available_locales(catalogs) == ["de", "en", "fr", "he", "ja"]
+    assert available_locales() == ["de", "en", "he", "ja"]
     assert text_language("fr_CA", catalogs) == "fr" and text_language("fr_CA") == "en"
     with pytest.raises(PackError, match="no story is told in 'fr'"):
         Mailer(merchant, locale="fr", locale_dirs=(FRENCH,)).pack()

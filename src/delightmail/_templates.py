@@ -328,10 +328,13 @@ def compiled_html(source: str, filename: str) -> compiler.CompiledTemplate:
 
 
 def _constants(merchant: Merchant, locale: str) -> dict[str, Any]:
-    """What every email of one merchant in one language shares."""
+    """What every email of one merchant in one language shares: its words, and their
+    direction (a folded sentence isolates its values right to left, as a rendered one does)."""
+    language = locale.partition("+")[0].partition("@")[0]
     return {
         "merchant": merchant,
         "theme": merchant.theme,
+        "dir": i18n.text_direction(language),
         i18n.CONTEXT_KEY: i18n.translations(locale),
     }
 

@@ -238,6 +238,8 @@ FILTER_EXAMPLES: Mapping[str, tuple[str, ...]] = {
     "one_line": ("order.gift_message | one_line",),
     "caps": ('_("Order %(number)s", number=order.number) | caps(keep=order.number)',),
     "as_written": ("order.number | as_written",),
+    "bidi": ("order.lines[0].name | bidi",),
+    "rtl_text": ('"Sam Rivera" | rtl_text(dir)',),
 }
 
 #: For each gettext function a template can call, expressions that show it; the reference

@@ -36,7 +36,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from .columns import char_width, display_width, is_wide
-from .i18n import babel_locale, story_locale, text_locale
+from .i18n import babel_locale, isolate_value, rtl_text, story_locale, text_locale
 from .limits import TEXT_WIDTH
 from .links import tel_url, with_utm
 from .models import Merchant, Money, localized
@@ -44,6 +44,7 @@ from .models import Merchant, Money, localized
 __all__ = [
     "FILTERS",
     "as_written_filter",
+    "bidi_filter",
     "caps_filter",
     "date_filter",
     "datetime_filter",
@@ -55,6 +56,7 @@ __all__ = [
     "one_line",
     "pure",
     "row_filter",
+    "rtl_text_filter",
     "tel_filter",
     "utm_filter",
     "wrap_filter",
@@ -366,6 +368,22 @@ def as_written_filter(text: Any) -> Markup:
     return Markup('<span style="text-transform: none;">%s</span>') % str(text)
 
 
+@jinja2.pass_context
+def bidi_filter(context: Context, value: Any) -> Any:
+    """``{{ line.name | bidi }}``: in an email that reads right to left, *value* (a
+    name in another script, a number) in a Unicode isolate, so that it keeps its
+    own direction and moves no bracket or punctuation around it; elsewhere *value*
+    as it is."""
+    return isolate_value(value, str(context.get("dir") or "ltr"))
+
+
+@pure
+def rtl_text_filter(text: Any, direction: str = "ltr") -> str:
+    """``{% filter rtl_text(dir) %}``: a plain-text part that reads right to left in
+    any viewer (see :func:`delightmail.i18n.rtl_text`); left to right, as it is."""
+    return rtl_text(str(text), direction)
+
+
 #: Every filter the templates can use, by name. Those that read the render's
 #: locale (money, numbers, dates, ``local``) are not :func:`pure`: they run with
 #: each email.
@@ -383,4 +401,6 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "one_line": one_line,
     "caps": caps_filter,
     "as_written": as_written_filter,
+    "bidi": bidi_filter,
+    "rtl_text": rtl_text_filter,
 }

@@ -65,19 +65,53 @@ def _printable(ch: str) -> bool:
     return unicodedata.category(ch)[0] not in "CZ" or ch == " "
 
 
+# The isolates (U+2066 LRI, U+2067 RLI, U+2068 FSI ... U+2069 PDI) and the marks
+# (U+200E LRM, U+200F RLM) that keep a name's direction in a right-to-left
+# subject. An isolate changes nothing outside itself, so balanced ones are kept;
+# the overrides and embeddings (U+202A-U+202E), which can make text read as
+# something else, never are, nor isolates that do not pair up.
+_OPEN, _CLOSE, _MARKS = frozenset("\u2066\u2067\u2068"), "\u2069", frozenset("\u200e\u200f")
+
+
+def _isolates_pair(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+        elif ch == _CLOSE:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _closed(line: str) -> str:
+    """*line* with the isolates a cut left open closed at its end."""
+    depth = 0
+    for ch in line:
+        if ch in _OPEN:
+            depth += 1
+        elif ch == _CLOSE:
+            depth = max(depth - 1, 0)
+    return line + _CLOSE * depth
+
+
 def clean(text: str, limit: int = MAX_TEXT) -> str:
     """*text* as one line of printable characters, at most *limit* long.
 
     Every control or separator character (CR, LF, NUL, U+0085, U+2028...)
-    becomes a space and runs of space become one.
+    becomes a space and runs of space become one. Bidirectional isolates that
+    pair up, and the left-to-right and right-to-left marks, stay (a Hebrew
+    subject isolates the names in it); any other format character goes.
     """
     text = text[: limit * 4]
     if text.isascii() and text.isprintable():  # the usual case, checked in C
         line = " ".join(text.split())
     else:
-        line = " ".join("".join(ch if _printable(ch) else " " for ch in text).split())
+        keep = _MARKS | _OPEN | {_CLOSE} if _isolates_pair(text) else _MARKS
+        line = " ".join("".join(ch if _printable(ch) or ch in keep else " " for ch in text).split())
     if len(line) > limit:
-        line = line[: limit - 1].rstrip() + "…"
+        line = _closed(line[: limit - 1].rstrip()) + "…"
     return line
 
 

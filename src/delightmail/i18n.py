@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gettext
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -337,6 +338,105 @@ def text_direction(locale: str) -> str:
         return "ltr"
 
 
+# -- right to left: what keeps its own direction inside a right-to-left line ----------
+
+#: Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko...).
+_RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
+#: U+2068 FIRST STRONG ISOLATE, U+2069 POP DIRECTIONAL ISOLATE, U+200F RIGHT-TO-LEFT MARK.
+FSI, PDI, RLM = "\u2068", "\u2069", "\u200f"
+# What starts a left-to-right run: a Latin letter, a digit, a sign before a number
+# (#1001, +1 503..., -7.19, $20); it runs up to the next right-to-left letter.
+_LTR_RUN = re.compile(f"(?:[-+−][0-9]|[A-Za-z0-9#@$€£\u00c0-\u024f])[^{_RTL}\u2066-\u2069\n]*")
+_RUN_END = re.compile(r"[\s.,;:!?\"'׳״*–—\-\u200e\u200f]+$")
+_ISOLATED = re.compile(f"({FSI}[^{FSI}{PDI}]*{PDI})")
+_STRONG = re.compile(f"[{_RTL}]|[^\\W\\d_]")
+_WORDY = re.compile(r"[^\W_]")
+_LINK = re.compile(r"://|@|\bwww\.")
+
+
+def _run(text: str) -> str:
+    """*text* without what ends it and belongs to the line around it: trailing
+    punctuation and white space, a bracket it does not close."""
+    while True:
+        text = _RUN_END.sub("", text)
+        if text.count("(") > text.count(")"):
+            text = text[: text.rindex("(")]
+        elif text.count(")") > text.count("("):
+            text = text[: text.index(")")]
+        else:
+            return text
+
+
+def isolate_runs(text: str) -> str:
+    """Each run of left-to-right text inside right-to-left *text* (a Latin name, a
+    number, ``#1001``) wrapped in U+2068 FSI … U+2069 PDI, so that it keeps its own
+    order and moves nothing around it. Runs already isolated stay as they are, and
+    so do links and email addresses (an isolate inside one would break it).
+
+    >>> isolate_runs("הזמנה #1001 של Sam (שני פריטים).")
+    'הזמנה \\u2068#1001\\u2069 של \\u2068Sam\\u2069 (שני פריטים).'
+    """
+    out = []
+    for part in _ISOLATED.split(text):
+        if part.startswith(FSI):
+            out.append(part)
+            continue
+        at = 0
+        while (match := _LTR_RUN.search(part, at)) is not None:
+            run = _run(match.group())
+            end = match.start() + max(len(run), 1)
+            if not run or "://" in run or "@" in run or run.startswith("www."):
+                out.append(part[at:end])
+            else:
+                out.append(part[at : match.start()] + FSI + run + PDI)
+            at = end
+        out.append(part[at:])
+    return "".join(out)
+
+
+def _first_strong_is_rtl(line: str) -> bool:
+    match = _STRONG.search(_ISOLATED.sub("", line))
+    return match is not None and bool(re.match(f"[{_RTL}]", match.group()))
+
+
+def rtl_text(text: str, direction: str = "rtl") -> str:
+    """A plain-text part made to read right to left in any viewer: every
+    left-to-right run isolated, an isolate that a wrapped line cuts closed at the
+    line's end and opened again on the next, and a U+200F RLM before a line whose
+    first strong letter is not right-to-left (so that the line is laid out right to
+    left). Text whose *direction* is ``ltr`` comes back as it is."""
+    if direction != "rtl":
+        return text
+    lines, carry = [], 0
+    for line in text.split("\n"):
+        if carry:
+            indent = len(line) - len(line.lstrip(" "))
+            line = line[:indent] + FSI * carry + line[indent:]
+        carry = max(line.count(FSI) - line.count(PDI), 0)
+        line += PDI * carry
+        body = line.lstrip(" ")
+        if _LINK.search(body) or re.search(f"[{_RTL}]", body) or not _WORDY.search(body):
+            line = isolate_runs(line)
+        elif not _ISOLATED.fullmatch(body):
+            # Nothing right to left on it (a name, an address, the customer's own
+            # sentence): the whole line is one isolate, its last "!" with it.
+            line = line[: len(line) - len(body)] + FSI + body + PDI
+        if _WORDY.search(line) and not _first_strong_is_rtl(line):
+            line = RLM + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def isolate_value(value: Any, direction: str) -> Any:
+    """*value* in an isolate when the email reads right to left (a name or a number
+    that must keep its own direction), else *value* itself."""
+    if direction != "rtl" or not isinstance(value, str) or not value:
+        return value
+    if isinstance(value, Markup):
+        return Markup(FSI) + value + Markup(PDI)
+    return f"{FSI}{value}{PDI}"
+
+
 _NULL = gettext.NullTranslations()
 
 
@@ -348,7 +448,11 @@ def _of(context: Context) -> gettext.NullTranslations:
 def _finish(context: Context, text: str, variables: dict[str, Any]) -> str:
     # Jinja's "newstyle" gettext semantics: in an autoescaped template the
     # translation is trusted markup and the variables are escaped into it;
-    # "%" always formats, so a literal percent sign is written "%%".
+    # "%" always formats, so a literal percent sign is written "%%". Right to
+    # left, each value (a name, a number) is isolated in the sentence.
+    direction = context.get("dir")
+    if direction == "rtl":
+        variables = {k: isolate_value(v, direction) for k, v in variables.items()}
     if context.eval_ctx.autoescape:
         return Markup(text) % variables
     return text % variables

@@ -39,7 +39,7 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 # A sentence ends at . ! ? or … followed by space and what can start a sentence.
 # (Not after a number's point: "Sonntag, 22. November" is one sentence.)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\d\.)[\"”“»«)]*\s+(?=[\"„“«»(‚‘]*[\w¿¡])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\d\.)[\"”“»«)]*\s+(?=[\"„“«»(‚‘\u2068\u200f]*[\w¿¡])")
 
 
 # Japanese, written without spaces, is cut where the script changes: kanji, katakana,
@@ -97,9 +97,12 @@ class Phrases:
     by_first: Mapping[str, tuple[_Phrase, ...]]
     prefixes: tuple[tuple[str, _Phrase], ...]
     starts: tuple[str, ...] = ()
+    #: Letters a word of the language may carry in front (Hebrew ו, ה, ב...): a
+    #: word of the list is found with up to three of them before it.
+    letters: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, raw: Sequence[str]) -> Phrases:
+    def of(cls, raw: Sequence[str], letters: frozenset[str] = frozenset()) -> Phrases:
         phrases = []
         for entry in raw:
             found = tuple(words(entry.rstrip("*")))
@@ -117,10 +120,44 @@ class Phrases:
             {k: tuple(v) for k, v in by_first.items()},
             tuple(prefixes),
             tuple(start for start, _ in prefixes),
+            letters,
         )
+
+    def _stems(self, word: str) -> list[str]:
+        """*word*, and the words it is with up to three prefix letters taken off."""
+        out = [word]
+        for k in range(1, 4):
+            if len(word) - k < 2 or word[k - 1] not in self.letters:
+                break
+            out.append(word[k:])
+        return out
+
+    def _found_with_prefixes(self, text_words: Sequence[str]) -> list[_Phrase]:
+        forms = [self._stems(word) for word in text_words]
+        hits: set[_Phrase] = set()
+
+        def ends(phrase: _Phrase, at: int) -> bool:
+            last = phrase.words[-1]
+            return any(w == last or (phrase.prefix and w.startswith(last)) for w in forms[at])
+
+        for i, stems in enumerate(forms):
+            for stem in stems:
+                for phrase in self.by_first.get(stem, ()):
+                    n = len(phrase.words)
+                    if i + n > len(forms):
+                        continue
+                    if all(phrase.words[j] in forms[i + j] for j in range(1, n - 1)) and (
+                        n == 1 or ends(phrase, i + n - 1)
+                    ):
+                        hits.add(phrase)
+                if self.starts and stem.startswith(self.starts):
+                    hits.update(p for start, p in self.prefixes if stem.startswith(start))
+        return [p for p in self.phrases if p in hits]
 
     def found_in(self, text_words: Sequence[str]) -> list[_Phrase]:
         """The phrases that occur in *text_words*, each once, in list order."""
+        if self.letters:
+            return self._found_with_prefixes(text_words)
         hits: set[_Phrase] = set()
         for i, word in enumerate(text_words):
             for phrase in self.by_first.get(word, ()):
@@ -145,6 +182,8 @@ class Lexicon:
     register: Mapping[str, frozenset[str]]
     #: Words of this language that look like another's small words ("die" in English).
     shared: frozenset[str] = frozenset()
+    #: The scripts its letters are of (a Unicode name's first word: ``LATIN``, ``HEBREW``).
+    scripts: tuple[str, ...] = ("LATIN",)
 
     def find(self, name: str, text: str | Sequence[str]) -> list[str]:
         """The phrases of list *name* that occur in *text* (or in its :func:`words`)."""
@@ -165,10 +204,12 @@ def lexicon(language: str) -> Lexicon:
     """The word lists of *language* (empty lists for a language without a file)."""
     path = LEXICON_DIR / f"{language}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    letters = frozenset(data.get("prefixes", ()))
     lists = {
-        name: Phrases.of(value)
+        name: Phrases.of(value, letters)
         for name, value in data.items()
-        if name not in ("function", "time", "register", "shared") and isinstance(value, list)
+        if name not in ("function", "time", "register", "shared", "prefixes", "script")
+        and isinstance(value, list)
     }
     times = data.get("time", {})
     when = {entry: frozenset(key.split()) for key, value in times.items() for entry in value}
@@ -177,11 +218,16 @@ def lexicon(language: str) -> Lexicon:
         language,
         frozenset(data.get("function", ())),
         lists,
-        Phrases.of([entry for value in times.values() for entry in value]),
+        Phrases.of([entry for value in times.values() for entry in value], letters),
         when,
         register,
         frozenset(data.get("shared", ())),
+        _scripts(data.get("script", "LATIN")),
     )
+
+
+def _scripts(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 @cache
@@ -201,26 +247,26 @@ def foreign_words(language: str) -> frozenset[str]:
     return frozenset(others - own.function - own.shared)
 
 
-#: The scripts each language's copy is written in, beyond Latin (by Unicode name).
-_SCRIPTS: Mapping[str, tuple[str, ...]] = {"ja": ("CJK", "HIRAGANA", "KATAKANA", "FULLWIDTH")}
-
-
 def in_own_script(text: str, language: str) -> bool:
-    """Whether every letter of *text* is of a script *language* is written in
-    (Latin, and for Japanese also kanji and kana)."""
-    scripts = _SCRIPTS.get(language)
-    if scripts is None:
-        return is_latin(text)
-    return all(
-        not ch.isalpha() or unicodedata.name(ch, "").startswith(("LATIN", *scripts)) for ch in text
-    )
+    """Whether every letter of *text* is of a script *language* is written in: its
+    lexicon's ``script`` (``LATIN`` by default, ``HEBREW``), or a list of them
+    (Japanese: Latin, kanji, kana and fullwidth forms)."""
+    scripts = lexicon(language).scripts
+    if scripts == ("LATIN",) and text.isascii():
+        return True
+    return all(not ch.isalpha() or unicodedata.name(ch, "").startswith(scripts) for ch in text)
 
 
 def is_latin(text: str) -> bool:
     """Whether every letter of *text* is a Latin letter."""
-    return text.isascii() or all(
-        not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text
-    )
+    return in_script(text, "LATIN")
+
+
+def in_script(text: str, script: str) -> bool:
+    """Whether every letter of *text* is of *script* (``LATIN``, ``HEBREW``)."""
+    if script == "LATIN" and text.isascii():
+        return True
+    return all(not ch.isalpha() or unicodedata.name(ch, "").startswith(script) for ch in text)
 
 
 # A word, or what breaks a run of content words: a number, a masked fact, or

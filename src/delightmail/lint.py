@@ -50,6 +50,7 @@ from . import i18n
 from .columns import WIDE_LANGUAGES, is_wide, preview_size
 from .facts import GROUPS, Facts
 from .grammar import GRAMMARS, plural_en
+from .grammar._base import nouns_data
 from .lexicon import (
     content_pairs,
     foreign_words,
@@ -78,6 +79,9 @@ __all__ = [
 #: registers where it has two), and British English beside American.
 LOCALES = tuple(dict.fromkeys(["en_US", "en_GB", *(g.lint_locale for g in GRAMMARS.values())]))
 _MASK = "\u2063"  # an invisible separator: never part of a word
+# The marks and isolates that keep a name's direction in right-to-left text: no
+# part of what a sentence says (a name wrapped over two lines is isolated twice).
+_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069"))
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,10 @@ class CopyReport:
 def _fact_strings(order: Order, merchant: Merchant, story: Story) -> list[str]:
     """Every string of the order's and the merchant's own that may appear in an email."""
     out: list[str | None] = [order.number, order.note, order.gift_message, merchant.name]
+    # The customer's own texts, sentence by sentence too: the text part sets them
+    # beside a heading of ours, and a sentence of theirs is never our copy.
+    out += [s for text in (order.note, order.gift_message) if text for s in sentences(text)]
+    out += _compound_nouns(story.language)
     out += [story.name, story.recipient]
     customer = order.customer
     out += [customer.first_name, customer.last_name, customer.full_name, customer.email]
@@ -161,6 +169,18 @@ def _fact_strings(order: Order, merchant: Merchant, story: Story) -> list[str]:
     return sorted({s for s in out if s and len(s) > 1}, key=len, reverse=True)
 
 
+@cache
+def _compound_nouns(language: str) -> tuple[str, ...]:
+    """The names of kinds of things in *language* that are more than one word
+    ("חולצת הטי", "Packung Innenhüllen"): said again, each is one name, not a phrase."""
+    return tuple(
+        value
+        for entry in nouns_data(language).values()
+        for key in ("one", "other", "definite", "definite_other")
+        if isinstance(value := entry.get(key), str) and " " in value
+    )
+
+
 def _masker(facts: Sequence[str]) -> Any:
     """A function that masks each of *facts* (longest first) where it stands as
     whole words: "Ida" is masked, "Friday" is not."""
@@ -171,6 +191,7 @@ def _masker(facts: Sequence[str]) -> Any:
         if text in done:
             return done[text]
         original = text
+        text = text.translate(_BIDI)
         lower = text.lower()
         if len(lower) != len(text):  # a rare letter changes length in lower case
             lower = text
@@ -358,12 +379,13 @@ def _unwrapped(block: str) -> str:
 def _prose(text: str, story_sentences: set[str]) -> list[str]:
     """The template's own sentences in a text part: its prose, not its tables."""
     out = []
+    told = {s.translate(_BIDI) for s in story_sentences}
     for block in text.split("\n\n"):
         joined = _unwrapped(block)
         if not joined or joined.isupper() or "----" in block:
             continue
         for sentence in sentences(joined):
-            if sentence not in story_sentences and len(words(sentence)) >= 4:
+            if sentence.translate(_BIDI) not in told and len(words(sentence)) >= 4:
                 out.append(sentence)
     return out
 
