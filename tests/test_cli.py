@@ -396,7 +396,7 @@ def test_templates_lists_your_languages(tmp_path: Path) -> None:
     line and exit 2."""
     result = run("templates", "--locale-dir", EXAMPLES / "locale")
     assert result.exit_code == 0, result.output
-    assert "locales: de, en, fr, he, ja (" in result.stdout
+    assert "locales: de, en, es, fr, he, ja (" in result.stdout
     result = run("templates", "--locale-dir", _broken_catalog(tmp_path))
     assert result.exit_code == 2 and result.stderr.startswith("error: ")
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output

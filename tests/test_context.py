@@ -19,8 +19,9 @@ from delightmail.reference import models, template_reference
 from .conftest import EXAMPLES, ORDER_FILES, load
 
 #: Orders × mailers the context is checked over: every example order, in English, in
-#: German, in a locale without a catalog, and in a language of your own (no story).
-LOCALES = ["", "de_DE", "zh_TW", "fr_FR"]
+#: German, Spanish (a region of it), in a locale without a catalog, and in a language of
+#: your own (no story).
+LOCALES = ["", "de_DE", "es_MX", "zh_TW", "fr_FR"]
 
 
 def conforms(value: Any, tp: Any) -> bool:
