@@ -29,15 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..models import LineItem
-from ._base import (
-    SHORT_NAME,
-    Grammar,
-    NounPhrase,
-    count,
-    join_with,
-    nouns_data,
-    same_in_every_case,
-)
+from ._base import SHORT_NAME, Grammar, NounPhrase, count, join_with, nouns_data
 from .en import singular_en
 
 __all__ = ["GRAMMAR", "NNBSP", "finish", "starts_with_vowel"]
@@ -118,14 +110,37 @@ _PRONOUN = {"m": "il", "f": "elle", "mpl": "ils", "fpl": "elles"}
 
 
 def _phrase(
-    full: str, bare: str, short: str, again: str, *, plural: bool, gender: str
+    full: str,
+    bare: str,
+    short: str,
+    again: str,
+    *,
+    plural: bool,
+    gender: str,
+    parts: Sequence[str] = (),
+    bare_parts: Sequence[str] = (),
 ) -> NounPhrase:
-    """A French phrase: the same words in every case. An object pronoun stands before
-    the verb in French ("on les emballe"), so a later object mention says the ``again``
-    words instead; only the subject is a pronoun (il, elle, ils, elles)."""
+    """A French phrase. ``nom`` and ``acc`` are the same words; ``dat`` is the phrase
+    with "à", which French says again before each thing of a list ("à ton disque et à
+    deux mugs"). An object pronoun stands before the verb in French ("on les emballe"),
+    so a later object mention says the ``again`` words instead; only the subject is a
+    pronoun (il, elle, ils, elles)."""
+
+    def cases(words: str, listed: Sequence[str] = ()) -> dict[str, str]:
+        dat = _join([f"à {part}" for part in listed]) if listed else f"à {words}"
+        return {"nom": words, "acc": words, "dat": dat}
+
+    again_cases = cases(again)
     nom = _PRONOUN[gender + ("pl" if plural else "")]
-    pronoun = {"nom": nom, "acc": again, "dat": again}
-    return same_in_every_case(full, bare, short, again, pronoun, plural=plural, gender=gender)
+    return NounPhrase(
+        full=cases(full, parts),
+        bare=cases(bare, bare_parts),
+        short=cases(short),
+        again=again_cases,
+        pronoun={**again_cases, "nom": nom},
+        plural=plural,
+        gender=gender,
+    )
 
 
 @dataclass(frozen=True)
@@ -195,23 +210,27 @@ def _items_fr(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
             return f"{'une' if noun.gender == 'f' else 'un'} {noun.one}"
         return f"{_word(n, noun.gender)} {noun.other}"
 
-    bare = _join([part(noun, n) for noun, n in parts])
+    bare_parts = [part(noun, n) for noun, n in parts]
     first_noun, first_n = parts[0]
     first = (
         f"{mine.one(first_noun.gender, first_noun.vowel)} {first_noun.one}"
         if first_n == 1
         else f"{mine.many} {part(first_noun, first_n)}"
     )
-    full = _join([first, *(part(noun, n) for noun, n in parts[1:])])
-    if len(parts) == 1:
-        again = f"{mine.many} {first_noun.other}"
-        return _phrase(full, bare, full, again, plural=True, gender=gender)
-    if gender == "f":  # all feminine: words that agree as they do
+    full_parts = [first, *bare_parts[1:]]
+    full, bare = _join(full_parts), _join(bare_parts)
+
+    def listed(short: str, again: str) -> NounPhrase:
         return _phrase(
-            full, bare, f"{mine.many} {things} emplettes", f"{mine.many} emplettes",
-            plural=True, gender="f",
+            full, bare, short, again,
+            plural=True, gender=gender, parts=full_parts, bare_parts=bare_parts,
         )  # fmt: skip
-    return _phrase(full, bare, counted, articles, plural=True, gender="m")
+
+    if len(parts) == 1:
+        return listed(full, f"{mine.many} {first_noun.other}")
+    if gender == "f":  # all feminine: words that agree as they do
+        return listed(f"{mine.many} {things} emplettes", f"{mine.many} emplettes")
+    return listed(counted, articles)
 
 
 # -- finishing a line ---------------------------------------------------------------------
