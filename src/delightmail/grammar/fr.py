@@ -193,8 +193,7 @@ def _items_fr(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
     counted = f"{mine.many} {things} articles"
     if c.lines == 1 and not known:  # 42 of one product of no kind
         words = f"{things} exemplaires de {_quoted(c.first_name)}"
-        short = f"{mine.many} {words}" if len(c.first_name) <= SHORT_NAME else counted
-        return _phrase(f"{mine.many} {words}", words, short, articles, plural=True, gender="m")
+        return _phrase(f"{mine.many} {words}", words, counted, articles, plural=True, gender="m")
     if not known or len(c.counts) > 3:
         # Too many kinds to list: count them, and still name one.
         among = f" (dont {_quoted(c.first_name)})"
