@@ -19,8 +19,9 @@ from delightmail.reference import models, template_reference
 from .conftest import EXAMPLES, ORDER_FILES, load
 
 #: Orders × mailers the context is checked over: every example order, in English, in
-#: German, in a locale without a catalog, and in a language of your own (no story).
-LOCALES = ["", "de_DE", "ja", "fr_FR"]
+#: German, in locales without a catalog (ja, pl_PL), and in French, with the catalog of
+#: examples/locale over the built-in one.
+LOCALES = ["", "de_DE", "ja", "pl_PL", "fr_FR"]
 
 
 def conforms(value: Any, tp: Any) -> bool:
