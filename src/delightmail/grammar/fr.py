@@ -227,9 +227,10 @@ def _items_fr(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
 
     if len(parts) == 1:
         return listed(full, f"{mine.many} {first_noun.other}")
+    # A subject says the list when it is short ("ton disque et un livre"), else counts.
     if gender == "f":  # all feminine: words that agree as they do
-        return listed(f"{mine.many} {things} emplettes", f"{mine.many} emplettes")
-    return listed(counted, articles)
+        counted, articles = f"{mine.many} {things} emplettes", f"{mine.many} emplettes"
+    return listed(full if len(full) <= SHORT_NAME else counted, articles)
 
 
 # -- finishing a line ---------------------------------------------------------------------
