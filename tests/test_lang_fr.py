@@ -298,3 +298,31 @@ def test_a_feminine_thing_agrees_in_the_story(merchant: Merchant) -> None:
         text = " ".join(Mailer(merchant, tone=tone).render(order).text.split()).lower()
         assert not re.search(r"\bta affiche", text)
         assert re.search(r"\b(?:ton|votre) affiche", text)
+
+
+def test_the_french_catalogs_are_complete() -> None:
+    """Every message has a French translation, and fr@formal a vous-form of every message
+    the French catalog says with tu."""
+    from .test_i18n import messages
+
+    assert messages.missing("fr") == []
+    assert messages.unformal("fr@formal") == []
+    assert messages.informal("Tu reçois ton reçu", "fr") == {"tu", "ton"}
+
+
+@pytest.mark.parametrize("tone", TONES)
+def test_every_line_keeps_to_its_register(tone: str) -> None:
+    """Each French line, as the tu pack says it, has no vous, votre or vos; as the vous
+    pack says it, no tu, te, toi, ton, ta, tes or t’ (a sentence's first word too)."""
+    from delightmail.lexicon import words
+    from delightmail.packs import load_pack
+
+    informal = {"tu", "te", "toi", "ton", "ta", "tes", "toi-même"}
+    for formal, wrong in ((False, {"vous", "votre", "vos"}), (True, informal)):
+        pack = load_pack(tone, "fr", formal=formal)
+        for lines in pack.lines.values():
+            for told in lines:
+                said = set(words(told.source))
+                assert not said & wrong, told.where
+                if formal:
+                    assert not any(w.startswith("t'") for w in said), told.where
