@@ -166,7 +166,6 @@ def _items_fr(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
     nouns = _nouns_fr()
     mine = _Possessive(formal)
     c = count(lines, _lookup)
-    order = f"{'votre' if formal else 'ta'} commande"
     known = all(kind in nouns and kind != "thing" for kind in c.counts)
 
     def titled(name: str) -> NounPhrase:
@@ -178,8 +177,11 @@ def _items_fr(lines: Sequence[LineItem], formal: bool) -> NounPhrase:
         return _phrase(full, words, short, short, plural=False, gender="m")
 
     if c.fractional:
+        # No count to say (1.5 kg): the name of the one line, or "tes achats", not
+        # "ta commande", which the lines say of the order itself.
         if c.lines > 1:
-            return _phrase(order, order, order, order, plural=False, gender="f")
+            bought = f"{mine.many} achats"
+            return _phrase(bought, "des achats", bought, bought, plural=True, gender="m")
         return titled(c.first_name)
     if c.total == 1:
         if not known:
