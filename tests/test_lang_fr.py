@@ -59,6 +59,8 @@ def phrase(*lines: LineItem, formal: bool = False) -> NounPhrase:
          "à tes deux bougies et à un disque", "tes articles", "m", True),
         ([line("bougie"), line("affiches", 2)], False, "ta bougie et deux affiches",
          "à ta bougie et à deux affiches", "tes emplettes", "f", True),
+        ([line("affiche"), line("Affiches", 2), line("poster")], False, "tes quatre affiches",
+         "à tes quatre affiches", "tes affiches", "f", True),
         ([line(None, name="Mystery item")], False, "ton «\u202fMystery item\u202f»",
          "à ton «\u202fMystery item\u202f»", "ton «\u202fMystery item\u202f»", "m", False),
         ([line(None, 3, name="Wool Socks")], False, f"tes trois exemplaires de {WOOL}",
@@ -77,7 +79,7 @@ def phrase(*lines: LineItem, formal: bool = False) -> NounPhrase:
     ],
     ids=["masculine", "feminine-vowel-ton", "feminine-e-acute-ton", "feminine-ta", "formal",
          "plural", "mixed", "mixed-formal", "all-feminine", "mixed-is-masculine",
-         "french-kinds", "no-kind", "no-kind-many", "fraction", "fractions", "many-kinds",
+         "french-kinds", "one-kind-however-written", "no-kind", "no-kind-many", "fraction", "fractions", "many-kinds",
          "unknown-kind", "thousand-lines"],
 )  # fmt: skip
 def test_the_things_bought_are_named_with_gender_and_register(

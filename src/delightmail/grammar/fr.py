@@ -84,26 +84,38 @@ class _Noun:
 
 @cache
 def _nouns_fr() -> Mapping[str, _Noun]:
-    """French words for the kinds of things, by kind as orders write it (English or French)."""
+    """French words for the kinds of things, by kind as orders write it (in English, or
+    in French in the singular or the plural: "record", "disque", "disques")."""
     nouns: dict[str, _Noun] = {}
     for kind, entry in nouns_data("fr").items():
-        one = entry["one"]
-        vowel = entry.get("vowel")
-        noun = _Noun(
+        one, vowel = entry["one"], entry.get("vowel")
+        nouns[kind] = _Noun(
             one, entry["other"], entry.get("gender", "m"),
             starts_with_vowel(one) if vowel is None else bool(vowel),
         )  # fmt: skip
-        nouns[kind] = noun
-    for noun in list(nouns.values()):
-        # A French shop writes its kinds in French: "disque", "affiches".
-        nouns.setdefault(noun.one.lower(), noun)
-        nouns.setdefault(noun.other.lower(), noun)
     return nouns
 
 
+@cache
+def _kinds_fr() -> Mapping[str, str]:
+    """Each way an order may write a kind, lower-cased, to the one kind it counts as: a
+    French shop's "disques" and an English "record" are the same things, and so are
+    "ebook" and "e-book" (one French word, one count)."""
+    by_word: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    for kind, noun in _nouns_fr().items():
+        same = by_word.setdefault(noun.one.lower(), kind)
+        kinds[kind] = same
+    for kind, noun in _nouns_fr().items():
+        kinds.setdefault(noun.one.lower(), kinds[kind])
+        kinds.setdefault(noun.other.lower(), kinds[kind])
+    return kinds
+
+
 def _lookup(kind: str) -> str:
-    nouns = _nouns_fr()
-    return kind if kind.lower() in nouns else singular_en(kind)
+    kinds = _kinds_fr()
+    found = kinds.get(kind.lower()) or kinds.get(singular_en(kind).lower())
+    return found or singular_en(kind)
 
 
 _PRONOUN = {"m": "il", "f": "elle", "mpl": "ils", "fpl": "elles"}
