@@ -79,7 +79,8 @@ def phrase(*lines: LineItem, formal: bool = False) -> NounPhrase:
     ],
     ids=["masculine", "feminine-vowel-ton", "feminine-e-acute-ton", "feminine-ta", "formal",
          "plural", "mixed", "mixed-formal", "all-feminine", "mixed-is-masculine",
-         "french-kinds", "one-kind-however-written", "no-kind", "no-kind-many", "fraction", "fractions", "many-kinds",
+         "french-kinds", "one-kind-however-written", "no-kind", "no-kind-many", "fraction",
+         "fractions", "many-kinds",
          "unknown-kind", "thousand-lines"],
 )  # fmt: skip
 def test_the_things_bought_are_named_with_gender_and_register(
