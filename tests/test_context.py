@@ -19,9 +19,9 @@ from delightmail.reference import models, template_reference
 from .conftest import EXAMPLES, ORDER_FILES, load
 
 #: Orders × mailers the context is checked over: every example order, in English, in
-#: German, Spanish (a region of it), in a locale without a catalog, and in a language of
-#: your own (no story).
-LOCALES = ["", "de_DE", "es_MX", "zh_TW", "fr_FR"]
+#: German, Spanish (a region of it), in locales without a catalog (zh_TW, pl_PL), and in
+#: French, with the catalog of examples/locale over the built-in one.
+LOCALES = ["", "de_DE", "es_MX", "zh_TW", "pl_PL", "fr_FR"]
 
 
 def conforms(value: Any, tp: Any) -> bool:

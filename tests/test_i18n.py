@@ -80,16 +80,16 @@ def test_german_order_is_german_throughout(
 def test_locale_without_catalog_falls_back_to_english_with_local_formats(
     mailer: Mailer, german_order: dict[str, Any]
 ) -> None:
-    """A French order reads in English, its dates and country names in English words too,
-    but shows French money; the html says it is English."""
-    order = {**german_order, "locale": "fr_FR"}
+    """A Polish order reads in English, its dates and country names in English words too,
+    but shows Polish money; the html says it is English."""
+    order = {**german_order, "locale": "pl_PL"}
     email = mailer.render(order)
     assert "Subtotal" in email.text and "Hi Jörg!" in email.text
-    assert "71,61\u202f€" in email.text or "71,61\xa0€" in email.text
-    assert "November 21, 2026" in email.text and "novembre" not in email.text
-    assert "Germany" in email.text and "Allemagne" not in email.text
+    assert "71,61\xa0€" in email.text
+    assert "November 21, 2026" in email.text and "listopada" not in email.text
+    assert "Germany" in email.text and "Niemcy" not in email.text
     assert 'lang="en"' in email.html
-    assert catalog_key("fr_FR") == "en" and catalog_key("de_AT") == "de"
+    assert catalog_key("pl_PL") == "en" and catalog_key("de_AT") == "de"
 
 
 def test_locale_without_catalog_reads_in_the_merchants_language(
@@ -152,7 +152,7 @@ def test_formal_catalog_falls_back_to_the_language() -> None:
     formal = translations("de@formal")
     assert formal.gettext("Your note to us") == "Ihre Nachricht an uns"
     assert formal.gettext("Subtotal") == "Zwischensumme"
-    assert catalog_key("de_AT", formal=True) == "de@formal" and catalog_key("fr", True) == "en"
+    assert catalog_key("de_AT", formal=True) == "de@formal" and catalog_key("pl", True) == "en"
 
 
 def test_translations_fall_back_by_region() -> None:
@@ -173,6 +173,18 @@ def test_pot_file_is_current() -> None:
 # -- catalogs of yours (locale_dirs) ------------------------------------------------------
 
 FRENCH = EXAMPLES / "locale"  # examples/locale/fr: every message in French
+
+
+@pytest.fixture(scope="module")
+def yours(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalog of yours for a language with none built in (Polish, ``pl``): the words of
+    examples/locale/fr, filed as Polish, so that every message is translated."""
+    folder = tmp_path_factory.mktemp("yours")
+    path = folder / "pl" / "LC_MESSAGES" / "delightmail.po"
+    path.parent.mkdir(parents=True)
+    source = FRENCH / "fr" / "LC_MESSAGES" / "delightmail.po"
+    path.write_text(source.read_text(encoding="utf-8").replace('"Language: fr', '"Language: pl'))
+    return folder
 
 
 def catalog_dir(folder: Path, locale: str, messages: dict[str, str]) -> Path:
@@ -204,22 +216,24 @@ def words(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("tone", TONES)
-def test_a_catalog_of_yours_adds_a_language(merchant_data: dict[str, Any], tone: str) -> None:
-    """A French catalog makes a French email: every word of ours French, French dates, <html
-    lang="fr">, the catalog's subject, and no story (none is told in French), so that no
-    English sentence is left."""
+def test_a_catalog_of_yours_adds_a_language(
+    merchant_data: dict[str, Any], yours: Path, tone: str
+) -> None:
+    """A catalog of yours for a language with none built in makes an email in it: every
+    word of ours the catalog's, the locale's dates, <html lang="pl">, the catalog's subject,
+    and no story (none is told in that language), so that no English sentence is left."""
     shop = {**merchant_data, "signer": {**merchant_data["signer"], "role": "fondatrice"}}
-    mailer = Mailer(shop, tone=tone, locale_dirs=(FRENCH,))
-    order = {**load(ORDER_FILES[3]), "locale": "fr_FR"}
+    mailer = Mailer(shop, tone=tone, locale_dirs=(yours,))
+    order = {**load(ORDER_FILES[3]), "locale": "pl_PL"}
     email = mailer.render(order)
     html_text, text = visible(email.html), " ".join(email.text.split())
     for run in english_sentences():
         assert run not in html_text and run not in text, f"English left: {run!r}"
     assert email.subject == "Commande #1004" and email.preheader == ""
     assert "Bonjour Eleanor !" in text and "Votre message pour Arthur" in html_text
-    assert "22 novembre 2026" in text and "Sous-total" in html_text
-    assert not words(text) & english_names(), "an English month or weekday in a French email"
-    assert 'lang="fr"' in email.html and "Royaume-Uni" in text
+    assert "22 listopada 2026" in text and "Sous-total" in html_text
+    assert not words(text) & english_names(), "an English month or weekday in the email"
+    assert 'lang="pl"' in email.html and "Wielka Brytania" in text
     assert mailer.context(order)["story"].paragraphs == ()
 
 
@@ -292,15 +306,15 @@ def test_compiled_equals_reference_with_a_catalog_of_yours(
     assert fast.text == slow.text
 
 
-def test_your_languages_are_listed(merchant: Merchant) -> None:
+def test_your_languages_are_listed(merchant: Merchant, yours: Path) -> None:
     """available_locales names the languages of your catalogs too; no story pack is
     offered for one that has no story."""
-    catalogs = read_catalogs([FRENCH])
-    assert available_locales(catalogs) == ["de", "en", "es", "fr", "he", "ja"]
-    assert available_locales() == ["de", "en", "es", "he", "ja"]
-    assert text_language("fr_CA", catalogs) == "fr" and text_language("fr_CA") == "en"
-    with pytest.raises(PackError, match="no story is told in 'fr'"):
-        Mailer(merchant, locale="fr", locale_dirs=(FRENCH,)).pack()
+    catalogs = read_catalogs([yours])
+    assert available_locales(catalogs) == ["de", "en", "es", "fr", "he", "ja", "pl"]
+    assert available_locales() == ["de", "en", "es", "fr", "he", "ja"]
+    assert text_language("pl_PL", catalogs) == "pl" and text_language("pl_PL") == "en"
+    with pytest.raises(PackError, match="no story is told in 'pl'"):
+        Mailer(merchant, locale="pl", locale_dirs=(yours,)).pack()
 
 
 def test_a_key_for_catalogs_not_read_here_is_refused() -> None:
@@ -320,7 +334,7 @@ def _without_catalog() -> list[str]:
         for name in locale_identifiers()
         if not name.startswith(("en", "de")) and catalog_key(name) == "en"
     )
-    few = ("zh_TW", "zh_Hant", "ru", "ar", "bg", "ko", "pl", "pt_BR", "it")
+    few = ("zh_TW", "zh_Hant", "ru", "ar", "bg", "ko", "pl", "pl_PL", "pt_BR", "it")
     return sorted({*found[::6], *(name for name in few if catalog_key(name) == "en")})
 
 

@@ -470,7 +470,8 @@ def lint_email(
             )
 
     # The body as a whole: the story and the template's fixed lines together.
-    story_sentences = {s for s, _, _ in body}
+    # As the text part gives them: a narrow no-break space (French "cadeau :") read as a space.
+    story_sentences = {" ".join(s.split()) for s, _, _ in body}
     template = [(s, "", "") for s in _prose(email.text, story_sentences)]
     everything = body + template
     _repetitions(reader, everything, language, mask)
