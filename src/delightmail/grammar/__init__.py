@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..models import LineItem, goods
-from . import de, en
+from . import de, en, nl
 from ._base import CASES, Grammar, NounPhrase
 from .en import plural_en, singular_en
 
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: Each language with a grammar here, by its code. Stories are told in these.
-GRAMMARS: Mapping[str, Grammar] = {g.language: g for g in (en.GRAMMAR, de.GRAMMAR)}
+GRAMMARS: Mapping[str, Grammar] = {g.language: g for g in (en.GRAMMAR, de.GRAMMAR, nl.GRAMMAR)}
 #: The languages with a grammar here; any other is told in English.
 LANGUAGES = tuple(GRAMMARS)
 
