@@ -296,8 +296,9 @@ def test_your_languages_are_listed(merchant: Merchant) -> None:
     """available_locales names the languages of your catalogs too; no story pack is
     offered for one that has no story."""
     catalogs = read_catalogs([FRENCH])
-    assert available_locales(catalogs) == ["de", "en", "fr"]
-    assert available_locales() == ["de", "en"]
+    built_in = available_locales()  # every language with a catalog here (de, en, nl...)
+    assert {"de", "en"} <= set(built_in)
+    assert available_locales(catalogs) == sorted({*built_in, "fr"})
     assert text_language("fr_CA", catalogs) == "fr" and text_language("fr_CA") == "en"
     with pytest.raises(PackError, match="no story is told in 'fr'"):
         Mailer(merchant, locale="fr", locale_dirs=(FRENCH,)).pack()
