@@ -23,6 +23,7 @@ from delightmail.story import tell
 
 from .conftest import ORDER_FILES, load
 from .test_i18n import english_sentences, visible
+from .test_story import stories
 
 LOCALE = "nl_NL"
 
@@ -222,6 +223,20 @@ def test_dutch_packs_have_the_variety_of_the_german_ones() -> None:
         dutch, german = load_pack(tone, "nl"), load_pack(tone, "de")
         for slot, lines in german.lines.items():
             assert len(dutch.lines.get(slot, ())) >= len(lines), (tone, slot)
+
+
+@pytest.mark.parametrize("formality", ["informal", "formal"])
+@pytest.mark.parametrize("tone", TONES)
+def test_every_dutch_line_told_is_true_of_its_order(tone: str, formality: str) -> None:
+    """Each line told is one whose conditions hold for the order's facts: a pick-up is
+    never told a parcel line, a pending payment never a packed parcel."""
+    pack = load_pack(tone, "nl", formal=formality == "formal")
+    by_where = {line.where: line for lines in pack.lines.values() for line in lines}
+    for _, story in stories(LOCALE, tone, formality):
+        assert story.facts is not None and story.language == "nl"
+        assert story.formal is (formality == "formal")
+        for told in story.told:
+            assert by_where[told.where].holds(story.facts), (told, story.facts.describe())
 
 
 def test_dutch_copy_reads_clean_in_both_registers() -> None:
