@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from delightmail import CheckerError, DelightmailError, Mailer
 from delightmail.checks_external import ExternalCheckers
 from delightmail.cli import cli
+from delightmail.i18n import available_locales
 from delightmail.screenshot import chromium_path
 
 from .conftest import copy_templates, edit
@@ -396,7 +397,8 @@ def test_templates_lists_your_languages(tmp_path: Path) -> None:
     line and exit 2."""
     result = run("templates", "--locale-dir", EXAMPLES / "locale")
     assert result.exit_code == 0, result.output
-    assert "locales: de, en, es, fr, he, ja (" in result.stdout
+    listed = ", ".join(available_locales())  # the built-in languages, the example's French too
+    assert listed == "de, en, es, fr, he, ja, nl" and f"locales: {listed} (" in result.stdout
     result = run("templates", "--locale-dir", _broken_catalog(tmp_path))
     assert result.exit_code == 2 and result.stderr.startswith("error: ")
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output

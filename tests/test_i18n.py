@@ -310,8 +310,8 @@ def test_your_languages_are_listed(merchant: Merchant, yours: Path) -> None:
     """available_locales names the languages of your catalogs too; no story pack is
     offered for one that has no story."""
     catalogs = read_catalogs([yours])
-    assert available_locales(catalogs) == ["de", "en", "es", "fr", "he", "ja", "pl"]
-    assert available_locales() == ["de", "en", "es", "fr", "he", "ja"]
+    assert available_locales(catalogs) == ["de", "en", "es", "fr", "he", "ja", "nl", "pl"]
+    assert available_locales() == ["de", "en", "es", "fr", "he", "ja", "nl"]
     assert text_language("pl_PL", catalogs) == "pl" and text_language("pl_PL") == "en"
     with pytest.raises(PackError, match="no story is told in 'pl'"):
         Mailer(merchant, locale="pl", locale_dirs=(yours,)).pack()

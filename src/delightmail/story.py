@@ -393,9 +393,10 @@ def tell(
     said: set[str] = set()
     said_pairs: set[tuple[str, str]] = set()
     # A pack's own words (its default team) may not come twice; the merchant's may.
-    voice = merchant.voice
-    team = None if voice.team else pack.words.get("team")
-    packer = None if voice.packer else pack.words.get("packer")
+    # (A merchant's words not written in this language are the pack's here too.)
+    own_team, own_packer = pack.words.get("team"), pack.words.get("packer")
+    team = own_team if variables["team"] == own_team else None
+    packer = own_packer if variables["packer"] == own_packer else None
     order_seed = (merchant.name, order.number)
 
     def choose(slot: str, mentions: Mentions, index: int | None = None) -> str | None:

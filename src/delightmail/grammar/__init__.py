@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..models import LineItem, goods
-from . import de, en, es, fr, he, ja
+from . import de, en, es, fr, he, ja, nl
 from ._base import CASES, Grammar, NounPhrase
 from .en import plural_en, singular_en
 
@@ -50,7 +50,8 @@ __all__ = [
 
 #: Each language with a grammar here, by its code. Stories are told in these.
 GRAMMARS: Mapping[str, Grammar] = {
-    g.language: g for g in (en.GRAMMAR, de.GRAMMAR, fr.GRAMMAR, es.GRAMMAR, ja.GRAMMAR, he.GRAMMAR)
+    g.language: g
+    for g in (en.GRAMMAR, de.GRAMMAR, fr.GRAMMAR, es.GRAMMAR, nl.GRAMMAR, ja.GRAMMAR, he.GRAMMAR)
 }
 #: The languages with a grammar here; any other is told in English.
 LANGUAGES = tuple(GRAMMARS)
