@@ -199,6 +199,17 @@ def test_a_plain_text_is_what_the_text_check_makes_of_it(value: Any) -> None:
         assert with_currency.lines[0].sku == got
 
 
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(max_size=8))
+@example(value=" \u200b ")
+@example(value="\x00")
+def test_an_optional_text_is_cleaned_as_it_always_was(value: str) -> None:
+    from delightmail.models import _clean, _shows_nothing
+
+    cleaned = _clean(value).strip()
+    assert _strip_or_none(value) == (None if _shows_nothing(cleaned) else cleaned)
+
+
 # -- whole orders ----------------------------------------------------------------
 
 TEXTS = st.one_of(

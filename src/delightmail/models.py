@@ -276,6 +276,8 @@ def _strip_or_none(value: Any) -> Any:
     # An optional text that shows nothing is no text: the gift message, the note
     # and the story's facts all agree that it is absent.
     if isinstance(value, str):
+        if value.isprintable():  # the usual text: clean, and shows nothing only if empty
+            return value.strip() or None
         value = _clean(value).strip()
         return None if _shows_nothing(value) else value
     return value
@@ -754,7 +756,8 @@ CHARGE_KINDS = frozenset({"tip", "fee", "duties", "surcharge", "deposit"})
 def goods(lines: Sequence[LineItem]) -> Sequence[LineItem]:
     """The lines that are things bought, not charges (a tip, a fee); all of them if
     every line is a charge."""
-    kept = [line for line in lines if not line.is_charge]
+    # (LineItem.is_charge, without a cached property of each of a big order's lines)
+    kept = [line for line in lines if line.kind is None or line.kind.lower() not in CHARGE_KINDS]
     return kept or lines
 
 
@@ -843,6 +846,8 @@ class LineItem(_Model):
 
     @model_validator(mode="after")
     def _check_total(self) -> Self:
+        if not self.discounts and self.total is None:
+            return self  # (the usual line: one call less for each of a big order's lines)
         problem = self._total_problem()
         if problem is not None:
             raise ValueError(problem)
@@ -1231,10 +1236,20 @@ class Order(_Model):
         says (physical when it has a shipping method or an address to ship to)."""
         if line.fulfillment is not None:
             return line.fulfillment
+        return self._unnamed_fulfillment()
+
+    def _unnamed_fulfillment(self) -> Fulfillment:
+        """How a line that does not say reaches the customer."""
         if self.shipping is not None:
             return "digital" if self.shipping.kind == "digital" else "physical"
         address = self.shipping_address
         return "physical" if address is not None and not address.is_empty() else "digital"
+
+    def _ways(self) -> Iterator[Fulfillment]:
+        """How each of the goods reaches the customer, in order (as :meth:`fulfillment_of`)."""
+        unnamed = self._unnamed_fulfillment()
+        for line in self.goods:
+            yield unnamed if line.fulfillment is None else line.fulfillment
 
     @_cached_property
     def delivery(self) -> str:
@@ -1244,7 +1259,7 @@ class Order(_Model):
         shipping's kind (``unnamed`` when the order names no method), and an
         order with nothing physical is ``digital`` or ``service``.
         """
-        ways = {self.fulfillment_of(line) for line in self.goods}
+        ways = set(self._ways())
         if "physical" in ways:
             shipping = self.shipping
             if shipping is None or shipping.kind == "digital":
@@ -1257,14 +1272,16 @@ class Order(_Model):
     @_cached_property
     def parcel(self) -> Sequence[LineItem]:
         """The goods that travel (or are collected); all of them when none do."""
-        physical = [line for line in self.goods if self.fulfillment_of(line) == "physical"]
-        return physical or self.goods
+        goods = self.goods
+        physical = [
+            line for line, way in zip(goods, self._ways(), strict=True) if way == "physical"
+        ]
+        return physical or goods
 
     @_cached_property
     def is_mixed(self) -> bool:
         """Some goods travel and some come by email or download."""
-        ways = {self.fulfillment_of(line) for line in self.goods}
-        return {"physical", "digital"} <= ways
+        return {"physical", "digital"} <= set(self._ways())
 
     @property
     def confirmed(self) -> bool:
@@ -1283,6 +1300,7 @@ class Order(_Model):
         # The sum of the lines' line_total, without making a Money of each line's
         # (the email shows a few lines: a 1,000-line order would make 1,000).
         currency = self.currency
+        minor = _minor_unit(currency)
         total = None
         for line in self.lines:
             money = line.total if line.total is not None else line.unit_price
@@ -1290,7 +1308,12 @@ class Order(_Model):
                 raise CurrencyMismatchError(
                     f"cannot combine {currency} and {money.currency} amounts"
                 )
-            amount = money.amount if line.total is not None else line._computed_amount()
+            if line.total is not None:
+                amount = money.amount
+            elif line.discounts:
+                amount = line._computed_amount()
+            else:  # LineItem._computed_amount, for the usual line
+                amount = (money.amount * line.quantity).quantize(minor, rounding=ROUND_HALF_UP)
             total = amount if total is None else total + amount
         if total is None:
             return _zero(currency)
