@@ -31,6 +31,10 @@ from render import make_order, per_call  # noqa: E402
 from delightmail import Mailer, Merchant  # noqa: E402
 
 SENDER = "Groove Harbor <orders@groove-harbor.example.com>"
+#: Issue 11's targets: Mailer.render(dict) of a 1,000-line order in at most 15 ms, and
+#: render(dict) at most 1.5 times render(Order) at 3 lines.
+TARGET_1000 = 0.015
+TARGET_RATIO_3 = 1.5
 
 
 def in_fresh_python(code: str, cache: str, repeats: int = 5) -> float:
@@ -177,6 +181,15 @@ def main() -> None:
     print()
     print(f"  send path (render + bytes) / render(Order), 3 lines   {sending / render:6.2f}x")
     print(f"  render(dict) / render(Order), 3 lines                 {render_dict / render:6.2f}x")
+    big, big_dict = figures["render(Order)"][1000], figures["render(dict)"][1000]
+    print(f"  render(dict) / render(Order), 1,000 lines             {big_dict / big:6.2f}x")
+    verdict = "met" if big_dict <= TARGET_1000 else "NOT met"
+    print(
+        f"  render(dict), 1,000 lines: {big_dict * 1000:.2f} ms, target "
+        f"{TARGET_1000 * 1000:.0f} ms ({verdict}); 3 lines: {render_dict / render:.2f}x "
+        f"render(Order), target {TARGET_RATIO_3:.1f}x "
+        f"({'met' if render_dict / render <= TARGET_RATIO_3 else 'NOT met'})"
+    )
     peer_3 = figures["peer: Jinja → MJML → css-inline"][3]
     print(f"  peer / render(dict), 3 lines                          {peer_3 / render_dict:6.2f}x")
     print()

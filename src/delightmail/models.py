@@ -276,6 +276,8 @@ def _strip_or_none(value: Any) -> Any:
     # An optional text that shows nothing is no text: the gift message, the note
     # and the story's facts all agree that it is absent.
     if isinstance(value, str):
+        if value.isprintable():  # the usual text: clean, and shows nothing only if empty
+            return value.strip() or None
         value = _clean(value).strip()
         return None if _shows_nothing(value) else value
     return value
@@ -473,6 +475,16 @@ class _Model(BaseModel):
     )
 
 
+# A model made from values already valid (an amount computed from others, a line
+# checked the short way) is made as pydantic makes it, without validating again:
+# through the very descriptors of its slots, which costs less than object.__setattr__.
+_new_object = object.__new__
+_set_dict = vars(BaseModel)["__dict__"].__set__
+_set_fields_set = vars(BaseModel)["__pydantic_fields_set__"].__set__
+_set_extra = vars(BaseModel)["__pydantic_extra__"].__set__
+_set_private = vars(BaseModel)["__pydantic_private__"].__set__
+
+
 # -- money -------------------------------------------------------------------
 
 
@@ -499,11 +511,11 @@ class Money(_Model):
         # Arithmetic results need no validation: a known currency, a Decimal
         # amount. Skipping it keeps big orders fast (a 1,000-line order
         # computes thousands of amounts while it is validated).
-        money = cls.__new__(cls)
-        object.__setattr__(money, "__dict__", {"amount": amount, "currency": currency})
-        object.__setattr__(money, "__pydantic_fields_set__", _MONEY_SET)
-        object.__setattr__(money, "__pydantic_extra__", None)
-        object.__setattr__(money, "__pydantic_private__", None)
+        money = _new_object(cls)
+        _set_dict(money, {"amount": amount, "currency": currency})
+        _set_fields_set(money, _MONEY_SET)
+        _set_extra(money, None)
+        _set_private(money, None)
         return money
 
     def _new(self, amount: Decimal) -> Money:
@@ -754,7 +766,8 @@ CHARGE_KINDS = frozenset({"tip", "fee", "duties", "surcharge", "deposit"})
 def goods(lines: Sequence[LineItem]) -> Sequence[LineItem]:
     """The lines that are things bought, not charges (a tip, a fee); all of them if
     every line is a charge."""
-    kept = [line for line in lines if not line.is_charge]
+    # (LineItem.is_charge, without a cached property of each of a big order's lines)
+    kept = [line for line in lines if line.kind is None or line.kind.lower() not in CHARGE_KINDS]
     return kept or lines
 
 
@@ -796,13 +809,16 @@ class LineItem(_Model):
     def discount_total(self) -> Money:
         return _total(self.unit_price.currency, (d.amount for d in self.discounts))
 
+    def _computed_amount(self) -> Decimal:
+        price = self.unit_price
+        amount = price.amount * self.quantity
+        if self.discounts:  # (less nothing, rounded, is the same amount)
+            amount -= self.discount_total.amount
+        return amount.quantize(_minor_unit(price.currency), rounding=ROUND_HALF_UP)
+
     @_cached_property
     def computed_total(self) -> Money:
-        price = self.unit_price
-        amount = price.amount * self.quantity - self.discount_total.amount
-        return Money._make(
-            amount.quantize(price.minor_unit, rounding=ROUND_HALF_UP), price.currency
-        )
+        return Money._make(self._computed_amount(), self.unit_price.currency)
 
     @_cached_property
     def line_total(self) -> Money:
@@ -819,23 +835,32 @@ class LineItem(_Model):
         """The quantity as an ``int`` when it is whole, else ``None`` (1.5 kg of coffee)."""
         return int(self.quantity) if self.quantity == self.quantity.to_integral_value() else None
 
-    @model_validator(mode="after")
-    def _check_total(self) -> Self:
+    def _total_problem(self) -> str | None:
+        """What does not add up in the line, if anything."""
         if not self.discounts and self.total is None:
-            return self  # a price and a quantity, neither negative: nothing to check
+            return None  # a price and a quantity, neither negative: nothing to check
         if self.computed_total.amount < 0:
-            raise ValueError(
+            return (
                 f"the line's discounts ({self.discount_total.amount}) are more than "
                 f"{self.quantity} × {self.unit_price.amount}"
             )
         if self.total is not None:
             expected = self.computed_total
             if self.total.rounded().amount != expected.amount:
-                raise ValueError(
+                return (
                     f"line total {self.total.amount} does not match "
                     f"{self.quantity} × {self.unit_price.amount} − discounts "
                     f"{self.discount_total.amount} = {expected.amount}"
                 )
+        return None
+
+    @model_validator(mode="after")
+    def _check_total(self) -> Self:
+        if not self.discounts and self.total is None:
+            return self  # (the usual line: one call less for each of a big order's lines)
+        problem = self._total_problem()
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 
@@ -1144,14 +1169,39 @@ class Order(_Model):
             if self.payment.due is not None:
                 yield "payment.due", self.payment.due
 
+    def _amounts(self) -> Iterator[Money]:
+        """The amounts of :meth:`_money_fields`, in its order, without their paths."""
+        yield self.total
+        if self.subtotal is not None:
+            yield self.subtotal
+        for line in self.lines:
+            yield line.unit_price
+            if line.total is not None:
+                yield line.total
+            for ld in line.discounts:
+                yield ld.amount
+        for d in self.discounts:
+            yield d.amount
+        if self.shipping is not None:
+            yield self.shipping.amount
+        for t in self.taxes:
+            yield t.amount
+        if self.payment is not None:
+            for g in self.payment.gift_cards:
+                yield g.amount
+            if self.payment.due is not None:
+                yield self.payment.due
+
     @model_validator(mode="after")
     def _check_currencies_and_totals(self) -> Self:
-        for path, money in self._money_fields():
-            if money.currency != self.currency:
-                raise ValueError(
-                    f"{path} is in {money.currency} but the order is in {self.currency}; "
-                    "every amount of an order must share its currency"
-                )
+        currency = self.currency
+        if any(money.currency != currency for money in self._amounts()):
+            for path, money in self._money_fields():
+                if money.currency != currency:
+                    raise ValueError(
+                        f"{path} is in {money.currency} but the order is in {currency}; "
+                        "every amount of an order must share its currency"
+                    )
         problems = list(self._unreconciled())
         if problems and not self.totals_as_given:
             raise ValueError(problems[0])
@@ -1196,10 +1246,20 @@ class Order(_Model):
         says (physical when it has a shipping method or an address to ship to)."""
         if line.fulfillment is not None:
             return line.fulfillment
+        return self._unnamed_fulfillment()
+
+    def _unnamed_fulfillment(self) -> Fulfillment:
+        """How a line that does not say reaches the customer."""
         if self.shipping is not None:
             return "digital" if self.shipping.kind == "digital" else "physical"
         address = self.shipping_address
         return "physical" if address is not None and not address.is_empty() else "digital"
+
+    def _ways(self) -> Iterator[Fulfillment]:
+        """How each of the goods reaches the customer, in order (as :meth:`fulfillment_of`)."""
+        unnamed = self._unnamed_fulfillment()
+        for line in self.goods:
+            yield unnamed if line.fulfillment is None else line.fulfillment
 
     @_cached_property
     def delivery(self) -> str:
@@ -1209,7 +1269,7 @@ class Order(_Model):
         shipping's kind (``unnamed`` when the order names no method), and an
         order with nothing physical is ``digital`` or ``service``.
         """
-        ways = {self.fulfillment_of(line) for line in self.goods}
+        ways = set(self._ways())
         if "physical" in ways:
             shipping = self.shipping
             if shipping is None or shipping.kind == "digital":
@@ -1222,14 +1282,16 @@ class Order(_Model):
     @_cached_property
     def parcel(self) -> Sequence[LineItem]:
         """The goods that travel (or are collected); all of them when none do."""
-        physical = [line for line in self.goods if self.fulfillment_of(line) == "physical"]
-        return physical or self.goods
+        goods = self.goods
+        physical = [
+            line for line, way in zip(goods, self._ways(), strict=True) if way == "physical"
+        ]
+        return physical or goods
 
     @_cached_property
     def is_mixed(self) -> bool:
         """Some goods travel and some come by email or download."""
-        ways = {self.fulfillment_of(line) for line in self.goods}
-        return {"physical", "digital"} <= ways
+        return {"physical", "digital"} <= set(self._ways())
 
     @property
     def confirmed(self) -> bool:
@@ -1245,7 +1307,27 @@ class Order(_Model):
 
     @_cached_property
     def computed_subtotal(self) -> Money:
-        return _total(self.currency, (line.line_total for line in self.lines))
+        # The sum of the lines' line_total, without making a Money of each line's
+        # (the email shows a few lines: a 1,000-line order would make 1,000).
+        currency = self.currency
+        minor = _minor_unit(currency)
+        total = None
+        for line in self.lines:
+            money = line.total if line.total is not None else line.unit_price
+            if money.currency != currency:
+                raise CurrencyMismatchError(
+                    f"cannot combine {currency} and {money.currency} amounts"
+                )
+            if line.total is not None:
+                amount = money.amount
+            elif line.discounts:
+                amount = line._computed_amount()
+            else:  # LineItem._computed_amount, for the usual line
+                amount = (money.amount * line.quantity).quantize(minor, rounding=ROUND_HALF_UP)
+            total = amount if total is None else total + amount
+        if total is None:
+            return _zero(currency)
+        return Money._make(total.quantize(_minor_unit(currency), rounding=ROUND_HALF_UP), currency)
 
     @_cached_property
     def line_subtotal(self) -> Money:
@@ -1314,6 +1396,216 @@ def problems_from(error: ValidationError) -> list[FieldProblem]:
     return problems
 
 
+# -- the lines of a big order, the short way ---------------------------------
+#
+# A line as platforms and JSON write it (plain text, amounts as text, money in the
+# order's currency, a usual URL) is checked here in one Python call and built
+# without pydantic: a 1,000-line order costs a fraction of what a model per line,
+# a Money model per price and a validator call per field cost. Each check below
+# accepts only what the line's own validation accepts, and gives the very same
+# value (tests/test_fast_lines.py holds them to it); anything else is left to that
+# validation (:meth:`LineItem.model_validate`), and an order with anything wrong is
+# validated again the usual way, so that every error is the one it always was.
+
+#: A plain decimal number :func:`_bounded_decimal` takes as it is: at most
+#: :data:`MAX_INTEGER_DIGITS` significant whole digits and :data:`MAX_DECIMAL_PLACES`.
+_BOUNDED_DECIMAL_TEXT = re.compile(r"[+-]?(?=\.?[0-9])0*[0-9]{0,13}(?:\.[0-9]{0,28})?")
+_LINE_FIELDS = frozenset(LineItem.model_fields)
+_FULFILLMENTS = frozenset(get_args(Fulfillment))
+#: What a short check returns for a value it leaves to the validators.
+_DECLINED: Any = object()
+
+
+#: The amounts and quantities last read from text, as their ``Decimal``: an order's
+#: lines say "1" and "24.00" again and again. Bounded: emptied when full.
+_DECIMALS: dict[str, Decimal] = {}
+_DECIMALS_KEPT = 4096
+
+
+def _plain_decimal(value: Any) -> Any:
+    """The ``Decimal`` a plain amount or quantity is (as :class:`_PlainDecimal` makes it),
+    or :data:`_DECLINED`."""
+    kind = type(value)
+    if kind is str:
+        number = _DECIMALS.get(value)
+        if number is not None:
+            return number
+        text = value.strip()
+        if len(text) <= 40 and _BOUNDED_DECIMAL_TEXT.fullmatch(text):
+            number = Decimal(text)
+            if len(value) <= 40:  # a key as short as the number
+                if len(_DECIMALS) >= _DECIMALS_KEPT:
+                    _DECIMALS.clear()
+                _DECIMALS[value] = number
+            return number
+    elif kind is int:
+        if value.bit_length() <= 44:
+            return Decimal(value)
+    elif kind is Decimal and value.is_finite() and value.adjusted() < MAX_INTEGER_DIGITS:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= -MAX_DECIMAL_PLACES:
+            return value
+    return _DECLINED
+
+
+def _plain_price(value: Any, currency: str) -> Any:
+    """A :data:`Price` in the order's *currency* (a bare amount, or an amount and that
+    currency), or :data:`_DECLINED`."""
+    kind = type(value)
+    if kind is dict:
+        code = value.get("currency")
+        if len(value) != 2 or type(code) is not str or code != currency:
+            return _DECLINED
+        amount = _plain_decimal(value.get("amount"))
+    elif kind is str or kind is int or kind is Decimal:
+        amount = _plain_decimal(value)
+    elif kind is Money:
+        return value if value.amount >= 0 else _DECLINED
+    else:
+        return _DECLINED
+    if amount is _DECLINED or amount < 0:
+        return _DECLINED
+    money = _new_object(Money)  # as Money._make, one call less for each line
+    _set_dict(money, {"amount": amount, "currency": currency})
+    _set_fields_set(money, _MONEY_SET)
+    _set_extra(money, None)
+    _set_private(money, None)
+    return money
+
+
+def _plain_text(value: Any) -> Any:
+    """An :data:`OptionalText` that is printable text or ``None``, or :data:`_DECLINED`."""
+    if value is None:
+        return None
+    if type(value) is str and value.isprintable():
+        value = value.strip()
+        if len(value) <= 5000:
+            return value or None
+    return _DECLINED
+
+
+def _plain_url(value: Any) -> Any:
+    """An optional :class:`WebUrl` already written as a browser writes it, or :data:`_DECLINED`."""
+    if value is None:
+        return None
+    if type(value) is str:
+        text = value.strip()
+        # WebUrl.parse's own first steps (a URL the pattern takes has no space).
+        if len(text) <= 2048 and text.isprintable() and _PLAIN_URL.fullmatch(text):
+            return WebUrl(text)
+    return _DECLINED
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _plain_parts(value: Any, model: type[_M]) -> Any:
+    """A line's ``discounts`` or ``properties``: each validated as its own model, or
+    :data:`_DECLINED`."""
+    if type(value) is not list or len(value) > 100:
+        return _DECLINED
+    if not value:
+        return []
+    try:
+        return [model.model_validate(part) for part in value]
+    except ValidationError:
+        return _DECLINED
+
+
+def _plain_line(line: dict[Any, Any], currency: str) -> LineItem | None:
+    """*line* as a :class:`LineItem`, checked the short way, or ``None`` when it is not
+    that plain (its own validation then decides)."""
+    given = set(line)
+    if not given <= _LINE_FIELDS:
+        return None
+    get = line.get
+    name = get("name")
+    if type(name) is not str or not name.isprintable():
+        return None
+    name = name.strip()
+    if not 0 < len(name) <= 5000:
+        return None
+    quantity = _plain_decimal(get("quantity"))
+    if quantity is _DECLINED or not 0 < quantity <= 1_000_000:
+        return None
+    unit_price = _plain_price(get("unit_price"), currency)
+    if unit_price is _DECLINED:
+        return None
+    total = get("total")
+    if total is not None and (total := _plain_price(total, currency)) is _DECLINED:
+        return None
+    sku, variant, kind = get("sku"), get("variant"), get("kind")
+    if sku is not None and (sku := _plain_text(sku)) is _DECLINED:
+        return None
+    if variant is not None and (variant := _plain_text(variant)) is _DECLINED:
+        return None
+    if kind is not None and (kind := _plain_text(kind)) is _DECLINED:
+        return None
+    image_url, product_url = get("image_url"), get("product_url")
+    if image_url is not None and (image_url := _plain_url(image_url)) is _DECLINED:
+        return None
+    if product_url is not None and (product_url := _plain_url(product_url)) is _DECLINED:
+        return None
+    fulfillment = get("fulfillment")
+    if fulfillment is not None and (
+        type(fulfillment) is not str or fulfillment not in _FULFILLMENTS
+    ):
+        return None
+    discounts = get("discounts", _DECLINED)
+    if discounts is _DECLINED or discounts == []:  # not given, or none
+        discounts = []
+    elif (discounts := _plain_parts(discounts, LineDiscount)) is _DECLINED:
+        return None
+    properties = get("properties", _DECLINED)
+    if properties is _DECLINED or properties == []:
+        properties = []
+    elif (properties := _plain_parts(properties, Property)) is _DECLINED:
+        return None
+    item = _new_object(LineItem)
+    _set_dict(item, {
+        "name": name,
+        "sku": sku,
+        "variant": variant,
+        "kind": kind,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "discounts": discounts,
+        "total": total,
+        "image_url": image_url,
+        "product_url": product_url,
+        "properties": properties,
+        "fulfillment": fulfillment,
+    })  # fmt: skip
+    _set_fields_set(item, given)
+    _set_extra(item, None)
+    _set_private(item, None)
+    return item  # its total is checked with the order (LineItem._check_total)
+
+
+def _validate_order_fast(fields: dict[str, Any]) -> Order | None:
+    """*fields* as an :class:`Order`, its lines checked the short way; ``None`` when
+    its lines or currency are not for that (or anything in it is wrong)."""
+    lines, currency = fields.get("lines"), fields.get("currency")
+    if type(lines) is not list or not 0 < len(lines) <= 10_000:
+        return None
+    if type(currency) is not str or len(currency) > 100:
+        return None
+    code = currency.strip().upper()  # as the order's own validator reads it
+    if code not in _currencies():
+        return None
+    token = _ORDER_CURRENCY.set(code)
+    try:
+        items = []
+        for line in lines:
+            item = _plain_line(line, code) if type(line) is dict else None
+            items.append(LineItem.model_validate(line) if item is None else item)
+        return Order.model_validate({**fields, "lines": items})
+    except ValidationError:
+        return None
+    finally:
+        _ORDER_CURRENCY.reset(token)
+
+
 def validate_order(data: Order | Mapping[str, Any]) -> Order:
     """Validate *data* into an :class:`Order`, raising :class:`OrderValidationError`.
 
@@ -1325,8 +1617,12 @@ def validate_order(data: Order | Mapping[str, Any]) -> Order:
         raise OrderValidationError(
             [FieldProblem("", f"expected an order object, got {type(data).__name__}")]
         )
+    fields = dict(data)
+    order = _validate_order_fast(fields)
+    if order is not None:
+        return order
     try:
-        return Order.model_validate(dict(data))
+        return Order.model_validate(fields)
     except ValidationError as exc:
         raise OrderValidationError(problems_from(exc)) from None
 
