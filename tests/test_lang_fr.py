@@ -329,3 +329,33 @@ def test_every_line_keeps_to_its_register(tone: str) -> None:
                 assert not said & wrong, told.where
                 if formal:
                     assert not any(w.startswith("t'") for w in said), told.where
+
+
+def test_a_label_and_its_value_are_spaced_the_french_way(merchant: Merchant) -> None:
+    """A line's discount, a gift card and the order's link say "label : value" with a
+    narrow no-break space before the colon, and the text part never breaks a line there."""
+    email = Mailer(merchant=merchant).render({**load(ORDER_FILES[1]), "locale": "fr_FR"})
+    text = email.text
+    assert f"Merch Monday{NNBSP}: -5,00" in text
+    assert f"Voir la commande{NNBSP}: https://" in text
+    assert re.search(rf"Carte cadeau se terminant par 7QX2{NNBSP}: 50,00", text)
+    assert not re.search(r"\S :", text)  # no plain space before a colon
+    assert not re.search(rf"^[{NNBSP}\s]*[:;!?»]", text, re.MULTILINE)  # nor one at a line's start
+    assert f"Merch Monday{NNBSP}:" in lxml.html.fromstring(email.html).text_content()
+
+
+@given(
+    st.lists(
+        st.sampled_from(["mot", "e-mail", f"choisi{NNBSP}:", "«{NNBSP}x{NNBSP}»"]),
+        min_size=1,
+        max_size=60,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_text_part_never_breaks_at_a_no_break_space(words: list[str]) -> None:
+    """Wrapping breaks at spaces only: a narrow no-break space stays, with its neighbours."""
+    from delightmail.filters import wrap_filter
+
+    wrapped = wrap_filter(" ".join(words), 20)
+    assert wrapped.replace("\n", " ") == " ".join(words)
+    assert not any(line.startswith((":", "»")) for line in wrapped.splitlines())

@@ -281,8 +281,12 @@ def _wrap_words(text: str, width: int) -> list[str]:
     return lines
 
 
+# Where a line may break: spaces, never a no-break space (French "choisi\u202f:").
+_BREAKABLE = re.compile(r"[ \t\r\f\v]+")
+
+
 def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
-    text = " ".join(paragraph.split())
+    text = _BREAKABLE.sub(" ", paragraph).strip(" ")
     room = width - display_width(indent)
     if display_width(text) <= room:
         return indent + text
