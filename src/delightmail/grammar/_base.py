@@ -21,6 +21,7 @@ __all__ = [
     "NounPhrase",
     "count",
     "nouns_data",
+    "number_word",
     "same_in_every_case",
 ]
 
@@ -120,7 +121,12 @@ class Grammar:
 
     def count_word(self, n: int) -> str:
         """*n* as a word up to twelve ("seven", "sieben"), in digits beyond."""
-        return self.numbers[n] if 0 <= n < len(self.numbers) else str(n)
+        return number_word(self.numbers, n)
+
+
+def number_word(numbers: Sequence[str], n: int) -> str:
+    """*n* as the word *numbers* has for it (zero to twelve), in digits beyond."""
+    return numbers[n] if 0 <= n < len(numbers) else str(n)
 
 
 def join_with(word: str, language: str = "") -> Callable[[Sequence[str]], str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..models import LineItem
-from ._base import CASES, SHORT_NAME, Grammar, NounPhrase, count, join_with, nouns_data
+from ._base import CASES, SHORT_NAME, Grammar, NounPhrase, count, join_with, nouns_data, number_word
 from .en import singular_en
 
 __all__ = ["GRAMMAR"]
@@ -21,7 +21,7 @@ _join = join_with("und", "de")
 
 
 def _word(n: int) -> str:
-    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+    return number_word(_NUMBERS, n)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 
 from ..models import LineItem
-from ._base import SHORT_NAME, Grammar, NounPhrase, count, join_with, nouns_data
+from ._base import SHORT_NAME, Grammar, NounPhrase, count, join_with, nouns_data, number_word
 
 __all__ = ["GRAMMAR", "plural_en", "singular_en"]
 
@@ -19,7 +19,7 @@ _join = join_with("and", "en")
 
 
 def _word(n: int) -> str:
-    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+    return number_word(_NUMBERS, n)
 
 
 def _en(full: str, bare: str, short: str, again: str, plural: bool) -> NounPhrase:

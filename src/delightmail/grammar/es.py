@@ -31,7 +31,15 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..models import LineItem
-from ._base import SHORT_NAME, Grammar, NounPhrase, count, nouns_data, same_in_every_case
+from ._base import (
+    SHORT_NAME,
+    Grammar,
+    NounPhrase,
+    count,
+    nouns_data,
+    number_word,
+    same_in_every_case,
+)
 from .en import singular_en
 
 __all__ = ["GRAMMAR", "finish_es", "join_es"]
@@ -98,7 +106,7 @@ def _number(n: int, gender: str) -> str:
 
 
 def _word(n: int) -> str:
-    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+    return number_word(_NUMBERS, n)
 
 
 # -- the words a line is finished with ----------------------------------------------------
