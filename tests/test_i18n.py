@@ -52,6 +52,13 @@ def english_sentences() -> list[str]:
     return runs
 
 
+def assert_no_english(html_text: str, text: str) -> None:
+    """No English sentence of ours is left in the visible HTML or in the text part."""
+    for run in english_sentences():
+        assert run not in html_text, f"English left in the HTML: {run!r}"
+        assert run not in text, f"English left in the text: {run!r}"
+
+
 @pytest.fixture(scope="module")
 def german_order() -> dict[str, Any]:
     """The German example order (EUR, two tax lines, a discount code)."""
@@ -66,9 +73,7 @@ def test_german_order_is_german_throughout(
     """No English sentence of ours is left; amounts and dates are formatted the German way."""
     email = Mailer(merchant=merchant, tone=tone).render(german_order)
     html_text, text = visible(email.html), " ".join(email.text.split())
-    for run in english_sentences():
-        assert run not in html_text, f"English left in the HTML: {run!r}"
-        assert run not in text, f"English left in the text: {run!r}"
+    assert_no_english(html_text, text)
     for amount in ("71,61\xa0€", "42,00\xa0€", "-7,19\xa0€", "6,71\xa0€"):
         assert " ".join(amount.split()) in html_text and amount in email.text
     assert "21. November 2026" in html_text and "21. November 2026" in text

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,17 +19,13 @@ from delightmail.models import TONES, LineItem, Money
 from delightmail.packs import agreement, load_pack
 
 from .conftest import ORDER_FILES, load
-from .test_i18n import english_sentences
+from .test_i18n import assert_no_english, english_sentences, visible
 
 PRICE = Money(amount=Decimal("12.50"), currency="EUR")
 
 
 def line(kind: str | None, quantity: str | int = 1, name: str = "Blue Train") -> LineItem:
     return LineItem(name=name, kind=kind, quantity=Decimal(quantity), unit_price=PRICE)
-
-
-def visible(html: str) -> str:
-    return " ".join(lxml.html.document_fromstring(html).text_content().split())
 
 
 # -- naming what was bought ---------------------------------------------------------------
@@ -344,9 +339,7 @@ def test_a_spanish_order_is_spanish_throughout(
     """No English sentence of ours is left; money and dates are written the Spanish way."""
     email = Mailer(merchant=merchant, tone=tone).render(spanish_order)
     html_text, text = visible(email.html), " ".join(email.text.split())
-    for run in english_sentences():
-        assert run not in html_text, f"English left in the HTML: {run!r}"
-        assert run not in text, f"English left in the text: {run!r}"
+    assert_no_english(html_text, text)
     for amount in ("71,61\xa0€", "-7,19\xa0€"):
         assert " ".join(amount.split()) in html_text and amount in email.text
     assert "21 de noviembre de 2026" in html_text and "21 de noviembre de 2026" in text

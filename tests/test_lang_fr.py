@@ -21,7 +21,7 @@ from delightmail.lint import lint_packs
 from delightmail.models import TONES, LineItem, Money
 
 from .conftest import ORDER_FILES, load
-from .test_i18n import english_sentences
+from .test_i18n import assert_no_english, visible
 
 LOCALE = "fr_FR"
 PRICE = Money(amount=Decimal("12.50"), currency="EUR")
@@ -238,10 +238,6 @@ def test_the_french_packs_have_no_finding() -> None:
 # -- French emails throughout ------------------------------------------------------------------
 
 
-def visible(html: str) -> str:
-    return " ".join(lxml.html.document_fromstring(html).text_content().split())
-
-
 @pytest.fixture(scope="module")
 def german_order() -> dict[str, Any]:
     """The German example order (EUR, two tax lines, a discount code), told in French."""
@@ -260,9 +256,7 @@ def test_a_french_order_is_french_throughout(
     shop = Merchant.model_validate({**merchant_data, "voice": voice})
     email = Mailer(merchant=shop, tone=tone).render({**german_order, "locale": LOCALE})
     html_text, text = visible(email.html), " ".join(email.text.split())
-    for run in english_sentences():
-        assert run not in html_text, f"English left in the HTML: {run!r}"
-        assert run not in text, f"English left in the text: {run!r}"
+    assert_no_english(html_text, text)
     for amount in ("71,61\xa0€", "42,00\xa0€", "-7,19\xa0€", "6,71\xa0€"):
         assert amount in email.text and " ".join(amount.split()) in html_text
     assert "21 novembre 2026" in text and "21 novembre 2026" in html_text

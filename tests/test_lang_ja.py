@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,7 +24,7 @@ from delightmail.packs import load_pack
 from delightmail.story import tell
 
 from .conftest import ORDER_FILES, load
-from .test_i18n import english_sentences
+from .test_i18n import assert_no_english, visible
 
 LOCALE = "ja_JP"
 
@@ -306,10 +305,6 @@ def test_the_japanese_packs_read_clean() -> None:
 # -- rendered emails ---------------------------------------------------------------------------
 
 
-def visible(html: str) -> str:
-    return " ".join(lxml.html.document_fromstring(html).text_content().split())
-
-
 @pytest.fixture(scope="module")
 def japanese_order() -> dict[str, Any]:
     """The German example order (EUR, two taxes, a discount) placed by a Japanese customer."""
@@ -325,9 +320,7 @@ def test_a_japanese_order_is_japanese_throughout(
     the date is written the Japanese way and the money in the order's currency."""
     email = Mailer(merchant=merchant, tone=tone).render(japanese_order)
     html_text, text = visible(email.html), " ".join(email.text.split())
-    for run in english_sentences():
-        assert run not in html_text, f"English left in the HTML: {run!r}"
-        assert run not in text, f"English left in the text: {run!r}"
+    assert_no_english(html_text, text)
     assert 'lang="ja"' in email.html
     assert "2026年11月21日" in html_text and "2026年11月21日" in text
     assert "€71.61" in email.text and "€71.61" in html_text
