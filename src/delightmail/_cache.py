@@ -35,6 +35,7 @@ _PACKAGE = Path(__file__).resolve().parent
 _OWN_FILES = (
     "composer.py",
     "compiler.py",
+    "_po.py",
     "_templates.py",
     "filters.py",
     "i18n.py",

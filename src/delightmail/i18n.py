@@ -35,6 +35,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from . import _cache
+
 __all__ = [
     "DOMAIN",
     "LOCALE_DIR",
@@ -94,12 +96,22 @@ def _default_plural(language: str) -> tuple[int, str]:
 @cache
 def _builtin_mo(candidate: str) -> bytes | None:
     """The built-in catalog *candidate* compiled, or ``None`` when there is none."""
-    from . import _po as po
-
     path = _po(candidate)
     if not path.is_file():
         return None
-    return po.mo_bytes(po.read(path, _default_plural(candidate.partition("@")[0])))
+    # Compiling a catalog costs tens of milliseconds (and Babel's message tools): a
+    # process that has compiled it before reads the bytes from the disk cache,
+    # keyed by the catalog's own text (and, through the cache, by this installation).
+    source = path.read_bytes()
+    entry = _cache.key("mo", candidate, hashlib.sha256(source).hexdigest())
+    hit = _cache.fetch(entry)
+    if isinstance(hit, bytes):
+        return hit
+    from . import _po as po
+
+    compiled = po.mo_bytes(po.read(path, _default_plural(candidate.partition("@")[0])))
+    _cache.store(entry, compiled)
+    return compiled
 
 
 # -- your own catalogs -------------------------------------------------------------------------
