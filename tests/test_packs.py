@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from delightmail import Mailer, Merchant
 from delightmail import packs as packs_module
@@ -311,3 +313,90 @@ def test_legacy_slot_names_still_load(merchant: Merchant, tmp_path: Path) -> Non
     assert "behind the counter" in " ".join(story.paragraphs)
     shipped = Mailer(merchant=merchant, pack_dirs=(folder,)).context(load(ORDER_FILES[0]))["story"]
     assert "behind the counter" not in " ".join(shipped.paragraphs)
+
+
+# -- plain lines, read without Jinja's parser -------------------------------------------------
+
+
+def _through_jinja(source: str) -> tuple[str, frozenset[str]] | str:
+    """What the parsed path makes of *source*: its dry run and names, or its error."""
+    try:
+        line = packs_module._parsed_line(source, "here")
+    except PackError as exc:
+        return str(exc)
+    return line.render(packs_module.sample_variables()), line.names
+
+
+def _through_plain(source: str) -> tuple[str, frozenset[str]] | None:
+    plain = packs_module._plain_line(source)
+    if plain is None:
+        return None
+    parts, names = plain
+    line = packs_module.LineTemplate("here", None, tuple(parts), frozenset(names))
+    return line.render(packs_module.sample_variables()), line.names
+
+
+def test_every_built_in_line_reads_the_same_without_the_parser() -> None:
+    """Every line the packs ship, in every language and register: where the short way
+    takes it, it renders and names what Jinja's parse of it does; and it takes most."""
+    import tomllib
+
+    taken = total = 0
+    for path in sorted(PACK_DIR.glob("*.toml")):
+        if path.name.startswith("nouns."):
+            continue
+        for slot in tomllib.loads(path.read_text("utf-8")).get("lines", {}).values():
+            for raw in slot:
+                text = raw["text"] if isinstance(raw, dict) else raw
+                for formal in (False, True):
+                    source = " ".join(in_register(text, formal).split())
+                    total += 1
+                    plain = _through_plain(source)
+                    if plain is not None:
+                        taken += 1
+                        assert plain == _through_jinja(source), (path.name, source)
+    assert total > 1000
+    assert taken > total * 0.6
+
+
+_PIECES = st.sampled_from(
+    [
+        "{{ name }}",
+        "{{ town }}",
+        "{{ items.acc }}",
+        "{{ items.nope }}",
+        "{{ true }}",
+        "{{ agree }}",
+        "{{ nobody }}",
+        "{{name}}",
+        "{{  merchant  }}",
+        "{{- name }}",
+        "{{ name -}}",
+        "{{",
+        "}}",
+        "{",
+        "}",
+        "{%",
+        "%}",
+        "{#",
+        "#}",
+        "%",
+        "#",
+        "-",
+        " ",
+        "a",
+        "é",
+        "{{ one }}",
+        "{% if one %}x{% endif %}",
+        "{# c #}",
+        "{{ 'is' if one else 'are' }}",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=8).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_a_line_the_short_way_takes_reads_as_jinja_reads_it(source: str) -> None:
+    plain = _through_plain(source)
+    if plain is not None:
+        assert plain == _through_jinja(source)

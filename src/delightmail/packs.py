@@ -380,10 +380,71 @@ class LineTemplate:
         return text[:MAX_LINE_OUTPUT]
 
 
+# A line of plain text and ``{{ name }}`` or ``{{ items.attr }}`` look-ups (most lines
+# are) is read without Jinja's parser: loading a pack is then a tenth of what it was.
+# Anything else, and any look-up of a name that is not a story variable, is parsed.
+_PLACEHOLDER = re.compile(r"\{\{ *(?:items\.([A-Za-z_]\w*)|([A-Za-z_]\w*)) *\}\}", re.ASCII)
+_JINJA_MARKS = ("{{", "{%", "{#", "}}", "%}", "#}")
+
+
+def _plain_line(source: str) -> tuple[list[Part], set[str]] | None:
+    """The parts and names of a line that is only text and plain look-ups, or ``None``.
+
+    It gives what :func:`_simple_parts` gives from Jinja's parse of the same line
+    (``tests/test_packs.py`` holds it to that, over every built-in line and generated ones).
+    """
+    parts: list[Part] = []
+    names: set[str] = set()
+    end = 0
+    for match in _PLACEHOLDER.finditer(source):
+        text = source[end : match.start()]
+        # With the braces around it: "{{{ name }}" is no look-up to Jinja.
+        if _marked(source[max(end - 1, 0) : match.start() + 1]):
+            return None
+        if text:
+            parts.append(text)
+        attr, name = match.groups()
+        if attr is not None:
+            if attr not in ITEMS_ATTRIBUTES:
+                return None
+            parts.append(_attribute("items", attr))
+            names.add("items")
+        elif name in VARIABLES and name != "agree":  # agree is only ever called
+            parts.append(_lookup(name))
+            names.add(name)
+        else:  # a Jinja word (true, none...) or an unknown name: the parser says which
+            return None
+        end = match.end()
+    text = source[end:]
+    if _marked(source[max(end - 1, 0) :]):
+        return None
+    if text:
+        parts.append(text)
+    return parts, names
+
+
+def _marked(text: str) -> bool:
+    return any(mark in text for mark in _JINJA_MARKS)
+
+
 def compile_line(source: str, where: str, language: str = "en") -> LineTemplate:
     """Compile one line in the sandbox, refusing anything but the story's variables."""
     if len(source) > MAX_LINE_SOURCE:
         raise PackError(f"longer than {MAX_LINE_SOURCE} characters", where)
+    plain = _plain_line(source)
+    if plain is not None:
+        line = LineTemplate(where, None, tuple(plain[0]), frozenset(plain[1]))
+    else:
+        line = _parsed_line(source, where)
+    # A dry run on sample values catches what the parser cannot (a call the
+    # sandbox forbids, a filter that does not exist for these values).
+    if len(line.render(sample_variables(language))) > MAX_LINE_SOURCE:
+        raise PackError("says far more than a line of a story", where)
+    return line
+
+
+def _parsed_line(source: str, where: str) -> LineTemplate:
+    """A line Jinja parses, checked node by node."""
     try:
         ast = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
@@ -416,12 +477,7 @@ def compile_line(source: str, where: str, language: str = "en") -> LineTemplate:
             raise PackError(f"items has no {node.attr!r} (known: {known})", where)
     parts = _simple_parts(ast)
     template = _ENV.from_string(ast) if parts is None else None
-    line = LineTemplate(where, template, None if parts is None else tuple(parts), frozenset(names))
-    # A dry run on sample values catches what the parser cannot (a call the
-    # sandbox forbids, a filter that does not exist for these values).
-    if len(line.render(sample_variables(language))) > MAX_LINE_SOURCE:
-        raise PackError("says far more than a line of a story", where)
-    return line
+    return LineTemplate(where, template, None if parts is None else tuple(parts), frozenset(names))
 
 
 # -- lines and their conditions ----------------------------------------------------------
