@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from wcwidth import wcswidth, wcwidth
-
 __all__ = ["WIDE_LANGUAGES", "char_width", "display_width", "is_wide", "preview_size"]
 
 
 @lru_cache(maxsize=4096)
 def char_width(char: str) -> int:
     """The columns one character takes: 2 wide, 1 narrow, 0 a mark or a control."""
+    if char.isascii():
+        return 1 if char.isprintable() else 0
+    # wcwidth's tables take tens of milliseconds to import: only for text that needs them.
+    from wcwidth import wcwidth
+
     return max(wcwidth(char), 0)
 
 
@@ -28,6 +31,8 @@ def display_width(text: str) -> int:
     """The columns *text* takes; a control character (which has no width of its own) takes none."""
     if text.isascii() and text.isprintable():  # the usual line, measured in C
         return len(text)
+    from wcwidth import wcswidth
+
     width = wcswidth(text)
     return width if width >= 0 else sum(char_width(char) for char in text)
 

@@ -46,30 +46,44 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\d\.)[\"”“»«)]*\s+(?=[\"„�
 # hiragana and Latin runs (「ご注文のレコード」 → ご / 注文 / の / レコード). Kanji and
 # katakana runs carry the content; hiragana runs are particles and endings.
 _KANA_KANJI = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f々〆ヵヶ"
-_JAPANESE = re.compile(f"[{_KANA_KANJI}]")
 _HIRAGANA = "\u3041-\u309f"
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
 _KATAKANA = "\u30a0-\u30ff\uff66-\uff9f"
-_JA_WORD = re.compile(
+_JA_WORD = (
     f"[{_HIRAGANA}]+|[{_KATAKANA}]+|[{_KANJI}]+|[^\\W{_KANA_KANJI}]+(?:['’-][^\\W{_KANA_KANJI}]+)*"
 )
-# A Japanese sentence ends at 。！？ (and a closing bracket after it), with no space.
-_JA_SENTENCE_END = re.compile(r"(?<=[。！？])(?![」』）])\s*(?=\S)|(?<=[。！？][」』）])\s*(?=\S)")
+_JA_PATTERNS = {
+    "script": f"[{_KANA_KANJI}]",
+    "word": _JA_WORD,
+    # A Japanese sentence ends at 。！？ (and a closing bracket after it), with no space.
+    "sentence_end": r"(?<=[。！？])(?![」』）])\s*(?=\S)|(?<=[。！？][」』）])\s*(?=\S)",
+    # Content words (see _content_pairs_ja); numbers, masked facts and punctuation break a run.
+    "token": f'[\\d\u2063、。，．・：；！？「」『』（）()【】〔〕…‥—–"“”,.;:!?]+|{_JA_WORD}',
+    "hiragana": f"[{_HIRAGANA}]+",
+    "kanji": f"[{_KANJI}]",
+}
+
+
+@cache
+def _ja(name: str) -> re.Pattern[str]:
+    """One of the Japanese patterns, compiled on first use: their character classes cost
+    milliseconds each to compile, which a process that never reads Japanese does not pay."""
+    return re.compile(_JA_PATTERNS[name])
 
 
 def words(text: str) -> list[str]:
     """The words of *text*, lower case, curly apostrophes made straight; Japanese cut
     where its script changes."""
     folded = text.casefold()
-    pattern = _JA_WORD if _JAPANESE.search(folded) else _WORD
+    pattern = _ja("word") if _ja("script").search(folded) else _WORD
     return [w.replace("’", "'") for w in pattern.findall(folded)]
 
 
 def sentences(text: str) -> list[str]:
     """*text* split into sentences (good enough for copy we write ourselves)."""
     parts = _SENTENCE_END.split(text)
-    if _JAPANESE.search(text):
-        parts = [piece for part in parts for piece in _JA_SENTENCE_END.split(part)]
+    if _ja("script").search(text):
+        parts = [piece for part in parts for piece in _ja("sentence_end").split(part)]
     return [s.strip() for s in parts if s.strip()]
 
 
@@ -302,12 +316,7 @@ def content_pairs(
 
 # Japanese: kanji runs (注文, and a lone 心 too: kanji carry the meaning) and katakana
 # and Latin runs of two characters or more (レコード) are the content words; hiragana
-# runs are small words; numbers, masked facts and punctuation break a run.
-_JA_TOKEN = re.compile(
-    f'[\\d\u2063、。，．・：；！？「」『』（）()【】〔〕…‥—–"“”,.;:!?]+|{_JA_WORD.pattern}'
-)
-_IS_HIRAGANA = re.compile(f"[{_HIRAGANA}]+")
-_IS_KANJI = re.compile(f"[{_KANJI}]")
+# runs are small words.
 
 
 def _content_pairs_ja(
@@ -315,13 +324,13 @@ def _content_pairs_ja(
 ) -> list[tuple[str, str]]:
     pairs = []
     previous = None
-    for token in _JA_TOKEN.findall(text.casefold()):
+    for token in _ja("token").findall(text.casefold()):
         if (not token[0].isalpha() and token[0] != "_") or token in ignore:
             previous = None
         elif (
             token not in small
-            and (len(token) > 1 or _IS_KANJI.fullmatch(token))
-            and not _IS_HIRAGANA.fullmatch(token)
+            and (len(token) > 1 or _ja("kanji").fullmatch(token))
+            and not _ja("hiragana").fullmatch(token)
         ):
             if previous is not None:
                 pairs.append((previous, token))
