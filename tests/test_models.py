@@ -6,8 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from delightmail import CurrencyMismatchError, Money, Order, OrderValidationError
+from delightmail import CurrencyMismatchError, Money, Order, OrderValidationError, models
 from delightmail.models import Address, validate_order
 
 
@@ -247,3 +250,77 @@ def test_computed_values_are_kept_and_leave_the_order_as_it_was(
     assert order == fresh and order.lines[0] == fresh.lines[0]
     assert order.model_dump() == fresh.model_dump()
     assert "whole_quantity" not in order.lines[0].model_dump()
+
+
+# -- plain addresses, taken without email_validator ---------------------------------------
+
+_LOCAL = st.text("aZ9_+-.", min_size=1, max_size=70) | st.text("aZ9_+-.!#'\"@ ", max_size=70)
+_LABEL = (
+    st.text("aZ9", min_size=1, max_size=3)
+    | st.text("aZ9-", min_size=1, max_size=66)
+    | st.sampled_from(["xn--p1ai", "ab--c", "a", ""])
+)
+_TLD = st.sampled_from(
+    [
+        "com",
+        "CO",
+        "museum",
+        "test",
+        "local",
+        "LOCALHOST",
+        "onion",
+        "arpa",
+        "invalid",
+        "c1",
+        "x",
+        "xn--p1ai",
+        "a" * 63,
+        "a" * 64,
+        "example",
+        "internal",
+    ]
+)
+_FUZZY = st.builds(
+    lambda local, labels, tld: f"{local}@{'.'.join([*labels, tld])}",
+    _LOCAL,
+    st.lists(_LABEL, max_size=4),
+    _TLD,
+)
+_WORD = st.text("aZ9_+-", min_size=1, max_size=30)
+# Near the edges of what the short way takes: word lengths, hyphens, dots and case.
+_NEAR = st.builds(
+    lambda words, labels, tld: f"{'.'.join(words)}@{'.'.join([*labels, tld])}",
+    st.lists(_WORD, min_size=1, max_size=4),
+    st.lists(
+        st.from_regex(r"[aZ9][aZ9-]{0,63}[aZ9]|[aZ9]", fullmatch=True), min_size=1, max_size=4
+    ),
+    _TLD,
+)
+_ADDRESS = _NEAR | _FUZZY
+
+
+@given(_ADDRESS)
+@settings(max_examples=500, deadline=None)
+@example("Ada@Example.COM")
+@example("a@b.co")
+@example(f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 63}.{'e' * 57}.com")
+@example("a..b@x.com")
+@example("a@x.test")
+@example("a@ab--c.com")
+def test_a_plain_address_is_what_email_validator_says(address: str) -> None:
+    """Where the short way takes an address, email_validator takes it too, and
+    normalizes it to the very same text."""
+    plain = models._plain_email(address)
+    if plain is None:
+        return
+    try:
+        expected = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise AssertionError(f"{address!r} taken, but email_validator says: {exc}") from None
+    assert plain == expected
+
+
+def test_the_short_way_takes_the_usual_addresses() -> None:
+    assert models._plain_email("Ada.Lovelace+shop@Example.COM") == "Ada.Lovelace+shop@example.com"
+    assert models._plain_email("sam@mail.groove-harbor.co.uk") == "sam@mail.groove-harbor.co.uk"
+    assert models._plain_email("a@b.test") is None  # email_validator's to refuse

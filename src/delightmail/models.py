@@ -334,12 +334,41 @@ def localized(
     return value["en"] if "en" in value else next(iter(value.values()))
 
 
+# The usual address, which email_validator takes as it is but for a lower-case domain:
+# ASCII words and dots before the @, a host name with a top-level domain of letters.
+# Taken here without importing email_validator (tens of milliseconds of patterns):
+# tests/test_models.py holds this to what email_validator says of the same address.
+# Anything else, a special-use domain (.test, .local...) and IDNA (xn--) among them,
+# is email_validator's to judge.
+_PLAIN_EMAIL = re.compile(
+    r"(?=[^@]{1,64}@)[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+    r"@(?=.{4,253}$)(?:(?!..--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}",
+    re.ASCII,
+)
+_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
+def _plain_email(value: str) -> str | None:
+    """*value* normalized, when it is a plain address; ``None`` for email_validator."""
+    if len(value) > 254 or not _PLAIN_EMAIL.fullmatch(value):
+        return None
+    local, _, domain = value.rpartition("@")
+    domain = domain.lower()
+    if domain.rpartition(".")[2] in _SPECIAL_USE:
+        return None
+    return f"{local}@{domain}"
+
+
 @lru_cache(maxsize=65536)
 def check_email(value: str) -> str:
     """A real email address, normalized (``Ada@Example.COM`` → ``Ada@example.com``).
 
-    email_validator is imported here, on the first address, not with the models.
+    email_validator is imported here, on the first address that is not plain, not with
+    the models.
     """
+    plain = _plain_email(value)
+    if plain is not None:
+        return plain
     from email_validator import EmailNotValidError, validate_email
 
     try:
