@@ -1477,21 +1477,32 @@ def _plain_decimal(value: Any) -> Any:
     return _DECLINED
 
 
+#: The prices last read from text, by their text and currency: a price is a frozen
+#: value, so lines that say "24.00" share one. Bounded: emptied when full.
+_PRICES: dict[tuple[str, str], Money] = {}
+_PRICES_KEPT = 4096
+
+
 def _plain_price(value: Any, currency: str) -> Any:
     """A :data:`Price` in the order's *currency* (a bare amount, or an amount and that
     currency), or :data:`_DECLINED`."""
     kind = type(value)
+    text: Any = None
     if kind is dict:
         code = value.get("currency")
         if len(value) != 2 or type(code) is not str or code != currency:
             return _DECLINED
-        amount = _plain_decimal(value.get("amount"))
+        text = value.get("amount")
     elif kind is str or kind is int or kind is Decimal:
-        amount = _plain_decimal(value)
+        text = value
     elif kind is Money:
         return value if value.amount >= 0 else _DECLINED
     else:
         return _DECLINED
+    key = (text, currency) if type(text) is str and len(text) <= 40 else None
+    if key is not None and (money := _PRICES.get(key)) is not None:
+        return money
+    amount = _plain_decimal(text)
     if amount is _DECLINED or amount < 0:
         return _DECLINED
     money = _new_object(Money)  # as Money._make, one call less for each line
@@ -1499,6 +1510,10 @@ def _plain_price(value: Any, currency: str) -> Any:
     _set_fields_set(money, _MONEY_SET)
     _set_extra(money, None)
     _set_private(money, None)
+    if key is not None:
+        if len(_PRICES) >= _PRICES_KEPT:
+            _PRICES.clear()
+        _PRICES[key] = money
     return money
 
 
