@@ -13,6 +13,7 @@ the batch to disk once at its end rather than once a file.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -131,6 +132,9 @@ def render_batch(
     chunks = _chunks(sources)
     first = next(chunks, [])
     second = next(chunks, None)
+    # What is compiled lives as long as the batch: frozen (as the gc docs advise before
+    # a fork), it stays in pages every worker shares, and no collection walks it again.
+    gc.freeze()
     try:
         if jobs <= 1 or second is None or debug:
             # One process: a few orders are not worth a pool.
@@ -148,6 +152,7 @@ def render_batch(
                 while pending:
                     count(pending.popleft().get())
     finally:
+        gc.unfreeze()
         _WORK.clear()
         if summary.files:
             sync_all()
