@@ -168,3 +168,33 @@ def test_a_catalog_of_yours_never_comes_back_from_the_cache_to_another(tmp_path:
     assert total() == "GESAMT"
     assert total(betrag) == "BETRAG"
     assert total(summe) == "SUMME"
+
+
+def test_a_built_in_catalog_is_compiled_once_per_installation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that finds a catalog compiled reads its bytes (the very same) without
+    Babel's message tools; a catalog whose text changed is compiled again."""
+    from delightmail import _po, i18n
+
+    monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path / "cache"))
+    i18n._builtin_mo.cache_clear()
+    compiled = i18n._builtin_mo("fr")
+    assert compiled is not None and len(compiled) > 1000
+
+    def no_compile(*args: object) -> bytes:
+        raise AssertionError("compiled again")
+
+    i18n._builtin_mo.cache_clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(_po, "mo_bytes", no_compile)
+        assert i18n._builtin_mo("fr") == compiled  # another process, warm
+        # Another catalog's text is another entry.
+        source = tmp_path / "fr" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+        source.parent.mkdir(parents=True)
+        source.write_bytes(i18n._po("fr").read_bytes().replace(b"Bonjour", b"Salut"))
+        patched.setattr(i18n, "_po", lambda candidate: source)
+        i18n._builtin_mo.cache_clear()
+        with pytest.raises(AssertionError, match="compiled again"):
+            i18n._builtin_mo("fr")
+    i18n._builtin_mo.cache_clear()

@@ -1,4 +1,5 @@
-"""A cache on disk of compiled templates, shared by every process of one user.
+"""A cache on disk of compiled templates (and built-in catalogs), shared by every
+process of one user.
 
 Compiling a template (MJML, premailer, Jinja) costs hundreds of milliseconds;
 a worker that starts finds it here instead. An entry is keyed by everything
