@@ -390,6 +390,9 @@ _PIECES = st.sampled_from(
         "{% if one %}x{% endif %}",
         "{# c #}",
         "{{ 'is' if one else 'are' }}",
+        "\n",
+        "\r\n",
+        "\r",
     ]
 )
 

@@ -381,8 +381,9 @@ class LineTemplate:
 
 
 # A line of plain text and ``{{ name }}`` or ``{{ items.attr }}`` look-ups (most lines
-# are) is read without Jinja's parser: loading a pack is then a tenth of what it was.
-# Anything else, and any look-up of a name that is not a story variable, is parsed.
+# are) is read without Jinja's parser, which costs most of loading a pack. Anything else
+# (a line break too, which Jinja's lexer rewrites), and any look-up of a name that is not
+# a story variable, is parsed.
 _PLACEHOLDER = re.compile(r"\{\{ *(?:items\.([A-Za-z_]\w*)|([A-Za-z_]\w*)) *\}\}", re.ASCII)
 _JINJA_MARKS = ("{{", "{%", "{#", "}}", "%}", "#}")
 
@@ -393,6 +394,8 @@ def _plain_line(source: str) -> tuple[list[Part], set[str]] | None:
     It gives what :func:`_simple_parts` gives from Jinja's parse of the same line
     (``tests/test_packs.py`` holds it to that, over every built-in line and generated ones).
     """
+    if "\n" in source or "\r" in source:
+        return None
     parts: list[Part] = []
     names: set[str] = set()
     end = 0
