@@ -198,3 +198,52 @@ def test_a_built_in_catalog_is_compiled_once_per_installation(
         with pytest.raises(AssertionError, match="compiled again"):
             i18n._builtin_mo("fr")
     i18n._builtin_mo.cache_clear()
+
+
+def test_a_story_pack_is_read_and_checked_once_per_installation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that finds a pack read takes its checked lines from the disk cache, and
+    they tell what the freshly read ones tell (a line the sandbox renders too); a pack
+    whose text changed is read and checked again."""
+    from delightmail import packs
+
+    monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path / "cache"))
+    folder = tmp_path / "packs"
+    folder.mkdir()
+    path = folder / "playful.toml"
+    path.write_text(
+        "[pack]\ntone = 'playful'\n[lines]\nopening = [\n"
+        '{ text = \'Hi {{ name }}, {{ items.nom }} {{ agree("is", "are") }} ready.\','
+        " name = true },\n"
+        '{ text = \'{{ name | upper }}, {{ items.nom }} {{ "is" if one else "are" }} here.\','
+        " name = true },\n]\n",
+        encoding="utf-8",
+    )
+    packs._read.cache_clear()
+    fresh = packs.read_pack(path, layer=1)
+
+    def no_check(*args: object) -> None:
+        raise AssertionError("checked again")
+
+    packs._read.cache_clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(packs, "compile_line", no_check)
+        warm = packs.read_pack(path, layer=1)  # another process, warm
+        assert warm is not fresh and warm == fresh
+
+        # (Each line on fresh values: the items are named in full once, then "they".)
+        def tell(read: packs._File) -> list[str]:
+            lines = read.lines["opening"]
+            return [line.template.render(packs.sample_variables()) for line in lines]
+
+        told = tell(warm)
+        assert told == tell(fresh)
+        assert warm.lines["opening"][1].template.template is not None  # the sandbox's line
+        assert told[1].startswith(packs.sample_variables()["name"].upper())
+        # The same file with other words is another entry.
+        path.write_text(path.read_text(encoding="utf-8").replace("Hi", "Hey"), encoding="utf-8")
+        packs._read.cache_clear()
+        with pytest.raises(AssertionError, match="checked again"):
+            packs.read_pack(path, layer=1)
+    packs._read.cache_clear()

@@ -1,5 +1,5 @@
-"""A cache on disk of compiled templates (and built-in catalogs), shared by every
-process of one user.
+"""A cache on disk of compiled templates (and built-in catalogs and read story packs),
+shared by every process of one user.
 
 Compiling a template (MJML, premailer, Jinja) costs hundreds of milliseconds;
 a worker that starts finds it here instead. An entry is keyed by everything
@@ -42,7 +42,12 @@ _OWN_FILES = (
     "i18n.py",
     "links.py",
     "models.py",
+    # What reading a story pack checks its lines with.
+    "exceptions.py",
+    "facts.py",
+    "packs.py",
 )
+_OWN_GLOBS = ("grammar/*.py", "packs/nouns.*.toml")
 _LIBRARIES = ("mjml", "premailer", "cssutils", "jinja2", "markupsafe", "babel")
 
 
@@ -80,6 +85,7 @@ def _fingerprint() -> str:
     """Everything besides a template's own inputs that its compiled form depends on."""
     parts = [sys.version, importlib.util.MAGIC_NUMBER.hex()]
     parts += [_stamp(_PACKAGE / name) for name in _OWN_FILES]
+    parts += sorted(_stamp(path) for pattern in _OWN_GLOBS for path in _PACKAGE.glob(pattern))
     parts += sorted(_stamp(po) for po in (_PACKAGE / "locale").glob("*/LC_MESSAGES/*.po"))
     for name in _LIBRARIES:
         spec = importlib.util.find_spec(name)

@@ -11,9 +11,15 @@ measure its lines by it. Widths come from :mod:`wcwidth`.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 __all__ = ["WIDE_LANGUAGES", "char_width", "display_width", "is_wide", "preview_size"]
+
+#: Text whose every character takes one column: printable ASCII, and the Latin letters
+#: and signs below the combining marks (U+00A0 to U+02FF), as wcwidth measures them.
+#: The usual line in a European language, measured without wcwidth's tables.
+_NARROW = re.compile("[\x20-\x7e\xa0-\u02ff]*").fullmatch
 
 
 @lru_cache(maxsize=4096)
@@ -21,6 +27,8 @@ def char_width(char: str) -> int:
     """The columns one character takes: 2 wide, 1 narrow, 0 a mark or a control."""
     if char.isascii():
         return 1 if char.isprintable() else 0
+    if char < "\u0300":
+        return 0 if char < "\xa0" else 1  # a C1 control, or a Latin letter or sign
     # wcwidth's tables take tens of milliseconds to import: only for text that needs them.
     from wcwidth import wcwidth
 
@@ -29,7 +37,7 @@ def char_width(char: str) -> int:
 
 def display_width(text: str) -> int:
     """The columns *text* takes; a control character (which has no width of its own) takes none."""
-    if text.isascii() and text.isprintable():  # the usual line, measured in C
+    if (text.isascii() and text.isprintable()) or _NARROW(text):  # measured in C
         return len(text)
     from wcwidth import wcswidth
 

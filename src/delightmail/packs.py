@@ -62,7 +62,7 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from . import _cache
 from .exceptions import PackError
 from .facts import FACTS, GROUPS, Facts
 from .grammar import ITEMS_ATTRIBUTES, ItemsRef, Mentions, NounPhrase, items_phrase
@@ -299,20 +300,47 @@ def sample_variables(language: str = "en") -> dict[str, Any]:
 Part = str | Callable[[Mapping[str, Any]], str]
 
 
-def _lookup(key: str) -> Callable[[Mapping[str, Any]], str]:
-    return lambda variables: str(variables[key])
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """A part that prints a variable: ``{{ name }}``."""
+
+    key: str
+
+    def __call__(self, variables: Mapping[str, Any]) -> str:
+        return str(variables[self.key])
 
 
-def _attribute(key: str, attr: str) -> Callable[[Mapping[str, Any]], str]:
-    return lambda variables: str(getattr(variables[key], attr))
+@dataclass(frozen=True, slots=True)
+class _Attribute:
+    """A part that prints a variable's attribute: ``{{ items.acc }}``."""
+
+    key: str
+    attr: str
+
+    def __call__(self, variables: Mapping[str, Any]) -> str:
+        return str(getattr(variables[self.key], self.attr))
 
 
-def _choose(key: str, yes: str, no: str) -> Callable[[Mapping[str, Any]], str]:
-    return lambda variables: yes if variables[key] else no
+@dataclass(frozen=True, slots=True)
+class _Choose:
+    """A part that says one of two words: ``{{ 'is' if one else 'are' }}``."""
+
+    key: str
+    yes: str
+    no: str
+
+    def __call__(self, variables: Mapping[str, Any]) -> str:
+        return self.yes if variables[self.key] else self.no
 
 
-def _agreeing(forms: Sequence[str]) -> Callable[[Mapping[str, Any]], str]:
-    return lambda variables: agreement(variables["one"], variables["fem"], forms)
+@dataclass(frozen=True, slots=True)
+class _Agreeing:
+    """A part that agrees with the items: ``{{ agree('prêt', 'prête', 'prêts', 'prêtes') }}``."""
+
+    forms: tuple[str, ...]
+
+    def __call__(self, variables: Mapping[str, Any]) -> str:
+        return agreement(variables["one"], variables["fem"], self.forms)
 
 
 def _simple_parts(ast: nodes.Template) -> list[Part] | None:
@@ -330,23 +358,23 @@ def _simple_parts(ast: nodes.Template) -> list[Part] | None:
             if isinstance(node, nodes.TemplateData):
                 parts.append(node.data)
             elif isinstance(node, nodes.Name):
-                parts.append(_lookup(node.name))
+                parts.append(_Lookup(node.name))
             elif (
                 isinstance(node, nodes.Getattr)
                 and isinstance(node.node, nodes.Name)
                 and node.node.name == "items"
                 and node.attr in ITEMS_ATTRIBUTES
             ):
-                parts.append(_attribute("items", node.attr))
+                parts.append(_Attribute("items", node.attr))
             elif (
                 isinstance(node, nodes.CondExpr)
                 and isinstance(node.test, nodes.Name)
                 and isinstance(node.expr1, nodes.Const)
                 and isinstance(node.expr2, nodes.Const)
             ):
-                parts.append(_choose(node.test.name, str(node.expr1.value), str(node.expr2.value)))
+                parts.append(_Choose(node.test.name, str(node.expr1.value), str(node.expr2.value)))
             elif isinstance(node, nodes.Call) and (forms := _agree_forms(node)) is not None:
-                parts.append(_agreeing(forms))
+                parts.append(_Agreeing(tuple(forms)))
             else:
                 return None
     return parts
@@ -354,15 +382,30 @@ def _simple_parts(ast: nodes.Template) -> list[Part] | None:
 
 @dataclass(frozen=True)
 class LineTemplate:
-    """A compiled pack line. Simple lines render by plain look-ups, the rest in the sandbox."""
+    """A compiled pack line. Simple lines render by plain look-ups, the rest in the sandbox.
+
+    It pickles (the disk cache keeps read packs): a line the sandbox renders keeps its
+    checked source, and compiles it again when first rendered.
+    """
 
     where: str
-    #: The sandboxed template, for a line that is not simple text and look-ups
-    #: (a simple line is never compiled: most lines are simple).
-    template: jinja2.Template | None
+    #: The line's source, for a line that is not simple text and look-ups (a simple
+    #: line is never compiled: most lines are simple), else ``None``.
+    source: str | None
     parts: tuple[Part, ...] | None
     #: The variables the line prints.
     names: frozenset[str] = frozenset()
+
+    @cached_property
+    def template(self) -> jinja2.Template | None:
+        """The sandboxed template of a line that is not simple (checked when it was read)."""
+        if self.parts is not None or self.source is None:
+            return None
+        return _ENV.from_string(self.source)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Without the compiled template, which does not pickle.
+        return {name: value for name, value in self.__dict__.items() if name != "template"}
 
     def render(self, variables: Mapping[str, Any]) -> str:
         if self.parts is not None or self.template is None:
@@ -410,10 +453,10 @@ def _plain_line(source: str) -> tuple[list[Part], set[str]] | None:
         if attr is not None:
             if attr not in ITEMS_ATTRIBUTES:
                 return None
-            parts.append(_attribute("items", attr))
+            parts.append(_Attribute("items", attr))
             names.add("items")
         elif name in VARIABLES and name != "agree":  # agree is only ever called
-            parts.append(_lookup(name))
+            parts.append(_Lookup(name))
             names.add(name)
         else:  # a Jinja word (true, none...) or an unknown name: the parser says which
             return None
@@ -479,8 +522,10 @@ def _parsed_line(source: str, where: str) -> LineTemplate:
             known = ", ".join(sorted(ITEMS_ATTRIBUTES))
             raise PackError(f"items has no {node.attr!r} (known: {known})", where)
     parts = _simple_parts(ast)
-    template = _ENV.from_string(ast) if parts is None else None
-    return LineTemplate(where, template, None if parts is None else tuple(parts), frozenset(names))
+    line = LineTemplate(where, source, None if parts is None else tuple(parts), frozenset(names))
+    if parts is None:  # compiled from the tree just checked
+        line.__dict__["template"] = _ENV.from_string(ast)
+    return line
 
 
 # -- lines and their conditions ----------------------------------------------------------
@@ -641,15 +686,34 @@ def _language_of(path: Path, header: Mapping[str, Any], filename: str) -> str:
     return parts[1].lower() if len(parts) == 3 else "en"
 
 
+#: The format of a read pack in the disk cache: a change to what is kept is a miss.
+_FORMAT = "pack-1"
+
+
 @lru_cache(maxsize=128)
 def _read(path: Path, mtime_ns: int, formal: bool, layer: int) -> _File:
     filename = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PackError(f"not valid TOML: {exc}", filename) from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"cannot read: {exc}", filename) from None
+    # Read and checked once per installation: the entry is keyed by the file's text
+    # (and delightmail's own code, which the checks are).
+    entry = _cache.key(_FORMAT, filename, text, formal, layer)
+    cached = _cache.fetch(entry)
+    if isinstance(cached, _File):
+        return cached
+    read = _parse(text, path, formal, layer)
+    _cache.store(entry, read)
+    return read
+
+
+def _parse(text: str, path: Path, formal: bool, layer: int) -> _File:
+    filename = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"not valid TOML: {exc}", filename) from None
     header = data.get("pack")
     if not isinstance(header, dict) or header.get("tone") not in TONES:
         raise PackError(f"[pack] must set tone to one of {', '.join(TONES)}", filename)
