@@ -466,3 +466,31 @@ def test_a_big_order_validates_the_same_the_short_way() -> None:
         ("", "lines[900].unit_price is in EUR but the order is in USD; every amount of an "
              "order must share its currency")
     ]  # fmt: skip
+
+
+def test_lines_that_give_the_same_fields_stay_lines_of_their_own() -> None:
+    """Lines checked the short way share the set of the fields they give (it is never
+    added to): a copy with a change marks that field on the copy alone, and a line that
+    gives other fields says so."""
+    lines = [{"name": f"Record {i}", "quantity": "1", "unit_price": "5.00"} for i in range(3)]
+    lines.append({"name": "Mug", "quantity": "1", "unit_price": "5.00", "sku": "M-1"})
+    order = validate_order(
+        {"number": "1", "placed_at": "2026-11-22T10:15:00+01:00", "currency": "EUR",
+         "lines": lines, "total": "20.00"}
+    )  # fmt: skip
+    first, second, _, mug = order.lines
+    assert first.model_fields_set == {"name", "quantity", "unit_price"}
+    assert mug.model_fields_set == {"name", "quantity", "unit_price", "sku"}
+    changed = first.model_copy(update={"variant": "Blue"})
+    assert changed.model_fields_set == {"name", "quantity", "unit_price", "variant"}
+    assert first.model_fields_set == second.model_fields_set == {"name", "quantity", "unit_price"}
+    assert first.model_dump(exclude_unset=True) == {
+        "name": "Record 0", "quantity": Decimal("1"),
+        "unit_price": {"amount": Decimal("5.00"), "currency": "EUR"},
+    }  # fmt: skip
+    # An amount the order computes dumps as one it was given.
+    assert order.computed_subtotal.model_dump(exclude_unset=True) == {
+        "amount": Decimal("20.00"), "currency": "EUR"
+    }  # fmt: skip
+    with pytest.raises(ValidationError):
+        first.name = "Changed"  # type: ignore[misc]

@@ -613,7 +613,9 @@ class Money(_Model):
         return f"{self.amount} {self.currency}"
 
 
-_MONEY_SET = frozenset({"amount", "currency"})
+#: The fields every made amount gives, shared (a frozen model never adds to it). A set,
+#: as pydantic keeps it: its serializer takes nothing else (``exclude_unset``).
+_MONEY_SET = {"amount", "currency"}
 
 
 @cache
@@ -1284,11 +1286,13 @@ class Order(_Model):
         address = self.shipping_address
         return "physical" if address is not None and not address.is_empty() else "digital"
 
-    def _ways(self) -> Iterator[Fulfillment]:
+    @_cached_property
+    def fulfillments(self) -> tuple[Fulfillment, ...]:
         """How each of the goods reaches the customer, in order (as :meth:`fulfillment_of`)."""
         unnamed = self._unnamed_fulfillment()
-        for line in self.goods:
-            yield unnamed if line.fulfillment is None else line.fulfillment
+        return tuple(
+            [unnamed if line.fulfillment is None else line.fulfillment for line in self.goods]
+        )
 
     @_cached_property
     def delivery(self) -> str:
@@ -1298,7 +1302,7 @@ class Order(_Model):
         shipping's kind (``unnamed`` when the order names no method), and an
         order with nothing physical is ``digital`` or ``service``.
         """
-        ways = set(self._ways())
+        ways = set(self.fulfillments)
         if "physical" in ways:
             shipping = self.shipping
             if shipping is None or shipping.kind == "digital":
@@ -1313,14 +1317,14 @@ class Order(_Model):
         """The goods that travel (or are collected); all of them when none do."""
         goods = self.goods
         physical = [
-            line for line, way in zip(goods, self._ways(), strict=True) if way == "physical"
+            line for line, way in zip(goods, self.fulfillments, strict=True) if way == "physical"
         ]
         return physical or goods
 
     @_cached_property
     def is_mixed(self) -> bool:
         """Some goods travel and some come by email or download."""
-        return {"physical", "digital"} <= set(self._ways())
+        return {"physical", "digital"} <= set(self.fulfillments)
 
     @property
     def confirmed(self) -> bool:
@@ -1559,8 +1563,7 @@ def _plain_parts(value: Any, model: type[_M]) -> Any:
 def _plain_line(line: dict[Any, Any], currency: str) -> LineItem | None:
     """*line* as a :class:`LineItem`, checked the short way, or ``None`` when it is not
     that plain (its own validation then decides)."""
-    given = set(line)
-    if not given <= _LINE_FIELDS:
+    if not line.keys() <= _LINE_FIELDS:
         return None
     get = line.get
     name = get("name")
@@ -1620,10 +1623,28 @@ def _plain_line(line: dict[Any, Any], currency: str) -> LineItem | None:
         "properties": properties,
         "fulfillment": fulfillment,
     })  # fmt: skip
-    _set_fields_set(item, given)
+    _set_fields_set(item, _fields_set(line))
     _set_extra(item, None)
     _set_private(item, None)
     return item  # its total is checked with the order (LineItem._check_total)
+
+
+#: The fields a line gives, as the set pydantic keeps, by the line's keys: lines that give
+#: the same fields share one (a frozen model never adds to it; a copy copies it), which
+#: is one object fewer for each line of a big order to allocate and for the collector to
+#: walk. Bounded: emptied when full.
+_FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
+_FIELDS_SETS_KEPT = 256
+
+
+def _fields_set(line: dict[str, Any]) -> set[str]:
+    keys = tuple(line)
+    found = _FIELDS_SETS.get(keys)
+    if found is None:
+        if len(_FIELDS_SETS) >= _FIELDS_SETS_KEPT:
+            _FIELDS_SETS.clear()
+        found = _FIELDS_SETS[keys] = set(keys)
+    return found
 
 
 def _validate_order_fast(fields: dict[str, Any]) -> Order | None:
