@@ -6,12 +6,17 @@ import wcwidth
 from hypothesis import given
 from hypothesis import strategies as st
 
-from delightmail.columns import char_width, display_width
+from delightmail.columns import NARROW_RANGES, char_width, display_width, is_narrow
 
 
-def test_each_character_below_the_combining_marks_is_measured_as_wcwidth_measures_it() -> None:
-    """Every code point the shortcuts answer for (ASCII, C1 controls, U+00A0–U+02FF)."""
-    for point in range(0x300):
+def test_each_character_the_shortcuts_answer_for_is_measured_as_wcwidth_measures_it() -> None:
+    """Every code point below the combining marks (ASCII, C1 controls, Latin), and every
+    one of the narrow ranges (dashes, quotes, currency signs)."""
+    points = set(range(0x300))
+    for low, high in NARROW_RANGES:
+        points.update(range(low, high + 1))
+        assert is_narrow("".join(map(chr, range(low, high + 1))))
+    for point in sorted(points):
         char = chr(point)
         assert char_width(char) == max(wcwidth.wcwidth(char), 0), hex(point)
         expected = wcwidth.wcswidth(char)
@@ -22,9 +27,15 @@ def test_a_combining_mark_or_a_wide_character_still_goes_to_wcwidth() -> None:
     assert display_width("Cafe\u0301") == 4
     assert display_width("ＡＢ") == 4
     assert display_width("Grüße aus Köln") == 14
+    assert display_width("it’s — €12") == 10 and is_narrow("it’s — €12")
+    for text in ("\u200bx", "a\u2028b", "\u202fx", "漢", "e\u0301", "\x85"):
+        assert not is_narrow(text), repr(text)
 
 
-@given(st.text(st.characters(max_codepoint=0x3100), max_size=40))
+@given(
+    st.text(st.characters(max_codepoint=0x3100), max_size=40)
+    | st.text("ab ’—€\u200b\u2028\u202f\xa0")
+)
 def test_display_width_is_wcwidths_or_the_sum_of_its_characters(text: str) -> None:
     expected = wcwidth.wcswidth(text)
     if expected < 0:

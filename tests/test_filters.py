@@ -88,14 +88,14 @@ def test_wrap_breaks_mixed_text_between_words_and_wide_characters() -> None:
 
 
 _WORDS = st.lists(
-    st.text(alphabet="abcdefghij-.,!", min_size=1, max_size=14), min_size=1, max_size=40
+    st.text(alphabet="abcdefghij-.,!éß’—€", min_size=1, max_size=14), min_size=1, max_size=40
 )
 
 
 @given(words=_WORDS, width=st.integers(min_value=8, max_value=78))
 def test_the_two_ways_of_wrapping_agree_on_narrow_text(words: list[str], width: int) -> None:
     """The column-counting wrap (for any script) breaks narrow text exactly where the
-    ASCII fast path does: an accent does not move a line break."""
+    fast path does: an accent, a curly quote or a dash does not move a line break."""
     text = " ".join(words)
     assert _wrap_words(text, width) == _wrap_pattern(width).findall(text)
 
@@ -197,3 +197,11 @@ def test_purity_is_declared_not_guessed() -> None:
     assert not is_pure(shout) and not is_pure(jinja2.pass_context(lambda c, v: v))
     assert is_pure(pure(shout)) and not is_pure(None) and not is_pure("upper")
     assert all(is_pure(test) for test in environment(html=True).tests.values())
+
+
+@given(words=_WORDS, width=st.integers(min_value=8, max_value=78))
+def test_wrapping_never_breaks_at_a_no_break_space(words: list[str], width: int) -> None:
+    """Words joined by a no-break space (French "12\u00a0€") stay on one line."""
+    text = " ".join(f"{word}\u00a0€" for word in words)
+    lines = wrap_filter(text, width).split("\n")
+    assert " ".join(lines) == text  # every break is at a space

@@ -14,12 +14,23 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["WIDE_LANGUAGES", "char_width", "display_width", "is_wide", "preview_size"]
+__all__ = [
+    "WIDE_LANGUAGES",
+    "char_width",
+    "display_width",
+    "is_narrow",
+    "is_wide",
+    "preview_size",
+]
 
-#: Text whose every character takes one column: printable ASCII, and the Latin letters
-#: and signs below the combining marks (U+00A0 to U+02FF), as wcwidth measures them.
-#: The usual line in a European language, measured without wcwidth's tables.
-_NARROW = re.compile("[\x20-\x7e\xa0-\u02ff]*").fullmatch
+#: Text whose every character takes one column, as wcwidth measures them: printable
+#: ASCII, the Latin letters and signs below the combining marks (U+00A0 to U+02FF), and
+#: the dashes, quotes and currency signs of General Punctuation and Currency Symbols
+#: (without their spaces, separators and invisible marks). The usual line of a story in
+#: a European language ("it’s — €12"), measured without wcwidth's tables.
+_NARROW = re.compile("[\x20-\x7e\xa0-\u02ff\u2010-\u2027\u2030-\u205e\u20a0-\u20c0]*").fullmatch
+#: The ranges above, for the tests that hold them to wcwidth.
+NARROW_RANGES = ((0x20, 0x7E), (0xA0, 0x2FF), (0x2010, 0x2027), (0x2030, 0x205E), (0x20A0, 0x20C0))
 
 
 @lru_cache(maxsize=4096)
@@ -29,15 +40,22 @@ def char_width(char: str) -> int:
         return 1 if char.isprintable() else 0
     if char < "\u0300":
         return 0 if char < "\xa0" else 1  # a C1 control, or a Latin letter or sign
+    if _NARROW(char):
+        return 1
     # wcwidth's tables take tens of milliseconds to import: only for text that needs them.
     from wcwidth import wcwidth
 
     return max(wcwidth(char), 0)
 
 
+def is_narrow(text: str) -> bool:
+    """Whether every character of *text* takes one column (so its width is its length)."""
+    return (text.isascii() and text.isprintable()) or _NARROW(text) is not None
+
+
 def display_width(text: str) -> int:
     """The columns *text* takes; a control character (which has no width of its own) takes none."""
-    if (text.isascii() and text.isprintable()) or _NARROW(text):  # measured in C
+    if is_narrow(text):  # measured in C
         return len(text)
     from wcwidth import wcswidth
 

@@ -35,7 +35,7 @@ from babel.numbers import format_currency, format_decimal
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from .columns import char_width, display_width, is_wide
+from .columns import char_width, display_width, is_narrow, is_wide
 from .i18n import babel_locale, isolate_value, rtl_text, story_locale, text_locale
 from .limits import TEXT_WIDTH
 from .links import tel_url, with_utm
@@ -290,9 +290,10 @@ def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
     room = width - display_width(indent)
     if display_width(text) <= room:
         return indent + text
-    # Printable ASCII is a column a character: the regular expression, in C.
-    ascii_ = text.isascii() and text.isprintable()
-    lines = _wrap_pattern(room).findall(text) if ascii_ else _wrap_words(text, room)
+    # Narrow text (printable ASCII, most European text) is a column a character: the
+    # regular expression, in C. Not with a no-break space, where the pattern would break.
+    narrow = is_narrow(text) and "\xa0" not in text
+    lines = _wrap_pattern(room).findall(text) if narrow else _wrap_words(text, room)
     return "\n".join(indent + line for line in lines)
 
 
