@@ -38,8 +38,6 @@ def char_width(char: str) -> int:
     """The columns one character takes: 2 wide, 1 narrow, 0 a mark or a control."""
     if char.isascii():
         return 1 if char.isprintable() else 0
-    if char < "\u0300":
-        return 0 if char < "\xa0" else 1  # a C1 control, or a Latin letter or sign
     if _NARROW(char):
         return 1
     # wcwidth's tables take tens of milliseconds to import: only for text that needs them.

@@ -288,12 +288,13 @@ _BREAKABLE = re.compile(r"[ \t\r\f\v]+")
 def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
     text = _BREAKABLE.sub(" ", paragraph).strip(" ")
     room = width - display_width(indent)
-    if display_width(text) <= room:
-        return indent + text
     # Narrow text (printable ASCII, most European text) is a column a character: the
     # regular expression, in C. Not with a no-break space, where the pattern would break.
-    narrow = is_narrow(text) and "\xa0" not in text
-    lines = _wrap_pattern(room).findall(text) if narrow else _wrap_words(text, room)
+    narrow = is_narrow(text)
+    if (len(text) if narrow else display_width(text)) <= room:
+        return indent + text
+    plain = narrow and "\xa0" not in text
+    lines = _wrap_pattern(room).findall(text) if plain else _wrap_words(text, room)
     return "\n".join(indent + line for line in lines)
 
 
