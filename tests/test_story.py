@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from delightmail import Mailer, Merchant
+from delightmail.grammar import items_phrase
 from delightmail.lexicon import sentences
 from delightmail.lint import merchants, order_matrix
 from delightmail.models import TONES, validate_order
@@ -224,6 +225,32 @@ def test_the_shop_day_is_the_shops_and_your_day_is_yours(merchant: Merchant) -> 
                     assert re.search(r"\b(your|dir|dein\w*)\b", sentence), sentence
             assert "morning" not in " ".join(story.paragraphs)  # 23:30 in the shop
             assert story.day.startswith(saturday)
+
+
+@pytest.mark.parametrize(("locale", "tone", "formality"), CASES, ids=IDS)
+def test_the_opening_names_all_that_was_bought_and_the_body_what_travels(
+    locale: str, tone: str, formality: str | None
+) -> None:
+    """Where only part of an order travels (a poster by post, an EP by email), the
+    subject and the opening speak of everything bought, and the lines after them of
+    the parcel alone, named afresh: a pronoun there would pack the EP too."""
+    language = locale[:2]
+    checked = 0
+    for order, story in stories(locale, tone, formality):
+        goods = items_phrase(order.goods, language, formal=story.formal)
+        parcel = items_phrase(order.parcel, language, formal=story.formal)
+        assert story.items == goods.full["nom"]
+        if len(order.parcel) == len(order.goods):
+            continue
+        checked += 1
+        goods_forms = {form.lower() for form in goods.full.values()}
+        parcel_forms = {form.lower() for form in parcel.full.values()}
+        later = " ".join(story.paragraphs[1:]).lower()
+        assert not any(form in later for form in goods_forms), (story.paragraphs, goods)
+        opening = story.opening.lower()
+        if any(form in opening for form in parcel_forms):
+            assert any(form in opening for form in goods_forms), (story.opening, goods)
+    assert checked >= 30
 
 
 def test_the_long_items_phrase_is_said_once(merchant: Merchant) -> None:

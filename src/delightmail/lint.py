@@ -49,7 +49,7 @@ from babel.dates import format_date
 from . import i18n
 from .columns import WIDE_LANGUAGES, is_wide, preview_size
 from .facts import GROUPS, Facts
-from .grammar import GRAMMARS, plural_en
+from .grammar import GRAMMARS, items_phrase, plural_en
 from .grammar._base import nouns_data
 from .lexicon import (
     content_pairs,
@@ -137,6 +137,11 @@ def _fact_strings(order: Order, merchant: Merchant, story: Story) -> list[str]:
     out += [s for text in (order.note, order.gift_message) if text for s in sentences(text)]
     out += _compound_nouns(story.language)
     out += [story.name, story.recipient]
+    if len(order.parcel) != len(order.goods):
+        # The opening names everything bought and the body the parcel, afresh: the
+        # parcel's words in both ("two posters") are the order's, not a phrase said again.
+        parcel = items_phrase(order.parcel, story.language, formal=story.formal)
+        out += [*parcel.full.values(), *parcel.bare.values()]
     customer = order.customer
     out += [customer.first_name, customer.last_name, customer.full_name, customer.email]
     for line in order.lines:

@@ -268,11 +268,21 @@ class _Telling:
     formal: bool
     pack: Pack
     facts: Facts
+    #: The things that travel, when some do: what the body's lines speak of.
     phrase: NounPhrase
+    #: Everything bought: what the subject, the preheader and the opening speak of.
+    goods: NounPhrase
+    #: What a line is told with, by the phrase it speaks of (the parcel's, the goods').
     variables: dict[str, Any]
+    goods_variables: dict[str, Any]
 
     def render(self, line: Line, mentions: Mentions) -> str:
-        return _render(line, {**self.variables, "items": ItemsRef(mentions)}, mentions)
+        variables = self.variables if mentions.phrase is self.phrase else self.goods_variables
+        return _render(line, {**variables, "items": ItemsRef(mentions)}, mentions)
+
+    def of_goods(self) -> Mentions:
+        """Mentions of everything bought (the subject's, the preheader's, the opening's)."""
+        return Mentions(self.language, self.goods)
 
 
 def _telling(
@@ -290,14 +300,33 @@ def _telling(
     if pack is None:
         pack = load_pack(tone, language, tuple(Path(p) for p in pack_dirs), formal=formal)
     facts = facts_of(order, merchant)
-    # A line speaks of the things that travel, when some do (a record, not the
-    # gift card that comes by email beside it).
+    # The body speaks of the things that travel, when some do (a record is packed, not
+    # the EP that comes by email beside it); the subject and the opening, of all of it.
     phrase = items_phrase(order.parcel, language, formal=formal)
+    goods = (
+        phrase
+        if len(order.parcel) == len(order.goods)
+        else items_phrase(order.goods, language, formal=formal)
+    )
     variables = _variables(order, merchant, facts, pack, locale, language)
-    # Verbs and adjectives agree with the phrase: "is" or "are", "prêt" or "prêtes".
+    told_with = {**variables, **_agreeing(phrase)}
+    return _Telling(
+        tone=tone,
+        language=language,
+        formal=formal,
+        pack=pack,
+        facts=facts,
+        phrase=phrase,
+        goods=goods,
+        variables=told_with,
+        goods_variables=told_with if goods is phrase else {**variables, **_agreeing(goods)},
+    )
+
+
+def _agreeing(phrase: NounPhrase) -> dict[str, Any]:
+    """What verbs and adjectives agree with: "is" or "are", "prêt" or "prêtes"."""
     one, fem = not phrase.plural, phrase.gender == "f"
-    variables.update(one=one, fem=fem, agree=agree_for(one, fem))
-    return _Telling(tone, language, formal, pack, facts, phrase, variables)
+    return {"one": one, "fem": fem, "agree": agree_for(one, fem)}
 
 
 def tells_stories(language: str) -> bool:
@@ -349,9 +378,7 @@ def subject_variants(
         return list(_untold(order, merchant, locale, tone, catalogs).told)
     telling = _telling(order, merchant, locale, tone, (), pack, catalogs)
     return [
-        Told(
-            "subject", line.where, telling.render(line, Mentions(telling.language, telling.phrase))
-        )
+        Told("subject", line.where, telling.render(line, telling.of_goods()))
         for line in telling.pack.eligible("subject", telling.facts)
     ]
 
@@ -421,7 +448,7 @@ def tell(
     # so that a linter sees a line too long to fit.
     subject_told: Told | None = None
     for line in _rotated(pack.eligible("subject", facts), _seed(*order_seed, "subject")):
-        candidate = Told("subject", line.where, telling.render(line, Mentions(language, phrase)))
+        candidate = Told("subject", line.where, telling.render(line, telling.of_goods()))
         subject_told = subject_told or candidate
         if preview_size(candidate.text, language) <= SUBJECT_MAX:
             subject_told = candidate
@@ -431,14 +458,17 @@ def tell(
     subject = _cut(subject_told.text, language)
     told.append(subject_told)
 
+    # The opening speaks of everything bought; the lines after it, of what travels. Where
+    # the two differ, the body names the parcel afresh: "them" would say the download too.
     body = Mentions(language, phrase)
+    first = body if telling.goods is phrase else telling.of_goods()
     # The opening follows the customer, not the order.
     openings = len(pack.eligible("opening", facts))
     customer_seed = _seed(merchant.name, _customer_key(order))
     step = _coprime_step(openings, customer_seed >> 32)
     opening_index = customer_seed + order.customer.previous_orders * step
-    opening = choose("opening", body, opening_index)
-    history = choose("history", body)
+    opening = choose("opening", first, opening_index)
+    history = choose("history", first)
     body.paragraph = 1
     second = [choose("journey", body), choose("gift", body), choose("shipping", body)]
     body.paragraph = 2
@@ -454,7 +484,7 @@ def tell(
     # from Portland" twice is said twice).
     beside = set(content_pairs(subject, language)) | set(content_pairs(opening or "", language))
     preheaders = (
-        Told("preheader", line.where, telling.render(line, Mentions(language, phrase)))
+        Told("preheader", line.where, telling.render(line, telling.of_goods()))
         for line in _rotated(pack.eligible("preheader", facts), _seed(*order_seed, "preheader"))
     )
     first_preheader = next(preheaders, None)
@@ -469,7 +499,7 @@ def tell(
         tone=tone,
         name=facts.first_name or "",
         has_name=facts.name,
-        items=phrase.full["nom"],
+        items=telling.goods.full["nom"],
         day=variables["today"],
         subject=subject,
         preheader=preheader.text if preheader is not None else "",
