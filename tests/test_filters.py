@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jinja2
 import pytest
 from hypothesis import given
@@ -205,3 +207,14 @@ def test_wrapping_never_breaks_at_a_no_break_space(words: list[str], width: int)
     text = " ".join(f"{word}\u00a0€" for word in words)
     lines = wrap_filter(text, width).split("\n")
     assert " ".join(lines) == text  # every break is at a space
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from(["a", "é", " ", "\t", "\r", "\f", "\v", "\u00a0"])),
+    width=st.integers(min_value=8, max_value=78),
+)
+def test_any_run_of_spaces_wraps_as_one_space(text: str, width: int) -> None:
+    """Tabs, form feeds and runs of spaces inside a paragraph are one space to the
+    wrapping, as the text was written with one; a no-break space stays."""
+    once = re.sub(r"[ \t\r\f\v]+", " ", text)
+    assert wrap_filter(text, width) == wrap_filter(once, width)

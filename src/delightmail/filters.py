@@ -281,8 +281,9 @@ def _wrap_words(text: str, width: int) -> list[str]:
     return lines
 
 
-# Where a line may break: spaces, never a no-break space (French "choisi\u202f:").
-_BREAKABLE = re.compile(r"[ \t\r\f\v]+")
+# Where a line may break: spaces, never a no-break space (French "choisi\u202f:"). What
+# is made one space is any other run of them: a lone space is left (most of a text).
+_BREAKABLE = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
 
 
 def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
