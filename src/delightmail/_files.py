@@ -183,22 +183,26 @@ def atomic_write(path: Path, data: str | bytes, *, sync: bool = True) -> None:
     :raises InputError: *path* cannot be written.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if not path.parent.is_dir():
-        writable_folder(path.parent)
+    folder = path.parent
     # Beside the target, named for this process and file (no other writer uses
     # it), created new, with the mode the umask gives (0o666 minus the umask).
-    tmp = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+    tmp = str(folder / f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():  # (a batch's folder is there for all but its first file)
+            writable_folder(folder)
+            folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, _CREATE, 0o666)
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+        try:
+            view = memoryview(payload)
+            while view:  # a write may take less than all of it
+                view = view[os.write(fd, view) :]
             if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
