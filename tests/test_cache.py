@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,41 @@ def test_a_broken_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     path.write_bytes(b"not a pickle at all")
     assert _cache.fetch(entry) is None
     assert _cache.key("a") != _cache.key("b")
+
+
+def test_the_folder_keeps_within_its_bound_by_dropping_what_was_used_longest_ago(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_BYTES, a store removes the entries used longest ago (a hit counts as a
+    use) down to three quarters of it; the entry just stored, what was used lately and
+    a temporary file being written stay; one a stopped process left behind goes."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(_cache.CACHE_ENV, str(folder))
+    monkeypatch.setattr(_cache, "MAX_BYTES", 10_000)
+    blob = b"x" * 1_000
+    now = time.time()
+    entries = [_cache.key("bound", i) for i in range(9)]
+    for age, entry in enumerate(entries):
+        _cache.store(entry, blob)
+        days = 9 - age  # the first stored was used longest ago
+        os.utime(folder / f"{entry}.pickle", (now - days * 86400, now - days * 86400))
+    assert _cache.fetch(entries[0]) == blob  # used again: now the most recent
+    writing = folder / ".in-flight.tmp"
+    writing.write_bytes(b"half")
+    left = folder / ".left-behind.tmp"
+    left.write_bytes(b"half")
+    os.utime(left, (now - 86400, now - 86400))
+    latest = _cache.key("bound", "latest")
+    _cache.store(latest, blob * 2)  # 9 + 2 entries of about 1 kB: over the bound
+
+    kept = {p.name for p in folder.glob("*.pickle")}
+    size = sum(p.stat().st_size for p in folder.glob("*.pickle"))
+    assert size <= 7_500
+    assert f"{latest}.pickle" in kept and f"{entries[0]}.pickle" in kept
+    gone = [entry for entry in entries[1:] if f"{entry}.pickle" not in kept]
+    assert gone == entries[1 : 1 + len(gone)] and gone  # the oldest, in order
+    assert writing.exists() and not left.exists()
+    assert _cache.fetch(entries[1]) is None  # a miss, compiled again
 
 
 def test_another_merchant_or_locale_compiles_nothing(

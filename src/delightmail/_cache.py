@@ -13,6 +13,10 @@ An entry holds compiled Python code, which is run: the folder must be the
 user's own. It is made ``0700`` and is not used if anyone else can write to
 it. Set ``DELIGHTMAIL_CACHE_DIR`` to choose the folder, or to ``off`` to use
 none; by default it is ``$XDG_CACHE_HOME/delightmail`` (``~/.cache/delightmail``).
+
+The folder stays within :data:`MAX_BYTES`: each edit of a template or a pack,
+and each new version, leaves entries no key will ask for again, so past the
+bound the entries used longest ago are removed (a hit marks its entry used).
 """
 
 from __future__ import annotations
@@ -23,13 +27,23 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CACHE_ENV", "cache_dir", "fetch", "key", "store"]
+__all__ = ["CACHE_ENV", "MAX_BYTES", "cache_dir", "fetch", "key", "store"]
 
 CACHE_ENV = "DELIGHTMAIL_CACHE_DIR"
+#: The most the folder holds: past it, a store removes the entries used longest ago
+#: until it holds three quarters of it.
+MAX_BYTES = 64 * 1024 * 1024
+_PRUNED_TO = 0.75
+#: A hit marks its entry used (its modification time) when it was marked longer ago
+#: than this, in seconds: not a write for every hit.
+_MARK_AFTER = 3600.0
+#: A temporary file this old was left by a process that stopped while storing.
+_LEFT_BEHIND = 3600.0
 _PACKAGE = Path(__file__).resolve().parent
 #: What compiling reads, besides the template: the code that compiles and folds,
 #: and the catalogs whose words are folded in.
@@ -107,11 +121,17 @@ def fetch(entry: str) -> Any | None:
     folder = cache_dir()
     if folder is None:
         return None
+    path = folder / f"{entry}.pickle"
     try:
-        data = (folder / f"{entry}.pickle").read_bytes()
-        return pickle.loads(data)
+        value = pickle.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
         return None
+    try:
+        if time.time() - path.stat().st_mtime > _MARK_AFTER:
+            os.utime(path)
+    except OSError:  # (removed meanwhile, or a folder this process may only read)
+        pass
+    return value
 
 
 def store(entry: str, value: Any) -> None:
@@ -128,3 +148,49 @@ def store(entry: str, value: Any) -> None:
     except OSError:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+        return
+    _prune(folder, keep=f"{entry}.pickle")
+
+
+def _prune(folder: Path, keep: str) -> None:
+    """Bring *folder* within :data:`MAX_BYTES` by removing the entries used longest ago
+    (never *keep*, just stored), and any temporary file a stopped process left behind.
+
+    Other processes may prune at the same time: an entry already gone is passed over,
+    and an entry removed under a process that wanted it is a miss, compiled again.
+    """
+    now = time.time()
+    entries: list[tuple[float, int, str]] = []
+    total = 0
+    try:
+        with os.scandir(folder) as found:
+            for item in found:
+                try:
+                    if not item.is_file(follow_symlinks=False):
+                        continue
+                    stat = item.stat(follow_symlinks=False)
+                    if item.name.endswith(".tmp"):
+                        if now - stat.st_mtime > _LEFT_BEHIND:
+                            os.unlink(item.path)
+                    elif item.name.endswith(".pickle") and item.name != keep:
+                        entries.append((stat.st_mtime, stat.st_size, item.path))
+                        total += stat.st_size
+                    elif item.name == keep:
+                        total += stat.st_size
+                except OSError:
+                    continue
+    except OSError:
+        return
+    if total <= MAX_BYTES:
+        return
+    entries.sort()
+    for _, size, path in entries:
+        if total <= MAX_BYTES * _PRUNED_TO:
+            break
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            continue
+        total -= size
