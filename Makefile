@@ -67,7 +67,9 @@ screenshots: $(STAMP) system-deps
 docs: $(STAMP)
 	$(PY) -m delightmail templates --context --format markdown > docs/templates.md
 
+# benchmarks/send.py measures React Email beside us when its packages are there.
 bench: $(STAMP) system-deps
+	npm ci --prefix benchmarks/react-email --no-audit --no-fund
 	$(PY) benchmarks/render.py
 	$(PY) benchmarks/send.py
 	$(PY) benchmarks/workers.py

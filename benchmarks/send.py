@@ -6,7 +6,10 @@ Run: .venv/bin/python benchmarks/send.py   (or: make bench)
      .venv/bin/python benchmarks/send.py --batch 20000,100000   (the README's batch figures)
 
 The peer is what a Python user would build by hand: the same MJML template rendered by
-Jinja, then mjml-python and css-inline (a Rust CSS inliner) for every email.
+Jinja, then mjml-python and css-inline (a Rust CSS inliner) for every email. A second
+peer, when Node and its packages are there (npm ci --prefix benchmarks/react-email, which
+make bench does): the email as a React Email user would write it, rendered to HTML and
+plain text from the same facts.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -127,6 +131,59 @@ def peer(merchant: Merchant) -> Callable[[Any], str]:
     return lambda data: inliner.inline(mjml.mjml2html(template.render(context_of(data))))
 
 
+REACT_EMAIL = Path(__file__).resolve().parent / "react-email"
+
+
+def react_email(mailer: Mailer, order: Any, seconds: float) -> float | None:
+    """Seconds per email of the React Email peer (HTML and plain text, Node in production
+    mode) for *order*'s facts as delightmail tells them; ``None`` without Node or its
+    packages."""
+    node = shutil.which("node")
+    if node is None or not (REACT_EMAIL / "node_modules" / "@react-email").is_dir():
+        return None
+    context = mailer.context(order)
+    story, valid = context["story"], context["order"]
+    currency = valid.currency
+
+    def money(value: Any) -> str:
+        return f"{value.amount} {currency}"
+
+    facts = {
+        "lang": context["lang"],
+        "preheader": context["preheader"],
+        "heading": context["subject"],
+        "paragraphs": list(story.paragraphs),
+        "lines": [
+            {
+                "name": line.name,
+                "variant": line.variant,
+                "quantity": str(line.quantity),
+                "price": money(line.line_total),
+                "image": str(line.image_url) if line.image_url else None,
+            }
+            for line in context["lines_shown"]
+        ],
+        "totals": [
+            ["Subtotal", money(valid.line_subtotal)],
+            ["Shipping", money(valid.shipping_total)],
+            ["Total", money(valid.total)],
+        ],
+        "address": list(context["shipping_lines"]),
+        "status_url": str(valid.status_url or "https://example.com/"),
+        "status_label": "View your order",
+        "footer": f"You are receiving this email because you placed order {valid.number}.",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "facts.json"
+        path.write_text(json.dumps(facts), encoding="utf-8")
+        done = subprocess.run(
+            [node, str(REACT_EMAIL / "bench.mjs"), str(path), str(seconds)],
+            env={**os.environ, "NODE_ENV": "production"},
+            cwd=REACT_EMAIL, capture_output=True, text=True, check=True, timeout=600,
+        )  # fmt: skip
+    return float(json.loads(done.stdout)["ms"]) / 1000
+
+
 def batch(count: int, jobs: int, merchant_path: Path) -> tuple[float, float]:
     """Render *count* generated orders with ``delightmail render --jobs``: emails a second
     and the peak resident memory of its largest process, in MB."""
@@ -212,12 +269,23 @@ def main() -> None:
             ratios.setdefault(pair, {})[size] = statistics.median(
                 r[pair[0]] / r[pair[1]] for r in rounds
             )
+    react = {size: react_email(mailer, make_order(size), args.budget) for size in (3, 1000)}
     for name, by_size in figures.items():
         print(f"  {name:<36} {by_size[3] * 1000:7.3f} ms {by_size[1000] * 1000:10.2f} ms")
+    if react[3] is not None and react[1000] is not None:
+        name = "peer: React Email render() (Node)"
+        print(f"  {name:<36} {react[3] * 1000:7.3f} ms {react[1000] * 1000:10.2f} ms")
     print()
     for (top, bottom), by_size in ratios.items():
         label = f"{top} / {bottom}"
         print(f"  {label:<52} {by_size[3]:6.2f}x {by_size[1000]:8.2f}x")
+    if react[3] is not None and react[1000] is not None:
+        # Node runs on its own, after the rounds: a ratio of two figures, not of rounds.
+        dict_3, dict_1000 = figures["render(dict)"][3], figures["render(dict)"][1000]
+        label = "peer: React Email (apart) / render(dict)"
+        print(f"  {label:<52} {react[3] / dict_3:6.2f}x {react[1000] / dict_1000:8.2f}x")
+    else:
+        print("  React Email: not measured (needs Node and npm ci --prefix benchmarks/react-email)")
     big_dict = figures["render(dict)"][1000]
     ratio_3 = ratios["render(dict)", "render(Order)"][3]
     print()
