@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from delightmail import LineItem, Money
-from delightmail.grammar import ItemsRef, Mentions, count_word, items_phrase, join_words
+from delightmail.grammar import (
+    ItemsRef,
+    Mentions,
+    _starts_sentence,
+    count_word,
+    items_phrase,
+    join_words,
+)
 
 
 def line(kind: str | None, quantity: str, name: str = "Item") -> LineItem:
@@ -177,3 +185,16 @@ def test_any_order_is_named_grammatically(
             assert all(a != b for a, b in itertools.pairwise(words)), text
     if language == "de" and not formal:
         assert "Ihr" not in phrase.full["nom"]
+
+
+# What a sentence's start was, as a pattern: the check is held to it.
+_SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+)[\"„“‚‘(¡¿«\s\u00a0\u202f]*$")
+
+
+@given(st.text(alphabet=st.sampled_from(list('a,.!?…"„“‚‘(¡¿« \t\n\u00a0\u202f\u2003'))))
+def test_a_mention_after_a_sentence_end_and_opening_marks_starts_a_sentence(before: str) -> None:
+    """A mention starts a sentence at the very start, or after ".", "!", "?" or "…" and a
+    space, with only spaces and opening marks (« ¡ „) between."""
+    assert _starts_sentence(before) == bool(_SENTENCE_START.search(before))
+    assert _starts_sentence("") and _starts_sentence("Ready. ¡") and _starts_sentence("Hm… « ")
+    assert not _starts_sentence("Ready.«") and not _starts_sentence("and ")

@@ -287,7 +287,10 @@ _BREAKABLE = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
 
 
 def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
-    text = _BREAKABLE.sub(" ", paragraph).strip(" ")
+    # (Printable text has no tab or form feed: without a double space, nothing to make one.)
+    if not paragraph.isprintable() or "  " in paragraph:
+        paragraph = _BREAKABLE.sub(" ", paragraph)
+    text = paragraph.strip(" ")
     room = width - display_width(indent)
     # Narrow text (printable ASCII, most European text) is a column a character: the
     # regular expression, in C. Not with a no-break space, where the pattern would break.

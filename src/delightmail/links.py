@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = ["ALLOWED_SCHEMES", "UTM_KEYS", "is_allowed", "tel_url", "utm_name", "with_utm"]
@@ -73,6 +74,7 @@ _PHONE = re.compile(r"(\+?)([\d\s().\-/\u00a0]+?)\s*(?:(?:ext\.?|extension|x|#)\
 _MIN_DIGITS = 3
 
 
+@lru_cache(maxsize=1024)  # an email dials the shop twice, and the shop is the same
 def tel_url(number: str) -> str | None:
     """The ``tel:`` link that dials *number* as written for people: its digits, and a
     leading ``+`` (RFC 3966), or ``None`` when it is not a number (letters, too few digits).

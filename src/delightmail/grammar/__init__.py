@@ -94,7 +94,19 @@ def items_phrase(
 # (or not) is known, so that it can be capitalised there: private-use
 # characters, which facts never carry. "p" marks a pronoun, "n" a phrase.
 _MARK = re.compile("\ue000([pn])(nom|acc|dat)\ue001([^\ue002]*)\ue002")
-_SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+)[\"„“‚‘(¡¿«\s\u00a0\u202f]*$")
+# What may stand between the end of a sentence and the first word of the next: opening
+# quotes and brackets, "¡" and "¿", and spaces (a no-break one too).
+_OPENERS = frozenset("\"„“‚‘(¡¿«")
+_ENDS = frozenset(".!?…")
+
+
+def _starts_sentence(before: str) -> bool:
+    """Whether a word after *before* starts a sentence: *before* is empty, or it ends
+    with ".", "!", "?" or "…" and a space, then nothing but spaces and opening marks."""
+    i = len(before)
+    while i and (before[i - 1] in _OPENERS or before[i - 1].isspace()):
+        i -= 1
+    return i == 0 or (before[i - 1] in _ENDS and i < len(before) and before[i].isspace())
 
 
 def _mark(kind: str, case: str, text: str) -> str:
@@ -134,7 +146,7 @@ class Mentions:
 
         def resolve(match: re.Match[str]) -> str:
             kind, case, words = match.group(1), match.group(2), match.group(3)
-            if not _SENTENCE_START.search(_MARK.sub(r"\3", text[: match.start()])):
+            if not _starts_sentence(_MARK.sub(r"\3", text[: match.start()])):
                 return words
             if kind == "p" and words in ambiguous:
                 words = self.phrase.again[case]
