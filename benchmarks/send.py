@@ -5,6 +5,9 @@ ratios are what counts (the machines are shared and noisy).
 Run: .venv/bin/python benchmarks/send.py   (or: make bench)
      .venv/bin/python benchmarks/send.py --batch 20000,100000   (the README's batch figures)
 
+The batches are rendered by this tree and, on the same orders, by the tree issue 11 was
+filed against (a git worktree of --baseline; '' for none).
+
 The peer is what a Python user would build by hand: the same MJML template rendered by
 Jinja, then mjml-python and css-inline (a Rust CSS inliner) for every email. A second
 peer, when Node and its packages are there (npm ci --prefix benchmarks/react-email, which
@@ -43,6 +46,9 @@ TARGET_RATIO_3 = 1.5
 #: pipeline at least three times render(dict), both at 3 lines.
 TARGET_SEND = 2.0
 TARGET_PEER = 3.0
+#: A batch with every core at least four times the emails a second of the tree the issue
+#: was filed against (one process, a sync for every file), on the same orders.
+TARGET_BATCH = 4.0
 #: The ratios printed: each the median of every round's own.
 RATIOS = (
     ("render(dict)", "render(Order)"),
@@ -184,37 +190,103 @@ def react_email(mailer: Mailer, order: Any, seconds: float) -> float | None:
     return float(json.loads(done.stdout)["ms"]) / 1000
 
 
-def batch(count: int, jobs: int, merchant_path: Path) -> tuple[float, float]:
-    """Render *count* generated orders with ``delightmail render --jobs``: emails a second
-    and the peak resident memory of its largest process, in MB."""
-    from delightmail.lint import order_matrix
+#: The commit issue 11 was filed against: ``--baseline`` renders the same orders with it.
+ISSUE_BASE = "bbb5a58"
 
-    with tempfile.TemporaryDirectory() as tmp:
-        orders = Path(tmp) / "orders.jsonl"
-        with orders.open("w", encoding="utf-8") as handle:
-            step = 10_000
-            for start in range(0, count, step):
-                for order in order_matrix(min(step, count - start)):
-                    order["number"] = f"#{start}-{order['number']}"
-                    handle.write(json.dumps(order) + "\n")
-        out = str(Path(tmp) / "out")
+ORDERS = """
+import json, sys
+from delightmail.lint import order_matrix
+count, step = int(sys.argv[2]), 10_000
+with open(sys.argv[1], "w", encoding="utf-8") as handle:
+    for start in range(0, count, step):
+        for order in order_matrix(min(step, count - start)):
+            order["number"] = f"#{start}-{order['number']}"
+            handle.write(json.dumps(order) + "\\n")
+"""
+
+
+def write_orders(tree: Path, path: Path, count: int) -> None:
+    """*count* orders of *tree*'s own generated matrix, one a line (an older tree's
+    orders give only the fields it knew, so that both trees read them)."""
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    subprocess.run([sys.executable, "-c", ORDERS, str(path), str(count)], env=env, check=True)
+
+
+def batch(tree: Path, orders: Path, count: int, jobs: int | None) -> tuple[float, float]:
+    """Render *orders* with *tree*'s ``delightmail render`` (``--jobs`` when given): emails
+    a second and the peak resident memory of its largest process, in MB."""
+    with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "delightmail", "render", str(orders),
-                   "--merchant", str(merchant_path), "-o", out, "--jobs", str(jobs)]  # fmt: skip
+                   "--merchant", "examples/merchant.json", "-o", out]  # fmt: skip
+        if jobs is not None:
+            command += ["--jobs", str(jobs)]
+        env = {**os.environ, "PYTHONPATH": str(tree / "src")}
         started = time.perf_counter()
         # Through a fresh interpreter that reports its children's peak alone (this
         # process's children include the compiles measured above).
-        out = subprocess.run(
-            [sys.executable, "-c", PEAK, *command], check=True, capture_output=True, text=True
-        )
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK, *command],
+            cwd=tree, env=env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
         seconds = time.perf_counter() - started
-        peak = int(out.stdout.strip().splitlines()[-1])
+    peak = int(done.stdout.strip().splitlines()[-1])
     return count / seconds, peak / 1024
+
+
+def batches(sizes: list[int], baseline: str | None) -> None:
+    """The batch figures: this tree with one worker and with every core, and with
+    *baseline* (a git revision, as a worktree) beside it on the same orders."""
+    jobs = len(os.sched_getaffinity(0))
+    print(f"batch: delightmail render of generated orders (.jsonl), {jobs} cores; peak RSS")
+    with tempfile.TemporaryDirectory() as tmp:
+        base: Path | None = None
+        if baseline is not None:
+            base = Path(tmp) / "baseline"
+            added = subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), baseline],
+                capture_output=True, text=True,
+            )  # fmt: skip
+            if added.returncode != 0:
+                print(f"  baseline {baseline}: not measured ({added.stderr.strip()})")
+                base = None
+        try:
+            for count in sizes:
+                orders = Path(tmp) / f"orders-{count}.jsonl"
+                write_orders(base or ROOT, orders, count)
+                figures = ""
+                if base is not None:
+                    then, then_mb = batch(base, orders, count, None)
+                    figures = f"{baseline}: {then:7,.0f}/s ({then_mb:4.0f} MB)   "
+                one, one_mb = batch(ROOT, orders, count, 1)
+                all_, all_mb = batch(ROOT, orders, count, jobs)
+                figures += (
+                    f"--jobs 1: {one:7,.0f}/s ({one_mb:4.0f} MB)   "
+                    f"--jobs {jobs}: {all_:7,.0f}/s ({all_mb:4.0f} MB)   x{all_ / one:.2f}"
+                )
+                if base is not None:
+                    met = "met" if all_ / then >= TARGET_BATCH else "NOT met"
+                    figures += (
+                        f"; x{all_ / then:.2f} {baseline} (at least x{TARGET_BATCH:.0f}: {met})"
+                    )
+                print(f"  {count:>7,} orders  {figures}")
+        finally:
+            if base is not None:
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
+                    capture_output=True,
+                )  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=2.0, help="seconds per figure")
     parser.add_argument("--batch", default="2000,10000", help="batch sizes to render")
+    parser.add_argument(
+        "--baseline",
+        default=ISSUE_BASE,
+        help="a git revision to render the same batches with, beside this tree ('' for none; "
+        f"default {ISSUE_BASE}, the tree issue 11 was filed against)",
+    )
     args = parser.parse_args()
     merchant_path = ROOT / "examples" / "merchant.json"
     merchant = Merchant.model_validate_json(merchant_path.read_text())
@@ -307,15 +379,7 @@ def main() -> None:
 
     sizes = [int(s) for s in args.batch.split(",") if s]
     if sizes:
-        jobs = len(os.sched_getaffinity(0))
-        print(f"batch: delightmail render of generated orders (.jsonl), {jobs} cores; peak RSS")
-        for count in sizes:
-            one, one_mb = batch(count, 1, merchant_path)
-            all_, all_mb = batch(count, jobs, merchant_path)
-            print(
-                f"  {count:>7,} orders  --jobs 1: {one:7,.0f}/s ({one_mb:5.0f} MB)   "
-                f"--jobs {jobs}: {all_:7,.0f}/s ({all_mb:5.0f} MB)   x{all_ / one:.2f}"
-            )
+        batches(sizes, args.baseline or None)
 
 
 if __name__ == "__main__":
