@@ -423,8 +423,14 @@ def test_metrics_and_health(serve: Any) -> None:
     assert httpx.get(f"{served.url}/healthz").json() == {"ready": True}
 
 
-def test_the_receiver_refuses_a_setup_that_cannot_work(merchant_data: dict[str, Any]) -> None:
+def test_the_receiver_refuses_a_setup_that_cannot_work(
+    merchant_data: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each setup that cannot work is refused, naming what, and leaves nothing behind (no
+    record of sent emails in the folder it was started from)."""
     from delightmail.exceptions import InputError
+
+    monkeypatch.chdir(tmp_path)
 
     with pytest.raises(InputError, match="unknown platform 'magento'"):
         app(secrets={"magento": "x"}, send=print, mailer=Mailer(merchant_data))
@@ -437,6 +443,7 @@ def test_the_receiver_refuses_a_setup_that_cannot_work(merchant_data: dict[str, 
         app(secrets={"saleor": {"keys": []}}, send=print, mailer=Mailer(merchant_data))
     with pytest.raises(InputError, match=r"secrets\['saleor'\]: keys: JSON text that is not"):
         app(secrets={"saleor": "{not a jwks"}, send=print, mailer=Mailer(merchant_data))
+    assert list(tmp_path.iterdir()) == []
 
 
 def start_serve(

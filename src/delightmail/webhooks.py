@@ -268,7 +268,6 @@ class Receiver:
         self.enqueue = enqueue
         self._make = mailer if callable(mailer) else None
         self._mailer: Mailer | None = None if callable(mailer) else mailer
-        self.store = store or SQLiteSentStore(Path("delightmail-sent.sqlite3"))
         self.lenient = lenient
         self.respond_within = respond_within
         self.lease = lease
@@ -286,6 +285,8 @@ class Receiver:
                 pass  # sound: an unsigned request is refused, as it should be
             except InputError as exc:
                 raise InputError(f"secrets[{name!r}]: {exc}") from None
+        # Made last: a setup refused above leaves no file behind.
+        self.store = store or SQLiteSentStore(Path("delightmail-sent.sqlite3"))
 
     # -- start-up ----------------------------------------------------------------
 
