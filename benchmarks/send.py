@@ -212,23 +212,23 @@ def write_orders(tree: Path, path: Path, count: int) -> None:
     subprocess.run([sys.executable, "-c", ORDERS, str(path), str(count)], env=env, check=True)
 
 
-def batch(tree: Path, orders: Path, count: int, jobs: int | None) -> tuple[float, float]:
-    """Render *orders* with *tree*'s ``delightmail render`` (``--jobs`` when given): emails
-    a second and the peak resident memory of its largest process, in MB."""
-    with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, "-m", "delightmail", "render", str(orders),
-                   "--merchant", "examples/merchant.json", "-o", out]  # fmt: skip
-        if jobs is not None:
-            command += ["--jobs", str(jobs)]
-        env = {**os.environ, "PYTHONPATH": str(tree / "src")}
-        started = time.perf_counter()
-        # Through a fresh interpreter that reports its children's peak alone (this
-        # process's children include the compiles measured above).
-        done = subprocess.run(
-            [sys.executable, "-c", PEAK, *command],
-            cwd=tree, env=env, check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        seconds = time.perf_counter() - started
+def batch(tree: Path, orders: Path, count: int, jobs: int | None, out: Path) -> tuple[float, float]:
+    """Render *orders* with *tree*'s ``delightmail render`` (``--jobs`` when given) into the
+    new folder *out*: emails a second and the peak resident memory of its largest
+    process, in MB."""
+    command = [sys.executable, "-m", "delightmail", "render", str(orders),
+               "--merchant", "examples/merchant.json", "-o", str(out)]  # fmt: skip
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    started = time.perf_counter()
+    # Through a fresh interpreter that reports its children's peak alone (this
+    # process's children include the compiles measured above).
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, *command],
+        cwd=tree, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
     peak = int(done.stdout.strip().splitlines()[-1])
     return count / seconds, peak / 1024
 
@@ -254,11 +254,15 @@ def batches(sizes: list[int], baseline: str | None) -> None:
                 orders = Path(tmp) / f"orders-{count}.jsonl"
                 write_orders(base or ROOT, orders, count)
                 figures = ""
+                # Each run writes into a folder of its own, and all are removed at the end:
+                # a file system may make the files written just after a removal pay for it
+                # (ext4 mounted with discard does, several times over).
+                out = Path(tmp) / f"out-{count}"
                 if base is not None:
-                    then, then_mb = batch(base, orders, count, None)
+                    then, then_mb = batch(base, orders, count, None, out / "baseline")
                     figures = f"{baseline}: {then:7,.0f}/s ({then_mb:4.0f} MB)   "
-                one, one_mb = batch(ROOT, orders, count, 1)
-                all_, all_mb = batch(ROOT, orders, count, jobs)
+                one, one_mb = batch(ROOT, orders, count, 1, out / "one")
+                all_, all_mb = batch(ROOT, orders, count, jobs, out / "all")
                 figures += (
                     f"--jobs 1: {one:7,.0f}/s ({one_mb:4.0f} MB)   "
                     f"--jobs {jobs}: {all_:7,.0f}/s ({all_mb:4.0f} MB)   x{all_ / one:.2f}"

@@ -308,7 +308,10 @@ def _compile(env: jinja2.Environment, source: str | nodes.Template, filename: st
 
 
 def _from_code(env: jinja2.Environment, code: CodeType) -> jinja2.Template:
-    return env.template_class.from_code(env, code, env.make_globals(None))
+    # The environment's globals as a dict, not Jinja's live ChainMap over them: each render
+    # copies them, and a ChainMap is copied in Python, key by key. (Ours are all set when
+    # the environment is made, before any template.)
+    return env.template_class.from_code(env, code, dict(env.make_globals(None)))
 
 
 def load(env: jinja2.Environment, source: str, filename: str) -> jinja2.Template:
