@@ -96,7 +96,7 @@ def items_phrase(
 _MARK = re.compile("\ue000([pn])(nom|acc|dat)\ue001([^\ue002]*)\ue002")
 # What may stand between the end of a sentence and the first word of the next: opening
 # quotes and brackets, "¡" and "¿", and spaces (a no-break one too).
-_OPENERS = frozenset("\"„“‚‘(¡¿«")
+_OPENERS = frozenset('"„“‚‘(¡¿«')
 _ENDS = frozenset(".!?…")
 
 
