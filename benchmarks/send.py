@@ -188,8 +188,9 @@ def react_email(mailer: Mailer, order: Any, seconds: float) -> float | None:
             cwd=REACT_EMAIL, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
     if done.returncode != 0:  # the other figures still count
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        print(f"  React Email: failed ({last})")
+        lines = done.stderr.strip().splitlines() or ["no output"]
+        said = next((line for line in lines if "Error" in line), lines[-1])
+        print(f"  React Email: failed ({said.strip()})")
         return None
     return float(json.loads(done.stdout)["ms"]) / 1000
 
