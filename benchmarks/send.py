@@ -351,16 +351,17 @@ def main() -> None:
                 r[pair[0]] / r[pair[1]] for r in rounds
             )
     react = {size: react_email(mailer, make_order(size), args.budget) for size in (3, 1000)}
+    react_measured = react[3] is not None and react[1000] is not None
     for name, by_size in figures.items():
         print(f"  {name:<36} {by_size[3] * 1000:7.3f} ms {by_size[1000] * 1000:10.2f} ms")
-    if react[3] is not None and react[1000] is not None:
+    if react_measured:
         name = "peer: React Email render() (Node)"
         print(f"  {name:<36} {react[3] * 1000:7.3f} ms {react[1000] * 1000:10.2f} ms")
     print()
     for (top, bottom), by_size in ratios.items():
         label = f"{top} / {bottom}"
         print(f"  {label:<52} {by_size[3]:6.2f}x {by_size[1000]:8.2f}x")
-    if react[3] is not None and react[1000] is not None:
+    if react_measured:
         # Node runs on its own, after the rounds: a ratio of two figures, not of rounds.
         dict_3, dict_1000 = figures["render(dict)"][3], figures["render(dict)"][1000]
         label = "peer: React Email (apart) / render(dict)"

@@ -172,11 +172,10 @@ def _prune(folder: Path, keep: str) -> None:
                     if item.name.endswith(".tmp"):
                         if now - stat.st_mtime > _LEFT_BEHIND:
                             os.unlink(item.path)
-                    elif item.name.endswith(".pickle") and item.name != keep:
-                        entries.append((stat.st_mtime, stat.st_size, item.path))
+                    elif item.name.endswith(".pickle"):
                         total += stat.st_size
-                    elif item.name == keep:
-                        total += stat.st_size
+                        if item.name != keep:
+                            entries.append((stat.st_mtime, stat.st_size, item.path))
                 except OSError:
                     continue
     except OSError:
