@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from delightmail import Mailer, MessageError
+from delightmail.message import message_bytes
 
 from .conftest import ORDER_FILES, load
 
@@ -178,3 +182,49 @@ def test_no_recipient_is_said_up_front_and_refused_before_anything_is_written(
     with pytest.raises(MessageError, match=r"customer\.email"):
         email.to_bytes(sender=SENDER)
     assert email.to_message(sender=SENDER, to="sam@example.org")["To"] == "sam@example.org"
+
+
+@dataclass(frozen=True)
+class _Content:
+    """The fields a message is written from, with any bodies at all."""
+
+    text: str
+    html: str
+    subject: str = "Your order"
+    order_number: str = "1001"
+    placed_at: datetime | None = None
+    recipient: tuple[str, str] | None = ("Sam", "sam@example.org")
+    reply_to: tuple[str, str] | None = None
+
+
+#: Bodies as they come: any characters (lone CRs, NULs, no-break spaces, emoji),
+#: long lines and short, trailing spaces, lines of only a dot.
+_BODIES = st.lists(
+    st.one_of(
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
+        st.sampled_from([".", " ", "=", "From here", "a" * 2000, "é" * 700, "=?utf-8?q?x?="]),
+    ),
+    max_size=12,
+).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_BODIES, html=_BODIES)
+def test_the_bytes_carry_any_body_whole_in_short_ascii_lines(text: str, html: str) -> None:
+    """Whatever the bodies hold, the message is 7-bit ASCII in lines of at most 78
+    characters, CRLF between (never a bare CR or LF), and each part decodes to its body
+    exactly, every line end (CRLF, LF or a lone CR) as the wire's CRLF: the text
+    quoted-printable, the HTML base64."""
+    data = message_bytes(_Content(text=text, html=html), sender=SENDER, date=datetime.now(UTC))
+    assert data.isascii()
+    lines = data.split(b"\r\n")
+    assert not any(b"\r" in line or b"\n" in line for line in lines)
+    assert max(len(line) for line in lines) <= 78
+    parsed = message_from_bytes(data, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    plain, rich = parsed.iter_parts()
+    assert plain["Content-Transfer-Encoding"] == "quoted-printable"
+    assert rich["Content-Transfer-Encoding"] == "base64"
+    for part, body in ((plain, text), (rich, html)):
+        wire = body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+        assert part.get_payload(decode=True) == wire.encode("utf-8")

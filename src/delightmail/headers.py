@@ -61,7 +61,8 @@ _HEADER_NAME = re.compile(r"^[!-9;-~]{1,76}$")  # printable, no colon
 def _printable(ch: str) -> bool:
     # Control (Cc), format (Cf: bidi overrides, zero-width joiners...), line and
     # paragraph separators (Zl, Zp), private use, unassigned, surrogates: none
-    # of them belong in a header's one line.
+    # of them belong in a header's one line. (Exactly what str.isprintable refuses,
+    # character by character.)
     return unicodedata.category(ch)[0] not in "CZ" or ch == " "
 
 
@@ -105,7 +106,7 @@ def clean(text: str, limit: int = MAX_TEXT) -> str:
     subject isolates the names in it); any other format character goes.
     """
     text = text[: limit * 4]
-    if text.isascii() and text.isprintable():  # the usual case, checked in C
+    if text.isprintable():  # the usual case, checked in C (split() then splits at spaces)
         line = " ".join(text.split())
     else:
         keep = _MARKS | _OPEN | {_CLOSE} if _isolates_pair(text) else _MARKS
@@ -238,7 +239,7 @@ def parse_address(value: str | tuple[str, str], what: str = "address") -> Mailbo
         return Mailbox(clean(str(name), 200), _checked_address(str(addr), what))
     if not isinstance(value, str) or len(value) > 1000:
         raise MessageError(f"{what}: expected an address such as 'Ada <ada@example.com>'")
-    if any(not _printable(c) for c in value):
+    if not value.isprintable():
         raise MessageError(f"{what} {value!r} contains a line break or a control character")
     if "<" not in value and ">" not in value:
         return Mailbox("", _checked_address(value, what))

@@ -58,11 +58,15 @@ class EmailContent(Protocol):
     def reply_to(self) -> tuple[str, str] | None: ...
 
 
-def _digest(email: EmailContent) -> str:
+def _digest(email: EmailContent, text: bytes, html: bytes) -> str:
     # Derived from the content, so a retried job sends the same Message-ID and
     # MIME boundary: the same bytes, which receiving servers can deduplicate.
-    content = "\x1f".join((email.order_number, email.subject, email.text, email.html))
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:24]
+    # (The SHA-256 of "number␟subject␟text␟html" in UTF-8, the parts as written.)
+    content = hashlib.sha256(f"{email.order_number}\x1f{email.subject}\x1f".encode())
+    content.update(text)
+    content.update(b"\x1f")
+    content.update(html)
+    return content.hexdigest()[:24]
 
 
 def _message_id(email: EmailContent, digest: str, domain: str, resend: int) -> str:
@@ -81,21 +85,39 @@ def _date(date: datetime | None) -> str:
 
 
 _CRLF = b"\r\n"
+#: A base64 body's lines: 76 characters (RFC 2045), the last one shorter.
+_BASE64_LINE = re.compile(rb".{1,76}", re.DOTALL)
 
 
-def _part(content_type: str, body: str) -> bytes:
-    """One part: its headers and its body, quoted-printable (binascii's C encoder) with
-    CRLF line ends."""
+def _utf8(body: str) -> bytes:
+    """*body* in UTF-8, its line ends LF (a part's are written CRLF). A lone CR is a
+    line end too: on the wire it would be a bare CR, which SMTP forbids."""
     data = body.encode("utf-8")
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in data else data
+
+
+def _text_part(data: bytes) -> bytes:
+    """The plain-text part: quoted-printable (binascii's C encoder), which leaves the
+    words readable in the message's source, with CRLF line ends."""
     encoded = binascii.b2a_qp(data, istext=True).replace(b"\n", _CRLF)
     head = (
-        f'Content-Type: {content_type}; charset="utf-8"\r\n'
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        b'Content-Type: text/plain; charset="utf-8"\r\n'
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
     )
     # The line break before the next boundary belongs to the boundary (RFC 2046).
-    return head.encode("ascii") + encoded + _CRLF
+    return head + encoded + _CRLF
+
+
+def _html_part(data: bytes) -> bytes:
+    """The HTML part: base64 in lines of 76. An inlined email's HTML has lines of
+    thousands of characters and an ``=`` in every attribute, which quoted-printable
+    escapes and folds byte by byte (0.3 ms for 27 KB, as long as half the render);
+    base64 is one pass of C, and every mail client reads it. Labelled UTF-8, so no
+    filter takes it for ASCII text in disguise (SpamAssassin's MIME_BASE64_TEXT)."""
+    # Line ends in their canonical CRLF before encoding (RFC 2045, 6.8).
+    encoded = binascii.b2a_base64(data.replace(b"\n", _CRLF), newline=False)
+    head = b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+    return head + _CRLF.join(_BASE64_LINE.findall(encoded)) + _CRLF
 
 
 def message_bytes(
@@ -111,7 +133,7 @@ def message_bytes(
     """The multipart/alternative message for *email*, as the bytes to send.
 
     Written directly, at about the cost of the render: every header by
-    :mod:`delightmail.headers`, both parts quoted-printable. Message-ID and
+    :mod:`delightmail.headers`, the text quoted-printable and the HTML base64. Message-ID and
     boundary come from the email's content, so a retry of the same email with
     the same pinned *date* gives the same bytes (and receiving servers can
     deduplicate it).
@@ -137,7 +159,8 @@ def message_bytes(
         parse_address(reply, "reply-to address") if reply is not None else None
     )
     extra = [(name, _headers.raw_value(name, value)) for name, value in (headers or {}).items()]
-    digest = _digest(email)
+    text, html = _utf8(email.text), _utf8(email.html)
+    digest = _digest(email, text, html)
     boundary = f"=_delightmail_{digest}"
 
     lines = [
@@ -160,9 +183,9 @@ def message_bytes(
         (
             head,
             delimiter,
-            _part("text/plain", email.text),
+            _text_part(text),
             delimiter,
-            _part("text/html", email.html),
+            _html_part(html),
             f"--{boundary}--\r\n".encode("ascii"),
         )
     )
