@@ -28,13 +28,14 @@ def test_a_combining_mark_or_a_wide_character_still_goes_to_wcwidth() -> None:
     assert display_width("ＡＢ") == 4
     assert display_width("Grüße aus Köln") == 14
     assert display_width("it’s — €12") == 10 and is_narrow("it’s — €12")
-    for text in ("\u200bx", "a\u2028b", "\u202fx", "漢", "e\u0301", "\x85"):
+    assert is_narrow("12,00\u202f€ ?") and is_narrow("שלום")
+    for text in ("\u200bx", "a\u2028b", "\u2009x", "漢", "e\u0301", "\u05b0", "\x85"):
         assert not is_narrow(text), repr(text)
 
 
 @given(
     st.text(st.characters(max_codepoint=0x3100), max_size=40)
-    | st.text("ab ’—€\u200b\u2028\u202f\xa0")
+    | st.text("ab ’—€\u200b\u2028\u202f\xa0\u200e\u200f\u2066\u2068\u2069שׁ")
 )
 def test_display_width_is_wcwidths_or_the_sum_of_its_characters(text: str) -> None:
     expected = wcwidth.wcswidth(text)

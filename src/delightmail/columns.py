@@ -24,13 +24,30 @@ __all__ = [
 ]
 
 #: Text whose every character takes one column, as wcwidth measures them: printable
-#: ASCII, the Latin letters and signs below the combining marks (U+00A0 to U+02FF), and
-#: the dashes, quotes and currency signs of General Punctuation and Currency Symbols
-#: (without their spaces, separators and invisible marks). The usual line of a story in
-#: a European language ("it’s — €12"), measured without wcwidth's tables.
-_NARROW = re.compile("[\x20-\x7e\xa0-\u02ff\u2010-\u2027\u2030-\u205e\u20a0-\u20c0]*").fullmatch
-#: The ranges above, for the tests that hold them to wcwidth.
-NARROW_RANGES = ((0x20, 0x7E), (0xA0, 0x2FF), (0x2010, 0x2027), (0x2030, 0x205E), (0x20A0, 0x20C0))
+#: ASCII, the Latin letters and signs below the combining marks (U+00A0 to U+02FF), the
+#: Cyrillic letters and the Hebrew ones (without their marks and points), the narrow
+#: no-break space French writes before "?" and in "12,00 €", and the dashes, quotes and
+#: currency signs of General Punctuation and Currency Symbols (without their other spaces,
+#: separators and invisible marks). The usual line of a story in a language of Europe or
+#: in Hebrew ("it’s — €12"), measured without wcwidth's tables.
+NARROW_RANGES = (
+    (0x20, 0x7E),
+    (0xA0, 0x2FF),
+    (0x400, 0x482),
+    (0x48A, 0x52F),
+    (0x5D0, 0x5EA),
+    (0x5EF, 0x5F4),
+    (0x2010, 0x2027),
+    (0x202F, 0x202F),
+    (0x2030, 0x205E),
+    (0x20A0, 0x20C0),
+)
+_NARROW = re.compile(
+    "[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in NARROW_RANGES) + "]*"
+).fullmatch
+#: The direction marks and isolates (LRM, RLM, LRI... PDI) that a right-to-left email
+#: puts around every left-to-right run: invisible, so no column.
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u2066\u2067\u2068\u2069"))
 
 
 @lru_cache(maxsize=4096)
@@ -55,6 +72,9 @@ def display_width(text: str) -> int:
     """The columns *text* takes; a control character (which has no width of its own) takes none."""
     if is_narrow(text):  # measured in C
         return len(text)
+    visible = text.translate(_DIRECTION_MARKS)
+    if len(visible) < len(text) and is_narrow(visible):
+        return len(visible)
     from wcwidth import wcswidth
 
     width = wcswidth(text)

@@ -293,11 +293,12 @@ def _wrap_paragraph(paragraph: str, width: int, indent: str) -> str:
     text = paragraph.strip(" ")
     room = width - display_width(indent)
     # Narrow text (printable ASCII, most European text) is a column a character: the
-    # regular expression, in C. Not with a no-break space, where the pattern would break.
+    # regular expression, in C. Not with a no-break space (U+00A0, or the narrow U+202F
+    # of French), where the pattern would break: it breaks at any space.
     narrow = is_narrow(text)
     if (len(text) if narrow else display_width(text)) <= room:
         return indent + text
-    plain = narrow and "\xa0" not in text
+    plain = narrow and "\xa0" not in text and "\u202f" not in text
     lines = _wrap_pattern(room).findall(text) if plain else _wrap_words(text, room)
     return "\n".join(indent + line for line in lines)
 
