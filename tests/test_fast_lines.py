@@ -1,12 +1,13 @@
-"""The short way a big order's lines are checked (models._plain_line and its parts) is
-the usual validation, only cheaper: for any order, valid or not, validate_order gives
-the very Order (same fields, same types, same fields set) or the very problems that
-Order.model_validate gives."""
+"""The short way a big order's lines are checked (models._plain_line and its parts, and
+models._plain_lines, a field of every line at a time) is the usual validation, only
+cheaper: for any order, valid or not, validate_order gives the very Order (same fields,
+same types, same fields set) or the very problems that Order.model_validate gives."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from itertools import product
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from delightmail.models import (
     _bounded_decimal,
     _plain_decimal,
     _plain_line,
+    _plain_lines,
     _plain_text,
     _plain_url,
     _strip_or_none,
@@ -127,42 +129,28 @@ def test_a_plain_number_is_what_the_decimal_check_makes_of_it(value: Any) -> Non
     assert got.as_tuple() == expected.as_tuple()
 
 
-URL_PARTS = st.tuples(
-    st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", "https:/", "", " https://"]),
-    st.sampled_from(
-        [
-            "shop.example.com",
-            "Shop.Example",
-            "a",
-            "a-",
-            "-a",
-            "bücher.example",
-            "user@shop.example",
-            "shop.example.com:8080",
-            "shop.example:99999",
-            "shop.example:",
-            "[::1]",
-            "1.2.3.4",
-            "",
-        ]
-    ),
-    st.sampled_from(
-        [
-            "/",
-            "/img/1.jpg",
-            "",
-            "/a b",
-            "/a\x00",
-            "/?q=1#x",
-            "/ü",
-            "/a\u2028b",
-            "/@x",
-            "?x",
-            "/a\tb",
-        ]
-    ),
-    st.sampled_from(["", " ", "\n", "\u3000"]),
+#: The pieces of a URL, each put with each: a scheme, a host, a path, an end.
+URL_PIECES = (
+    ["https://", "http://", "HTTPS://", "ftp://", "https:/", "", " https://"],
+    [
+        "shop.example.com",
+        "Shop.Example",
+        "a",
+        "a-",
+        "-a",
+        "bücher.example",
+        "user@shop.example",
+        "shop.example.com:8080",
+        "shop.example:99999",
+        "shop.example:",
+        "[::1]",
+        "1.2.3.4",
+        "",
+    ],
+    ["/", "/img/1.jpg", "", "/a b", "/a\x00", "/?q=1#x", "/ü", "/a\u2028b", "/@x", "?x", "/a\tb"],
+    ["", " ", "\n", "\u3000"],
 )
+URL_PARTS = st.tuples(*map(st.sampled_from, URL_PIECES))
 
 
 @settings(max_examples=400, deadline=None)
@@ -212,34 +200,32 @@ def test_an_optional_text_is_cleaned_as_it_always_was(value: str) -> None:
 
 # -- whole orders ----------------------------------------------------------------
 
-TEXTS = st.one_of(
-    st.sampled_from(
-        [
-            "Blue Train",
-            "  padded  ",
-            "",
-            "   ",
-            "a\x00b",
-            "two\r\nlines",
-            "x" * 5001,
-            " " + "y" * 5000 + " ",
-            "\u200b",
-            "Ünïcödé",
-            "tab\there",
-            5,
-            None,
-        ]
-    ),
-    st.text(max_size=6),
-)
-QUANTITIES = st.sampled_from(
-    ["1", "2", " 3 ", "0", "-1", "1.5", "1e3", "1000000", "1000001", 1, 0, 2, True, 1.5,
-     Decimal("2"), Decimal("0.001"), Decimal("NaN"), "abc", None, "\u0663", "0.0000001"]
-)  # fmt: skip
-AMOUNTS = st.sampled_from(
-    ["5.99", "0", "-1", "-0", "1e3", "24", " 7.50 ", "0.005", "9999999999999", "99999999999999",
-     5, 0, -3, Decimal("5.99"), Decimal("-2"), True, 1.5, None, "abc", "1_000"]
-)  # fmt: skip
+TEXT_VALUES = [
+    "Blue Train",
+    "  padded  ",
+    "",
+    "   ",
+    "a\x00b",
+    "two\r\nlines",
+    "x" * 5001,
+    " " + "y" * 5000 + " ",
+    "\u200b",
+    "Ünïcödé",
+    "tab\there",
+    5,
+    None,
+]
+TEXTS = st.one_of(st.sampled_from(TEXT_VALUES), st.text(max_size=6))
+QUANTITY_VALUES = [
+    "1", "2", " 3 ", "0", "-1", "1.5", "1e3", "1000000", "1000001", 1, 0, 2, True, 1.5,
+    Decimal("2"), Decimal("0.001"), Decimal("NaN"), "abc", None, "\u0663", "0.0000001"
+]  # fmt: skip
+QUANTITIES = st.sampled_from(QUANTITY_VALUES)
+AMOUNT_VALUES = [
+    "5.99", "0", "-1", "-0", "1e3", "24", " 7.50 ", "0.005", "9999999999999", "99999999999999",
+    5, 0, -3, Decimal("5.99"), Decimal("-2"), True, 1.5, None, "abc", "1_000"
+]  # fmt: skip
+AMOUNTS = st.sampled_from(AMOUNT_VALUES)
 CURRENCY_CODES = st.sampled_from(["EUR", "eur", " EUR", "JPY", "USD", "ZZZ", 5])
 
 
@@ -271,15 +257,15 @@ URLS = st.sampled_from(
      "https://shop.example:99999/x", "https://user@shop.example/", "ftp://shop.example/",
      "https://bücher.example/", " https://shop.example/x ", "https://shop.example/a b", "", 5]
 )  # fmt: skip
-DISCOUNTS = st.sampled_from(
-    [[], None, "none", [{"amount": "1.00"}], [{"amount": "-1"}], [{"amount": "100000"}],
-     [{"code": " SAVE ", "amount": {"amount": "0.50", "currency": "EUR"}}], [{"title": "x"}],
-     [{"amount": "0.5"}] * 101]
-)  # fmt: skip
-PROPERTIES = st.sampled_from(
-    [[], None, [{"name": "Engraving", "value": " Hi "}], [{"name": ""}], ["x"],
-     [{"name": "a", "value": "b", "c": 1}]]
-)  # fmt: skip
+PART_VALUES = [
+    [], None, "none", [{"amount": "1.00"}], [{"amount": "-1"}], [{"amount": "100000"}],
+    [{"code": " SAVE ", "amount": {"amount": "0.50", "currency": "EUR"}}], [{"title": "x"}],
+    [{"amount": "0.5"}] * 101, [{"name": "Engraving", "value": " Hi "}], [{"name": ""}], ["x"],
+    [{"name": "a", "value": "b", "c": 1}], {}, [[]]
+]  # fmt: skip
+DISCOUNTS = st.sampled_from(PART_VALUES[:9])
+PROPERTIES = st.sampled_from([[], *PART_VALUES[1:2], *PART_VALUES[9:13]])
+FULFILLMENT_VALUES = [None, "physical", "digital", "service", "Physical", 5, "", ["physical"]]
 
 
 #: Values each field of a line usually has (as platforms and JSON write them).
@@ -313,7 +299,7 @@ UNUSUAL: dict[str, st.SearchStrategy[Any]] = {
     "image_url": URLS,
     "product_url": URLS,
     "properties": PROPERTIES,
-    "fulfillment": st.sampled_from([None, "physical", "Physical", 5, ""]),
+    "fulfillment": st.sampled_from(FULFILLMENT_VALUES),
 }
 REQUIRED = ("name", "quantity", "unit_price")
 
@@ -388,6 +374,91 @@ def settle(data: dict[str, Any], *, totals_as_given: bool) -> dict[str, Any]:
     if isinstance(probe, Order):
         data["total"] = str(probe.computed_total.amount)
     return data
+
+
+@st.composite
+def alike_lines(draw: st.DrawFn) -> list[Any]:
+    """Lines that all give the same fields (as a platform or a JSON dump writes them),
+    usual values but for one odd value, now and then (anything a field may hold; for a
+    URL, any of URL_PARTS), in one of the lines."""
+    optional = [name for name in USUAL if name not in REQUIRED]
+    fields = [*REQUIRED, *draw(st.lists(st.sampled_from(optional), unique=True))]
+    items = []
+    for _ in range(draw(st.integers(1, 5))):
+        items.append({name: draw(USUAL[name]) for name in draw(st.permutations(fields))})
+    if draw(st.integers(0, 3)):
+        field = draw(st.sampled_from(fields))
+        odd = UNUSUAL[field]
+        if field in ("image_url", "product_url"):
+            odd = st.one_of(URL_PARTS.map("".join), odd)
+        draw(st.sampled_from(items))[field] = draw(odd)
+    return items
+
+
+def same_line_by_line(items: list[Any], currency: str) -> None:
+    """_plain_lines takes *items* only when _plain_line takes each, and makes of each what
+    _plain_line makes of it; it declines lines _plain_line takes only for a part of their
+    own (a discount, a property), which its model checks."""
+    one_by_one = [_plain_line(line, currency) for line in items]
+    together = _plain_lines(items, currency)
+    if together is not None:
+        assert None not in one_by_one
+        for i, (got, expected) in enumerate(zip(together, one_by_one, strict=True)):
+            same(got, expected, f"lines[{i}]")
+            assert got.model_fields_set == set(items[i])
+    elif None not in one_by_one and all(line.keys() == items[0].keys() for line in items):
+        assert any(line.get("discounts") or line.get("properties") for line in items)
+
+
+@settings(max_examples=600, deadline=None)
+@given(items=alike_lines(), currency=st.sampled_from(["EUR", "JPY"]))
+def test_lines_alike_checked_a_column_at_a_time_are_each_line_checked(
+    items: list[Any], currency: str
+) -> None:
+    """Lines that give the same fields, checked together: as each is, and the order is
+    the order validated."""
+    for line in items:
+        if line.get("total") == "computed":
+            line["total"] = None
+    same_line_by_line(items, currency)
+    data = {"number": "1", "placed_at": "2026-11-22T10:15:00+01:00", "currency": currency,
+            "lines": items, "total": "0"}  # fmt: skip
+    check(settle(data, totals_as_given=True))
+
+
+#: Every URL of URL_PIECES, one of 2,048 characters (the most a URL may have) and a longer one.
+URL_VALUES = [
+    *map("".join, product(*URL_PIECES)),
+    *("https://shop.example/" + "a" * n for n in (2027, 2028)),
+]
+#: For each field, every odd value the tests know of it (every URL of URL_PIECES).
+ODD_VALUES: dict[str, list[Any]] = {
+    **dict.fromkeys(("name", "sku", "variant", "kind"), TEXT_VALUES),
+    "quantity": QUANTITY_VALUES,
+    "unit_price": AMOUNT_VALUES,
+    "total": AMOUNT_VALUES,
+    **dict.fromkeys(("image_url", "product_url"), URL_VALUES),
+    **dict.fromkeys(("discounts", "properties"), PART_VALUES),
+    "fulfillment": FULFILLMENT_VALUES,
+}
+#: A line every field of which is plain.
+PLAIN_LINE = {
+    "name": "Blue Train", "sku": "BT-1", "variant": "Black vinyl", "kind": "record",
+    "quantity": "2", "unit_price": "12.50", "discounts": [], "total": None,
+    "image_url": "https://shop.example/bt.jpg", "product_url": "https://shop.example/p/bt",
+    "properties": [], "fulfillment": "physical",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("field", ODD_VALUES)
+def test_each_odd_value_among_lines_alike_is_checked_as_its_line_is(field: str) -> None:
+    """Every value of ODD_VALUES, in one line of two that give the same fields (and in
+    both): what _plain_lines makes of them is what _plain_line makes of each."""
+    for value in ODD_VALUES[field]:
+        odd = {**PLAIN_LINE, field: value}
+        same_line_by_line([dict(PLAIN_LINE), odd], "EUR")
+        same_line_by_line([odd, dict(odd)], "EUR")
+        same_line_by_line([{"name": "x", "quantity": "1", "unit_price": "1", field: value}], "EUR")
 
 
 @settings(max_examples=600, deadline=None)
