@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from delightmail import OrderValidationError
 from delightmail.models import (
+    _COLUMNS_FROM,
     _DECIMALS,
     _DECLINED,
     LineItem,
@@ -421,9 +422,12 @@ def test_lines_alike_checked_a_column_at_a_time_are_each_line_checked(
         if line.get("total") == "computed":
             line["total"] = None
     same_line_by_line(items, currency)
-    data = {"number": "1", "placed_at": "2026-11-22T10:15:00+01:00", "currency": currency,
-            "lines": items, "total": "0"}  # fmt: skip
-    check(settle(data, totals_as_given=True))
+    # As many of them as an order checks a column at a time (copies: a line is its own).
+    many = [dict(items[i % len(items)]) for i in range(max(len(items), _COLUMNS_FROM))]
+    for lines in (items, many):
+        data = {"number": "1", "placed_at": "2026-11-22T10:15:00+01:00", "currency": currency,
+                "lines": lines, "total": "0"}  # fmt: skip
+        check(settle(data, totals_as_given=True))
 
 
 #: Every URL of URL_PIECES, one of 2,048 characters (the most a URL may have) and a longer one.
