@@ -3,6 +3,7 @@ the line and the msgid, and a valid one reads as Babel would write it."""
 
 from __future__ import annotations
 
+import gettext
 import io
 import shutil
 from pathlib import Path
@@ -156,6 +157,77 @@ def test_what_babel_writes_reads_back_the_same(
     for (context, msgid), msgstr in messages.items():
         found = translations.pgettext(context, msgid) if context else translations.gettext(msgid)
         assert found == msgstr
+
+
+def _babel_mo(catalog: _po.Catalog) -> bytes:
+    """*catalog* as Babel writes a .mo (what delightmail wrote with, before its own)."""
+    from babel.messages.mofile import write_mo
+
+    out = BabelCatalog(domain="delightmail", charset="utf-8", fuzzy=False)
+    out.mime_headers = [("Plural-Forms", f"nplurals={catalog.nplurals}; plural={catalog.plural};")]
+    for entry in catalog.entries:
+        if entry.plural is not None:
+            out.add((entry.msgid, entry.plural), entry.strings, context=entry.context)
+        else:
+            out.add(entry.msgid, entry.strings[0], context=entry.context)
+    buffer = io.BytesIO()
+    write_mo(buffer, out)
+    return buffer.getvalue()
+
+
+def _read_as_gettext_does(data: bytes) -> tuple[dict[object, str], list[int], str | None]:
+    """What gettext reads of a .mo: every message (the header apart), the plural form
+    of each count up to 200, and the charset."""
+    translations = gettext.GNUTranslations(io.BytesIO(data))
+    messages = {key: text for key, text in translations._catalog.items() if key != ""}  # type: ignore[attr-defined]
+    return messages, [translations.plural(n) for n in range(200)], translations.charset()
+
+
+_PLURAL_ENTRY = st.tuples(
+    st.none() | st.sampled_from(["button", "heading"]),
+    _TEXT,
+    _TEXT,
+    st.lists(_TEXT, min_size=1, max_size=3),
+)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(path.name for path in LOCALE_DIR.iterdir() if path.is_dir())
+)
+def test_the_mo_written_is_what_babel_writes_for_the_built_in_catalogs(name: str) -> None:
+    catalog = _po.read(LOCALE_DIR / name / "LC_MESSAGES" / "delightmail.po")
+    assert _read_as_gettext_does(_po.mo_bytes(catalog)) == _read_as_gettext_does(_babel_mo(catalog))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.none() | st.sampled_from(["button", "heading"]), _TEXT, _TEXT), max_size=8
+    ),
+    st.lists(_PLURAL_ENTRY, max_size=4),
+    st.sampled_from(
+        [(1, "0"), (2, "(n != 1)"), (2, "(n > 1)"), (3, "(n==1 ? 0 : n%10>=2 && n%10<=4 ? 1 : 2)")]
+    ),
+)
+def test_the_mo_written_reads_in_gettext_as_babels_does(
+    singles: list[tuple[str | None, str, str]],
+    plurals: list[tuple[str | None, str, str, list[str]]],
+    rule: tuple[int, str],
+) -> None:
+    """Any messages, with contexts and plural forms, under any plural rule: gettext reads
+    the same messages, forms and charset from the .mo delightmail writes as from Babel's."""
+    nplurals, expression = rule
+    entries = {
+        (context, msgid): _po.Entry(msgid=msgid, context=context, strings=(msgstr,), lineno=1)
+        for context, msgid, msgstr in singles
+    }
+    for context, msgid, plural, forms in plurals:
+        strings = tuple((forms * nplurals)[:nplurals])
+        entries[(context, msgid)] = _po.Entry(
+            msgid=msgid, context=context, plural=plural, strings=strings, lineno=1
+        )
+    catalog = _po.Catalog(nplurals, expression, tuple(entries.values()))
+    assert _read_as_gettext_does(_po.mo_bytes(catalog)) == _read_as_gettext_does(_babel_mo(catalog))
 
 
 def _from_mo(data: bytes) -> object:

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Iterator
+import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 
 from .exceptions import CatalogError
 
-__all__ = ["MAX_CATALOG_BYTES", "Entry", "mo_bytes", "parse", "read"]
+__all__ = ["MAX_CATALOG_BYTES", "DefaultPlural", "Entry", "from_bytes", "mo_bytes", "parse", "read"]
 
 #: The largest catalog read: delightmail's own are about 5 KB.
 MAX_CATALOG_BYTES = 1_000_000
@@ -235,9 +235,18 @@ def _headers(entry: Entry) -> dict[str, str]:
     return found
 
 
-def _plural_rule(header: Entry | None, filename: str, default: tuple[int, str]) -> tuple[int, str]:
+#: A language's plural rule, for a catalog whose header has none: or a function that
+#: gives it, called only for such a catalog (Babel's plural tables cost an import).
+DefaultPlural = tuple[int, str] | Callable[[], tuple[int, str]]
+
+
+def _default(default: DefaultPlural) -> tuple[int, str]:
+    return default() if callable(default) else default
+
+
+def _plural_rule(header: Entry | None, filename: str, default: DefaultPlural) -> tuple[int, str]:
     if header is None:
-        return default
+        return _default(default)
     headers = _headers(header)
     charset = re.search(r"charset\s*=\s*([\w-]+)", headers.get("content-type", ""), re.I)
     if charset and charset.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
@@ -248,7 +257,7 @@ def _plural_rule(header: Entry | None, filename: str, default: tuple[int, str]) 
         )
     forms = headers.get("plural-forms")
     if forms is None:
-        return default
+        return _default(default)
     match = _PLURAL_FORMS.fullmatch(forms)
     if match is None:
         raise CatalogError(
@@ -349,7 +358,7 @@ def _check_placeholders(entry: Entry, filename: str) -> None:
 # -- the whole catalog ------------------------------------------------------------------------
 
 
-def parse(text: str, filename: str, default_plural: tuple[int, str] = (2, "(n != 1)")) -> Catalog:
+def parse(text: str, filename: str, default_plural: DefaultPlural = (2, "(n != 1)")) -> Catalog:
     """Read and check the catalog *text* (from *filename*, for the messages).
 
     :param default_plural: the language's plural rule, for a catalog whose header has none.
@@ -380,7 +389,7 @@ def parse(text: str, filename: str, default_plural: tuple[int, str] = (2, "(n !=
             if len(entry.strings) != nplurals:
                 said = (
                     "the language's rule has"
-                    if (nplurals, rule) == default_plural
+                    if header is None or "plural-forms" not in _headers(header)
                     else "the header's Plural-Forms says"
                 )
                 raise CatalogError(
@@ -410,7 +419,7 @@ def parse(text: str, filename: str, default_plural: tuple[int, str] = (2, "(n !=
     return Catalog(nplurals, rule, tuple(kept))
 
 
-def read(path: Path, default_plural: tuple[int, str] = (2, "(n != 1)")) -> Catalog:
+def read(path: Path, default_plural: DefaultPlural = (2, "(n != 1)")) -> Catalog:
     """Read and check the catalog at *path*.
 
     :raises CatalogError: it cannot be read, is too big, is not UTF-8, or is broken.
@@ -421,6 +430,16 @@ def read(path: Path, default_plural: tuple[int, str] = (2, "(n != 1)")) -> Catal
             data = handle.read(MAX_CATALOG_BYTES + 1)
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror or exc}", filename) from None
+    return from_bytes(data, filename, default_plural)
+
+
+def from_bytes(
+    data: bytes, filename: str, default_plural: DefaultPlural = (2, "(n != 1)")
+) -> Catalog:
+    """Check and read the catalog whose bytes are *data* (as :func:`read` does).
+
+    :raises CatalogError: it is too big, is not UTF-8, or is broken.
+    """
     if len(data) > MAX_CATALOG_BYTES:
         raise CatalogError(
             f"more than {MAX_CATALOG_BYTES:,} bytes: a catalog is far smaller", filename
@@ -434,18 +453,37 @@ def read(path: Path, default_plural: tuple[int, str] = (2, "(n != 1)")) -> Catal
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
-    """*catalog* as the bytes of a GNU ``.mo`` file, for :mod:`gettext` to read."""
-    # Babel's catalog readers cost tens of milliseconds to import: only when needed.
-    from babel.messages.catalog import Catalog as BabelCatalog
-    from babel.messages.mofile import write_mo
+    """*catalog* as the bytes of a GNU ``.mo`` file, for :mod:`gettext` to read.
 
-    out = BabelCatalog(domain="delightmail", charset="utf-8", fuzzy=False)
-    out.mime_headers = [("Plural-Forms", f"nplurals={catalog.nplurals}; plural={catalog.plural};")]
+    The format of GNU gettext's manual ("The Format of GNU MO Files"): a header
+    entry that says the charset and the plural rule, then every message, its
+    originals sorted (a context before its msgid, after U+0004; plural forms apart
+    by NUL), without a hash table, in little-endian order.
+    """
+    header = (
+        "Content-Type: text/plain; charset=utf-8\n"
+        f"Plural-Forms: nplurals={catalog.nplurals}; plural={catalog.plural};\n"
+    )
+    messages = {b"": header.encode("utf-8")}
     for entry in catalog.entries:
-        if entry.plural is not None:
-            out.add((entry.msgid, entry.plural), entry.strings, context=entry.context)
-        else:
-            out.add(entry.msgid, entry.strings[0], context=entry.context)
-    buffer = BytesIO()
-    write_mo(buffer, out)
-    return buffer.getvalue()
+        key = entry.msgid if entry.plural is None else f"{entry.msgid}\0{entry.plural}"
+        if entry.context is not None:
+            key = f"{entry.context}\x04{key}"
+        messages[key.encode("utf-8")] = "\0".join(entry.strings).encode("utf-8")
+    keys = sorted(messages)
+    count = len(keys)
+    originals_at = 7 * 4
+    translations_at = originals_at + 8 * count
+    data_at = translations_at + 8 * count
+    originals: list[int] = []
+    translations: list[int] = []
+    strings = bytearray()
+    for table, texts in ((originals, keys), (translations, [messages[key] for key in keys])):
+        for text in texts:
+            table += [len(text), data_at + len(strings)]
+            strings += text + b"\0"
+    magic, revision, hash_size, hash_at = 0x950412DE, 0, 0, 0
+    head = struct.pack(
+        "<7I", magic, revision, count, originals_at, translations_at, hash_size, hash_at
+    )
+    return head + struct.pack(f"<{4 * count}I", *originals, *translations) + bytes(strings)

@@ -25,7 +25,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,10 @@ def _builtin_mo(candidate: str) -> bytes | None:
         return hit
     from . import _po as po
 
-    compiled = po.mo_bytes(po.read(path, _default_plural(candidate.partition("@")[0])))
+    catalog = po.from_bytes(
+        source, str(path), partial(_default_plural, candidate.partition("@")[0])
+    )
+    compiled = po.mo_bytes(catalog)
     _cache.store(entry, compiled)
     return compiled
 
@@ -187,7 +190,7 @@ def read_catalogs(dirs: Iterable[str | Path]) -> Catalogs:
                 raise CatalogError(
                     f"{child.name!r} is not a locale (such as fr, pt_BR or de@formal)", str(path)
                 )
-            catalog = po.read(path, _default_plural(name.partition("@")[0]))
+            catalog = po.read(path, partial(_default_plural, name.partition("@")[0]))
             if not catalog.entries:
                 continue
             mo = po.mo_bytes(catalog)
