@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from markupsafe import Markup
 
 from delightmail import Mailer, OrderValidationError, TemplateError, _templates, i18n
 from delightmail.filters import pure
@@ -491,7 +492,53 @@ SHADOWS = [
     ("{% macro _(s) %}Shadow {{ s }}{% endmacro %}{{ _('x') }}", "Shadow x"),
     ("{% macro gettext(s) %}Shadow {{ s }}{% endmacro %}{{ gettext('x') }}", "Shadow x"),
     ("{% macro theme() %}{% endmacro %}{{ theme.brand_color is defined }}", "False"),
+    ("{% set dir = 'sideways' %}{{ dir }}", "sideways"),
+    ("{% for start in ['top'] %}{{ start }}{% endfor %}", "top"),
+    ("{% with lang = 'xx' %}{{ lang }} {{ end }}{% endwith %}", "xx right"),
 ]  # fmt: skip
+
+
+SIDES = "{{ lang }} {{ dir }} {{ start }} {{ end }} {{ _('Total') }}"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "en ltr left right Total"),
+        ("de_AT", "de ltr left right Gesamt"),
+        ("he", "he rtl right left"),
+        ("ja_JP", "ja ltr left right"),
+        ("zh_TW", "en ltr left right Total"),  # no catalog: the mailer's language, English
+    ],
+)
+def test_the_language_and_its_sides_fold_for_the_catalog(
+    tmp_path: Path,
+    merchant_data: dict[str, Any],
+    order_data: dict[str, Any],
+    locale: str,
+    expected: str,
+) -> None:
+    """``lang``, ``dir``, ``start`` and ``end`` are the catalog's (the template is compiled
+    for each): folded, they print what the email's context says, on both paths, and no
+    email looks them up."""
+    folder = template_folder(tmp_path, SIDES, SIDES + "\n")
+    order = {**order_data, "locale": locale}
+    email = compare(merchant_data, folder, order)
+    context = Mailer(merchant_data, template=folder).context(order)
+    sides = " ".join(context[name] for name in ("lang", "dir", "start", "end"))
+    assert email.text.replace(i18n.RLM, "").startswith(expected) and expected.startswith(sides)
+    mailer = Mailer(merchant_data, template=folder)
+    template, _ = mailer._html_for(context["catalog"])
+    names = {name for code in _codes(template.root_render_func.__code__) for name in code}
+    assert not {"'lang'", "'dir'", "'start'", "'end'"} & names
+
+
+def _codes(code: Any) -> Iterator[set[str]]:
+    """The string constants of *code* and of the code inside it, as reprs."""
+    yield {repr(c) for c in code.co_consts if isinstance(c, str)}
+    for const in code.co_consts:
+        if hasattr(const, "co_consts"):
+            yield from _codes(const)
 
 
 @pytest.mark.parametrize(("text", "expected"), SHADOWS, ids=[s[:32] for s, _ in SHADOWS])
@@ -599,3 +646,63 @@ def test_control_characters_fold_byte_for_byte(
     assert email.html == unfolded_html(mailer, mailer.context(order))
     assert mailer.merchant.name == "Shop" and mailer.merchant.signer.name == "Maya"
     assert not any(char in email.html + email.text for char in weird if char not in "\t\n")
+
+
+# -- printing: each autoescaped value as Jinja prints it ------------------------------
+
+
+class _Html:
+    """An object that prints itself as markup, as a ``__html__`` method says."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __html__(self) -> str:
+        return f"<q>{self.text}</q>"
+
+
+class _Subclass(str):
+    """A string of a class of its own (a URL type, say)."""
+
+
+#: Every way a template prints a value in HTML: a ``{{ }}`` alone, among text, in a
+#: macro, a call block, a filter block, a block set, a loop, and where escaping is off.
+PRINTS = (
+    "{{ v }}|a {{ v }} b {{ v }}"
+    "|{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(v) }}"
+    "|{% macro c() %}[{{ caller() }}]{% endmacro %}{% call c() %}{{ v }}{% endcall %}"
+    "|{% filter upper %}{{ v }}{% endfilter %}"
+    "|{% set s %}({{ v }}){% endset %}{{ s }}"
+    "|{% for x in [v, v] %}{{ x }}{{ loop.index }}{% endfor %}"
+    "|{% autoescape false %}{{ v }}{% endautoescape %}|{{ v ~ v }}"
+)
+VALUES = st.one_of(
+    st.text(),
+    st.text().map(Markup),
+    st.text().map(_Subclass),
+    st.text().map(_Html),
+    st.integers(-_templates.SANDBOX_MAX_ARGUMENT, _templates.SANDBOX_MAX_ARGUMENT),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=VALUES)
+def test_values_print_as_jinja_prints_them(value: Any) -> None:
+    """Our environments print values with a code generator of their own (no Markup made
+    of a value only to join it into the page): whatever the value and wherever it is
+    printed, the page is what Jinja's own environment makes of it, byte for byte."""
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    for sandbox in (False, True):
+        ours = _templates.environment(html=True, sandbox=sandbox)
+        template = _templates.load(ours, PRINTS, "prints.html")
+        assert template.render(v=value) == stock.from_string(PRINTS).render(v=value)
+
+
+def test_an_undefined_value_fails_as_in_jinja() -> None:
+    """A value that is not there is an error naming it, not an empty string."""
+    template = _templates.load(_templates.environment(html=True), "{{ nothing }}", "x.html")
+    with pytest.raises(jinja2.UndefinedError, match="'nothing' is undefined"):
+        template.render()

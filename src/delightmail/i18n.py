@@ -46,7 +46,9 @@ __all__ = [
     "catalog_key",
     "has_formal",
     "install",
+    "key_language",
     "read_catalogs",
+    "sides",
     "speaks",
     "story_locale",
     "text_direction",
@@ -299,7 +301,14 @@ def text_language(locale: str, catalogs: Catalogs | None = None) -> str:
     reads in English; only its numbers, money and digit-only dates keep the
     locale's formats.
     """
-    return _key_name(catalog_key(locale, catalogs=catalogs)).split("_")[0]
+    return key_language(catalog_key(locale, catalogs=catalogs))
+
+
+def key_language(key: str) -> str:
+    """The language of the catalog *key* (:func:`catalog_key`): ``de@formal`` → ``de``,
+    ``pt_BR+3f2a...`` → ``pt``. A locale's catalog keys, formal or not, share its
+    :func:`text_language`."""
+    return _key_name(key).partition("@")[0].split("_")[0]
 
 
 @cache
@@ -351,6 +360,13 @@ def text_direction(locale: str) -> str:
         return str(Locale.parse(babel_locale(locale)).text_direction)
     except (ValueError, UnknownLocaleError):
         return "ltr"
+
+
+def sides(direction: str) -> tuple[str, str]:
+    """The sides a line starts and ends on in *direction*: ``("left", "right")``, or
+    ``("right", "left")`` for ``"rtl"`` (what HTML's ``align`` and CSS's ``text-align``,
+    ``padding-*`` and ``border-*`` say, where email clients know no logical properties)."""
+    return ("right", "left") if direction == "rtl" else ("left", "right")
 
 
 # -- right to left: what keeps its own direction inside a right-to-left line ----------

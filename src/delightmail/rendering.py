@@ -335,15 +335,14 @@ class Mailer:
         ]
         # A pick-up waits where the shop says, never at the customer's own address.
         waits_at = (shipping.location or merchant.address) if shipping and pickup else None
-        language = i18n.text_language(writes_in, self.catalogs)
+        catalog = self._catalog_key(locale, tone)
+        # The catalog decides lang, dir, start and end: the template compiled for it
+        # has them folded in (see _templates._constants), as it has its words.
+        language = i18n.key_language(catalog)
         # Words such as a country's name are in the language of the email's words.
         words = i18n.text_locale(writes_in, language)
-        catalog = self._catalog_key(locale, tone)
         direction = i18n.text_direction(language)
-        # The sides a line starts and ends on: what HTML's align and CSS's
-        # text-align, padding-* and border-* say, where email clients know no
-        # logical properties (start, end).
-        start, end = ("right", "left") if direction == "rtl" else ("left", "right")
+        start, end = i18n.sides(direction)
         return {
             "order": order,
             "merchant": merchant,
