@@ -126,10 +126,20 @@ def peer(merchant: Merchant) -> Callable[[Any], str]:
     import jinja2
     import mjml
 
-    from delightmail import _templates
+    from delightmail import i18n
+    from delightmail.filters import FILTERS
 
-    # Jinja loads the design's layout and partials itself, as it would for a peer.
-    env = _templates.environment(html=True, roots=(str(ROOT / "templates"),))
+    # As a user builds it: Jinja's own environment (delightmail's compiles with a code
+    # generator of its own), with delightmail's filters and gettext, loading the
+    # design's layout and partials itself.
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(ROOT / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    i18n.install(env)
     template = env.get_template("postcard/email.mjml.j2")
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
     context_of = Mailer(merchant).context
