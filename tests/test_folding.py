@@ -533,6 +533,45 @@ def test_the_language_and_its_sides_fold_for_the_catalog(
     assert not {"'lang'", "'dir'", "'start'", "'end'"} & names
 
 
+GREETINGS = (
+    "{{ _('Hi %(name)s!', name=customer.first_name) }}"
+    " {{ pgettext('greeting', 'Hi %(name)s!', name=customer.first_name) }}"
+    " {{ (_('Hi %(name)s!', name=customer.first_name) ~ '!') | upper }}"
+)
+#: A template that sets ``dir`` itself, which the formatting reads (in a loop, there).
+GREETINGS_DIR = (
+    GREETINGS + " {% for x in [1] %}{% set dir = 'rtl' %}"
+    "{{ _('Hi %(name)s!', name=customer.first_name) }}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("name", ["Sam", "<b>&\"'%(name)s%%</b>", "שלום", "\U000f00000\U000f0001"])
+def test_a_translation_folds_apart_from_its_variables(
+    tmp_path: Path,
+    merchant_data: dict[str, Any],
+    order_data: dict[str, Any],
+    name: str,
+) -> None:
+    """``_("Hi %(name)s!", name=...)``: the catalog's words are looked up once, when the
+    mailer is made, and formatted with each email's variables, escaped in HTML, as the
+    reference path formats them; in a template that sets ``dir`` itself, every such
+    call renders with each email."""
+    customer = {**order_data["customer"], "first_name": name}
+    order = {**order_data, "locale": "de", "customer": customer}
+    # (No German words for the greeting in its context: pgettext gives the English.)
+    said = f"Hallo {name}! Hi {name}! HALLO {name.upper()}!!"
+    for text in (GREETINGS, GREETINGS_DIR):
+        email = compare(merchant_data, template_folder(tmp_path, text, text + "\n"), order)
+        assert email.text.startswith(said)
+        assert said in lxml.html.document_fromstring(email.html).text_content()
+        mailer = Mailer(merchant_data, template=tmp_path / "template")
+        template, _ = mailer._html_for(mailer.context(order)["catalog"])
+        names = {name for code in _codes(template.root_render_func.__code__) for name in code}
+        folded = "'Hallo %(name)s!'" in names and "'greeting'" not in names
+        assert folded == (text == GREETINGS)
+    assert f"Hallo \u2068{name}\u2069!" in email.text  # the loop's dir: the name is isolated
+
+
 def _codes(code: Any) -> Iterator[set[str]]:
     """The string constants of *code* and of the code inside it, as reprs."""
     yield {repr(c) for c in code.co_consts if isinstance(c, str)}

@@ -166,6 +166,12 @@ class MerchantSandbox(ImmutableSandboxedEnvironment):
 _FOLDED = "(folded)"
 
 
+#: The filters a gettext call with constant words and variables that are not is split
+#: into (:func:`~delightmail.i18n.folded_words`, folded; and formatting them, with each
+#: email): names no template can write either.
+_WORDS, _FORMAT_WORDS = "(words)", "(format words)"
+
+
 @jinja2.pass_context
 def _folded(context: Context, text: str) -> str:
     """A folded translation: trusted markup where escaping is on, as gettext's result is."""
@@ -188,6 +194,8 @@ def _environment(*, html: bool, sandbox: bool = False) -> jinja2.Environment:
     env = MerchantSandbox(optimized=False, **options) if sandbox else Environment(**options)
     env.filters.update(FILTERS)
     env.filters[_FOLDED] = _folded
+    env.filters[_WORDS] = i18n.folded_words
+    env.filters[_FORMAT_WORDS] = i18n.folded_format
     i18n.install(env)
     if sandbox:
         env.filters = {name: _guarded_filter(f) for name, f in env.filters.items()}
@@ -430,7 +438,7 @@ _TRANSPARENT = (
     nodes.MarkSafe, nodes.MarkSafeIfAutoescape,
 )  # fmt: skip
 #: The format of what is cached on disk: a change to what is marked, or how, is a miss.
-_FORMAT = "ast-2"
+_FORMAT = "ast-3"
 
 _MARK_START, _MARK_END = "\U000f0000", "\U000f0001"
 _MARK = re.compile(f"{_MARK_START}([0-9]+){_MARK_END}")
@@ -480,6 +488,9 @@ class _Folder(NodeTransformer):
         self.env = env
         self.constants = _CONSTANT_NAMES - bound
         self.gettext = _GETTEXT_NAMES - bound
+        #: Whether a gettext call's words may fold apart from its variables: the
+        #: formatting reads ``dir`` (from the render, not from a loop of the template's).
+        self.words = "dir" not in bound
         self.unfolded = unfolded
         #: What each marker stands for, by number.
         self.slots: list[nodes.Expr] = []
@@ -509,13 +520,42 @@ class _Folder(NodeTransformer):
         return node
 
     def visit_Call(self, node: nodes.Call) -> nodes.Node:
-        if not self._gettext_call(node):
-            return self.generic_visit(node)
-        marker = self._slot(node)
+        if self._gettext_call(node):
+            marker = self._slot(node)
+            if marker is None:
+                return node
+            const = nodes.Const(marker, lineno=node.lineno)
+            return nodes.Filter(const, _FOLDED, [], [], None, None, lineno=node.lineno)
+        words = self._words(node)
+        self.generic_visit(node)  # (in place)
+        marker = None if words is None else self._slot(words)
         if marker is None:
             return node
+        # The words fold; formatting them with the call's variables stays in the email.
         const = nodes.Const(marker, lineno=node.lineno)
-        return nodes.Filter(const, _FOLDED, [], [], None, None, lineno=node.lineno)
+        return nodes.Filter(const, _FORMAT_WORDS, [], node.kwargs, None, None, lineno=node.lineno)
+
+    def _words(self, node: nodes.Call) -> nodes.Expr | None:
+        """For ``_("Hi %(name)s!", name=story.name)`` (or gettext, or pgettext), the lookup of
+        its words alone, which folds (``None`` for any other call): not where the template
+        binds ``dir`` itself, which the formatting reads."""
+        function = node.node
+        if not (
+            isinstance(function, nodes.Name)
+            and function.ctx == "load"
+            and function.name in self.gettext
+            and function.name != "ngettext"
+            and function.name != "npgettext"
+            and self.words
+            and node.kwargs
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+            and len(node.args) == (2 if function.name == "pgettext" else 1)
+            and all(isinstance(arg, nodes.Const) and type(arg.value) is str for arg in node.args)
+        ):
+            return None
+        first, *rest = node.args
+        return nodes.Filter(first, _WORDS, list(rest), [], None, None, lineno=node.lineno)
 
     def visit_ScopedEvalContextModifier(self, node: nodes.ScopedEvalContextModifier) -> nodes.Node:
         return node  # {% autoescape %} changes what a value prints as: nothing folds inside

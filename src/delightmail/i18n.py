@@ -44,6 +44,8 @@ __all__ = [
     "available_locales",
     "babel_locale",
     "catalog_key",
+    "folded_format",
+    "folded_words",
     "has_formal",
     "install",
     "key_language",
@@ -497,6 +499,26 @@ def _finish(context: Context, text: str, variables: dict[str, Any]) -> str:
 @pass_context
 def _gettext(context: Context, message: str, /, **variables: Any) -> str:
     return _finish(context, _of(context).gettext(message), variables)
+
+
+# A gettext call whose message is constant but whose variables are not is split when
+# its template compiles for a catalog (see _templates._Folder): the catalog's words are
+# looked up once (folded), and formatted with each email, as _gettext formats them.
+
+
+@pass_context
+def folded_words(context: Context, *message: str) -> str:
+    """The catalog's words for *message* (``(text,)``, or ``(context, text)`` as
+    pgettext takes them), not formatted: trusted markup where escaping is on."""
+    words = _of(context)
+    text = words.gettext(*message) if len(message) == 1 else words.pgettext(*message)
+    return Markup(text) if context.eval_ctx.autoescape else text
+
+
+@pass_context
+def folded_format(context: Context, text: str, /, **variables: Any) -> str:
+    """*text*, words :func:`folded_words` looked up, formatted as gettext formats them."""
+    return _finish(context, text, variables)
 
 
 @pass_context
