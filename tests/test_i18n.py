@@ -8,12 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import lxml.html
 import pytest
 from babel import Locale
 from babel.localedata import locale_identifiers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
 
-from delightmail import Mailer, Merchant, PackError
+from delightmail import Mailer, Merchant, PackError, i18n
 from delightmail.i18n import (
     available_locales,
     catalog_key,
@@ -366,3 +370,46 @@ def test_a_locale_without_a_catalog_writes_every_word_in_english(
     names = _names(locale) - english_names()
     assert not new & names, f"{locale}: {sorted(new & names)} in an English email"
     assert 'lang="en"' in email.html
+
+
+# -- formatting: the words' placeholders filled as newstyle gettext fills them ----------
+
+_PIECES = ["%(name)s", "%(other)s", "%%", "%(num)d", "%s", "%", "%(name)r", "Hi ", "<b>", "&", " "]
+_VALUES = st.one_of(
+    st.sampled_from(["<i>", "&amp;", "\"'", "%(name)s", "%"]),
+    st.text(max_size=8),
+    st.text(max_size=8).map(Markup),
+    st.integers(),
+    st.none(),
+    st.builds(jinja2.StrictUndefined, name=st.just("missing")),  # fails where printed
+)
+_FAILURES = (KeyError, TypeError, ValueError, jinja2.UndefinedError)
+
+
+@settings(max_examples=400)
+@given(
+    words=st.lists(st.sampled_from(_PIECES), max_size=6).map("".join),
+    variables=st.dictionaries(st.sampled_from(["name", "other", "num", "unused"]), _VALUES),
+    html=st.booleans(),
+    direction=st.sampled_from(["ltr", "rtl"]),
+)
+def test_words_are_formatted_as_markup_formats_them(
+    words: str, variables: dict[str, Any], html: bool, direction: str
+) -> None:
+    """Whatever the words' placeholders and the variables (missing, markup, numbers),
+    gettext's result is what Jinja's newstyle gettext makes of them, byte for byte:
+    in HTML, the words trusted and each value escaped, as Markup's ``%`` does; or
+    the same error."""
+    env = jinja2.Environment(autoescape=html)
+    context = env.from_string("").new_context({"dir": direction})
+    isolated = {k: i18n.isolate_value(v, direction) for k, v in variables.items()}
+    expected: Any
+    try:
+        expected = (Markup(words) if html else words) % isolated
+    except _FAILURES as exc:
+        expected = type(exc)
+    try:
+        got: Any = i18n._finish(context, words, variables)
+    except _FAILURES as exc:
+        got = type(exc)
+    assert got == expected and type(got) is type(expected)

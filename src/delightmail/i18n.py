@@ -25,7 +25,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import _cache
 
@@ -478,6 +478,21 @@ def _of(context: Context) -> gettext.NullTranslations:
     return found if isinstance(found, gettext.NullTranslations) else _NULL
 
 
+#: Words whose every placeholder is a ``%(name)s`` (or that have none): each a name,
+#: and what stands between them.
+_NAMED = re.compile(r"[^%]*(?:(?:%%|%\(([A-Za-z_][A-Za-z0-9_]*)\)s)[^%]*)*")
+_PLACEHOLDER = re.compile(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)s|%%")
+
+
+@lru_cache(maxsize=4096)
+def _names_in(text: str) -> tuple[str, ...] | None:
+    """The names *text* formats, when each is a ``%(name)s``; ``None`` when any
+    placeholder is another kind (``%(num)d``, ``%s``)."""
+    if _NAMED.fullmatch(text) is None:
+        return None
+    return tuple(dict.fromkeys(name for name in _PLACEHOLDER.findall(text) if name))
+
+
 def _finish(context: Context, text: str, variables: dict[str, Any]) -> str:
     # Jinja's "newstyle" gettext semantics: in an autoescaped template the
     # translation is trusted markup and the variables are escaped into it;
@@ -487,7 +502,12 @@ def _finish(context: Context, text: str, variables: dict[str, Any]) -> str:
     if direction == "rtl":
         variables = {k: isolate_value(v, direction) for k, v in variables.items()}
     if context.eval_ctx.autoescape:
-        return Markup(text) % variables
+        names = _names_in(text)
+        if names is None:
+            return Markup(text) % variables
+        # As Markup's % escapes what %(name)s prints (each name the words use), in
+        # one step rather than through a wrapper around each value.
+        return Markup(text % {name: escape(variables[name]) for name in names})
     return text % variables
 
 
