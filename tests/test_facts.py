@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from delightmail import Merchant
-from delightmail.facts import facts_of, time_of_day
+from delightmail.facts import _clean, facts_of, time_of_day
 from delightmail.models import validate_order
 
 
@@ -122,3 +126,22 @@ def test_control_characters_never_reach_a_fact(merchant: Merchant) -> None:
     )
     assert facts.recipient == "Arthur" and facts.destination_town == "Bristol"
     assert facts.first_name == "Ele anor"
+
+
+def _cleaned(text: str) -> str | None:
+    """What a fact's text is: each control, format, private or unassigned character (the
+    Unicode categories C*) a space, the spaces one, at neither end; or nothing."""
+    kept = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    return " ".join(kept.split()) or None
+
+
+@given(st.text())
+def test_a_facts_text_is_clean(text: str) -> None:
+    assert _clean(text) == _cleaned(text)
+
+
+def test_every_character_is_cleaned_as_its_category_says() -> None:
+    """Alone and inside a word: printable text takes the short way, the rest the long."""
+    for code in range(sys.maxunicode + 1):
+        for text in (chr(code), f"a{chr(code)}b"):
+            assert _clean(text) == _cleaned(text), hex(code)

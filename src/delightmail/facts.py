@@ -164,7 +164,12 @@ def _clean(text: str | None) -> str | None:
     """Text from an order, on one line, without control characters."""
     if text is None:
         return None
-    kept = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)
+    # (Printable text, the usual, has no control or format character: checked in C.)
+    kept = (
+        text
+        if text.isprintable()
+        else "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)
+    )
     return " ".join(kept.split()) or None
 
 
