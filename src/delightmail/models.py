@@ -702,6 +702,13 @@ _ADDRESS_LAYOUTS: dict[str, tuple[str, ...]] = {
     "HK": ("{city}", "{region}"),
     "AE": ("{city}", "{region}"),
 }
+_FIELD = re.compile(r"{(\w+)}")
+#: Each layout's lines, with the fields each line has.
+_LAYOUT_FIELDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    country: tuple((line, tuple(_FIELD.findall(line))) for line in lines)
+    for country, lines in _ADDRESS_LAYOUTS.items()
+}
+_SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1024)
@@ -755,17 +762,17 @@ class Address(_Model):
     def lines(self, locale: str = "en", *, include_country: bool = True) -> list[str]:
         """The address as the lines of an envelope, in the destination country's order."""
         out = [part for part in (self.name, self.company, self.address1, self.address2) if part]
-        layout = _ADDRESS_LAYOUTS.get(self.country_code or "", _ADDRESS_LAYOUTS["default"])
+        layout = _LAYOUT_FIELDS.get(self.country_code or "", _LAYOUT_FIELDS["default"])
         fields = {
             "city": self.city or "",
             "region": self.region or "",
             "postal_code": self.postal_code or "",
         }
-        for pattern in layout:
+        for pattern, keys in layout:
             # Only fill a line when at least one of its fields is there.
-            if any(fields[key] for key in re.findall(r"{(\w+)}", pattern)):
+            if any(fields[key] for key in keys):
                 line = pattern.format(**fields)
-                line = re.sub(r"\s+", " ", line).strip(" ,-")
+                line = _SPACES.sub(" ", line).strip(" ,-")
                 if line and line != "〒":
                     out.append(line)
         country = self.country_name(locale) if include_country else None
