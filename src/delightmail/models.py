@@ -1250,14 +1250,19 @@ class Order(_Model):
         return self
 
     def _unreconciled(self) -> Iterator[str]:
+        # (Compared as amounts: each is in the order's currency, checked before.)
+        minor = _minor_unit(self.currency)
         computed_subtotal = self.computed_subtotal
-        if self.subtotal is not None and self.subtotal.rounded() != computed_subtotal:
+        if self.subtotal is not None and (
+            self.subtotal.amount.quantize(minor, rounding=ROUND_HALF_UP) != computed_subtotal.amount
+        ):
             yield (
                 f"subtotal {self.subtotal.amount} does not match the sum of the line totals "
                 f"{computed_subtotal.amount} {self.currency}"
             )
         expected = self.computed_total
-        if self.total.rounded() != expected:
+        total = self.total.amount.quantize(minor, rounding=ROUND_HALF_UP)
+        if total != expected.amount:
             taxes = "included" if self.taxes_included else f"{self.tax_total.amount}"
             yield (
                 "totals do not add up: subtotal "
@@ -1265,7 +1270,7 @@ class Order(_Model):
                 f" + shipping {self.shipping_total.amount} + taxes {taxes}"
                 f" = {expected.amount}, but total is {self.total.amount} {self.currency}"
             )
-        if self.gift_card_total > self.total.rounded():
+        if self.gift_card_total.amount > total:
             yield (
                 f"gift cards pay {self.gift_card_total.amount} but the total is "
                 f"{self.total.amount} {self.currency}"
@@ -1391,10 +1396,18 @@ class Order(_Model):
 
     @_cached_property
     def computed_total(self) -> Money:
-        total = self.line_subtotal - self.discount_total + self.shipping_total
+        parts = [self.line_subtotal, self.discount_total, self.shipping_total, self.tax_total]
+        currency = self.currency
+        for part in parts:
+            if part.currency != currency:
+                raise CurrencyMismatchError(
+                    f"cannot combine {currency} and {part.currency} amounts"
+                )
+        subtotal, discounts, shipping, taxes = (part.amount for part in parts)
+        total = subtotal - discounts + shipping
         if not self.taxes_included:
-            total = total + self.tax_total
-        return total.rounded()
+            total += taxes
+        return Money._make(total.quantize(_minor_unit(currency), rounding=ROUND_HALF_UP), currency)
 
     @_cached_property
     def item_count(self) -> Decimal:
