@@ -171,7 +171,7 @@ def writable_folder(folder: Path) -> None:
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
-def atomic_write(path: Path, data: str | bytes, *, sync: bool = True) -> None:
+def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, sync: bool = True) -> None:
     """Write *data* to *path* so that it is either all there or not changed at all.
 
     The bytes go to a temporary file beside *path*, are flushed to disk, and the
@@ -183,17 +183,23 @@ def atomic_write(path: Path, data: str | bytes, *, sync: bool = True) -> None:
     :raises InputError: *path* cannot be written.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    folder = path.parent
+    # (As strings: a batch writes thousands of files, and pathlib costs more than the
+    # system calls on a fast disk.)
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
     # Beside the target, named for this process and file (no other writer uses
     # it), created new, with the mode the umask gives (0o666 minus the umask).
-    tmp = str(folder / f".{path.name}.{os.getpid()}.tmp")
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        if not folder.is_dir():  # (a batch's folder is there for all but its first file)
-            writable_folder(folder)
-            folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, _CREATE, 0o666)
+        try:
+            fd = os.open(tmp, _CREATE, 0o666)
+        except (FileNotFoundError, NotADirectoryError):
+            # No folder yet (a batch's, for its first file), or a file in its way.
+            writable_folder(Path(folder))
+            os.makedirs(folder or ".", exist_ok=True)
+            fd = os.open(tmp, _CREATE, 0o666)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     try:
         try:
             view = memoryview(payload)
@@ -203,10 +209,10 @@ def atomic_write(path: Path, data: str | bytes, *, sync: bool = True) -> None:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
