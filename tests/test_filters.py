@@ -6,12 +6,13 @@ import re
 
 import jinja2
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from delightmail._templates import environment
 from delightmail.columns import display_width
 from delightmail.filters import (
+    _wrap_paragraph,
     _wrap_pattern,
     _wrap_words,
     is_pure,
@@ -218,3 +219,30 @@ def test_any_run_of_spaces_wraps_as_one_space(text: str, width: int) -> None:
     wrapping, as the text was written with one; a no-break space stays."""
     once = re.sub(r"[ \t\r\f\v]+", " ", text)
     assert wrap_filter(text, width) == wrap_filter(once, width)
+
+
+def _wrapped_the_long_way(text: str, width: int, indent: str) -> str:
+    return "\n".join(
+        _wrap_paragraph(p, width, indent) if p.strip() else "" for p in text.split("\n")
+    )
+
+
+@given(
+    text=st.one_of(
+        st.text(),
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=120),
+        st.text(alphabet=st.sampled_from(" ab\t\n\xa0é日\u3000-"), max_size=120),
+    ),
+    width=st.integers(min_value=8, max_value=100),
+    indent=st.sampled_from(["", "  ", "\t", "\xa0", "日"]),
+)
+@example(text="aaaa bbbb", width=9, indent="  ")  # fits the width, not beside the indent
+@example(text="aaaa bbbb", width=9, indent="日")  # an indent two columns wide
+@example(text=" aaaa  bbbb ", width=10, indent="")
+@settings(max_examples=500)
+def test_a_short_line_is_wrapped_as_the_long_way_wraps_it(
+    text: str, width: int, indent: str
+) -> None:
+    """One short line of printable ASCII (the usual) takes a short way: the very text
+    every paragraph's wrapping makes of it, as for any other text."""
+    assert wrap_filter(text, width, indent) == _wrapped_the_long_way(text, width, indent)

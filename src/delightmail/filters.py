@@ -311,8 +311,14 @@ def wrap_filter(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
     character takes two, and such text (written without spaces) may break
     between its characters.
     """
+    text = str(text)
+    # Most often one short line of printable ASCII (a product's name), as it is.
+    if text.isascii() and text.isprintable() and "  " not in text and indent.isascii():
+        line = text.strip(" ")
+        if line and len(line) <= width - len(indent) and indent.isprintable():
+            return indent + line
     return "\n".join(
-        _wrap_paragraph(p, width, indent) if p.strip() else "" for p in str(text).split("\n")
+        _wrap_paragraph(p, width, indent) if p.strip() else "" for p in text.split("\n")
     )
 
 
