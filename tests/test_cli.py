@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from delightmail import CheckerError, DelightmailError, Mailer
+from delightmail.batch import CHUNK
 from delightmail.checks_external import ExternalCheckers
 from delightmail.cli import cli
 from delightmail.i18n import available_locales
@@ -104,6 +105,28 @@ def test_render_jsonl_reports_the_bad_line_and_renders_the_rest(tmp_path: Path) 
     assert "rendered 3 of 4 orders" in result.stderr and "1 failed" in result.stderr
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == [f"batch-{n}.{s}" for n in (1, 3, 5) for s in ("html", "txt")]
+
+
+def test_a_batch_in_two_processes_writes_what_one_writes(tmp_path: Path) -> None:
+    """A batch of more orders than a worker takes at a time, rendered by two processes,
+    writes the very files one process writes, and leaves nothing else in the folder (each
+    process made its files in a folder of its own, removed at the end)."""
+    orders = [load(path) for path in ORDERS]
+    lines = [
+        json.dumps({**orders[i % len(orders)], "number": f"#{i}"}) for i in range(3 * CHUNK + 5)
+    ]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    written = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        result = run("render", batch, "--merchant", MERCHANT, "-o", out, "--jobs", jobs)
+        assert result.exit_code == 0, result.output
+        written[jobs] = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert written["1"] == written["2"]
+    assert sorted(written["2"]) == sorted(
+        f"batch-{n}.{s}" for n in range(1, len(lines) + 1) for s in ("html", "txt")
+    )
 
 
 def test_render_never_leaves_a_half_written_file(

@@ -171,7 +171,13 @@ def writable_folder(folder: Path) -> None:
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, sync: bool = True) -> None:
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: str | bytes,
+    *,
+    sync: bool = True,
+    temporary: str | None = None,
+) -> None:
     """Write *data* to *path* so that it is either all there or not changed at all.
 
     The bytes go to a temporary file beside *path*, are flushed to disk, and the
@@ -180,6 +186,9 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, sync: bool 
 
     :param sync: flush this file to disk before the rename. A batch of many files
         passes ``False`` and syncs once at its end (see :func:`sync_all`).
+    :param temporary: the folder to make the temporary file in, made if need be,
+        rather than beside *path*: one inside *path*'s folder (the same file system,
+        where a rename moves a file whole).
     :raises InputError: *path* cannot be written.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -187,16 +196,17 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, sync: bool 
     # system calls on a fast disk.)
     target = os.fspath(path)
     folder, name = os.path.split(target)
-    # Beside the target, named for this process and file (no other writer uses
-    # it), created new, with the mode the umask gives (0o666 minus the umask).
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    where = folder if temporary is None else temporary
+    # Named for this process and file (no other writer uses it), created new, with
+    # the mode the umask gives (0o666 minus the umask).
+    tmp = os.path.join(where, f".{name}.{os.getpid()}.tmp")
     try:
         try:
             fd = os.open(tmp, _CREATE, 0o666)
         except (FileNotFoundError, NotADirectoryError):
             # No folder yet (a batch's, for its first file), or a file in its way.
-            writable_folder(Path(folder))
-            os.makedirs(folder or ".", exist_ok=True)
+            writable_folder(Path(where))
+            os.makedirs(where or ".", exist_ok=True)
             fd = os.open(tmp, _CREATE, 0o666)
     except OSError as exc:
         raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
