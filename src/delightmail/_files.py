@@ -205,7 +205,7 @@ def atomic_write(
             fd = os.open(tmp, _CREATE, 0o666)
         except (FileNotFoundError, NotADirectoryError):
             # No folder yet (a batch's, for its first file), or a file in its way.
-            writable_folder(Path(where))
+            writable_folder(Path(folder))
             os.makedirs(where or ".", exist_ok=True)
             fd = os.open(tmp, _CREATE, 0o666)
     except OSError as exc:
