@@ -529,7 +529,7 @@ def test_the_language_and_its_sides_fold_for_the_catalog(
     assert email.text.replace(i18n.RLM, "").startswith(expected) and expected.startswith(sides)
     mailer = Mailer(merchant_data, template=folder)
     template, _ = mailer._html_for(context["catalog"])
-    names = {name for code in _codes(template.root_render_func.__code__) for name in code}
+    names = {const for code in _codes(template.root_render_func.__code__) for const in code}
     assert not {"'lang'", "'dir'", "'start'", "'end'"} & names
 
 
@@ -566,7 +566,7 @@ def test_a_translation_folds_apart_from_its_variables(
         assert said in lxml.html.document_fromstring(email.html).text_content()
         mailer = Mailer(merchant_data, template=tmp_path / "template")
         template, _ = mailer._html_for(mailer.context(order)["catalog"])
-        names = {name for code in _codes(template.root_render_func.__code__) for name in code}
+        names = {const for code in _codes(template.root_render_func.__code__) for const in code}
         folded = "'Hallo %(name)s!'" in names and "'greeting'" not in names
         assert folded == (text == GREETINGS)
     assert f"Hallo \u2068{name}\u2069!" in email.text  # the loop's dir: the name is isolated
