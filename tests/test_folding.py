@@ -524,13 +524,11 @@ def test_the_language_and_its_sides_fold_for_the_catalog(
     folder = template_folder(tmp_path, SIDES, SIDES + "\n")
     order = {**order_data, "locale": locale}
     email = compare(merchant_data, folder, order)
-    context = Mailer(merchant_data, template=folder).context(order)
+    mailer = Mailer(merchant_data, template=folder)
+    context = mailer.context(order)
     sides = " ".join(context[name] for name in ("lang", "dir", "start", "end"))
     assert email.text.replace(i18n.RLM, "").startswith(expected) and expected.startswith(sides)
-    mailer = Mailer(merchant_data, template=folder)
-    template, _ = mailer._html_for(context["catalog"])
-    names = {const for code in _codes(template.root_render_func.__code__) for const in code}
-    assert not {"'lang'", "'dir'", "'start'", "'end'"} & names
+    assert not {"'lang'", "'dir'", "'start'", "'end'"} & _strings_in_html(mailer, order)
 
 
 GREETINGS = (
@@ -564,20 +562,26 @@ def test_a_translation_folds_apart_from_its_variables(
         email = compare(merchant_data, template_folder(tmp_path, text, text + "\n"), order)
         assert email.text.startswith(said)
         assert said in lxml.html.document_fromstring(email.html).text_content()
-        mailer = Mailer(merchant_data, template=tmp_path / "template")
-        template, _ = mailer._html_for(mailer.context(order)["catalog"])
-        names = {const for code in _codes(template.root_render_func.__code__) for const in code}
+        names = _strings_in_html(Mailer(merchant_data, template=tmp_path / "template"), order)
         folded = "'Hallo %(name)s!'" in names and "'greeting'" not in names
         assert folded == (text == GREETINGS)
     assert f"Hallo \u2068{name}\u2069!" in email.text  # the loop's dir: the name is isolated
 
 
-def _codes(code: Any) -> Iterator[set[str]]:
+def _strings_in_html(mailer: Mailer, order: dict[str, Any]) -> set[str]:
+    """The string constants (as reprs) of the HTML template *mailer* compiled for
+    *order*'s catalog: what its emails print or look up as they are, not folded."""
+    template, _ = mailer._html_for(mailer.context(order)["catalog"])
+    return set(_strings(template.root_render_func.__code__))
+
+
+def _strings(code: Any) -> Iterator[str]:
     """The string constants of *code* and of the code inside it, as reprs."""
-    yield {repr(c) for c in code.co_consts if isinstance(c, str)}
     for const in code.co_consts:
-        if hasattr(const, "co_consts"):
-            yield from _codes(const)
+        if isinstance(const, str):
+            yield repr(const)
+        elif hasattr(const, "co_consts"):
+            yield from _strings(const)
 
 
 @pytest.mark.parametrize(("text", "expected"), SHADOWS, ids=[s[:32] for s, _ in SHADOWS])

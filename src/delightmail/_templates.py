@@ -546,8 +546,7 @@ class _Folder(NodeTransformer):
             isinstance(function, nodes.Name)
             and function.ctx == "load"
             and function.name in self.gettext
-            and function.name != "ngettext"
-            and function.name != "npgettext"
+            and function.name in ("_", "gettext", "pgettext")  # words not chosen by a count
             and self.words
             and node.kwargs
             and node.dyn_args is None

@@ -313,9 +313,10 @@ def wrap_filter(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
     """
     text = str(text)
     # Most often one short line of printable ASCII (a product's name), as it is.
-    if text.isascii() and text.isprintable() and "  " not in text and indent.isascii():
+    plain = text.isascii() and text.isprintable() and "  " not in text
+    if plain and indent.isascii() and indent.isprintable():
         line = text.strip(" ")
-        if line and len(line) <= width - len(indent) and indent.isprintable():
+        if line and len(line) <= width - len(indent):
             return indent + line
     return "\n".join(
         _wrap_paragraph(p, width, indent) if p.strip() else "" for p in text.split("\n")
